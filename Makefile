@@ -1,0 +1,46 @@
+# The README's two commands: `make demo` and `make test`. Both bootstrap .venv/ when missing
+# and build the Rust extension in release mode first.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SYS_PYTHON ?= python3
+SAMPLE_DEFAULT := $(abspath ../shared/data)
+export LFR_SAMPLE_DATA ?= $(if $(wildcard $(SAMPLE_DEFAULT)),$(SAMPLE_DEFAULT),)
+
+.PHONY: venv build test test-rust test-py stubtest demo bench bench-rust lint clean
+
+$(VENV)/.deps: pyproject.toml
+	test -x $(PY) || $(SYS_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "maturin>=1.5,<2"
+	touch $@
+
+venv: $(VENV)/.deps
+
+# flock: helpers and parallel shells may build at once; one maturin install at a time.
+build: venv
+	flock .build.lock $(VENV)/bin/maturin develop --release --extras test --quiet
+
+test: build test-rust stubtest test-py
+
+test-rust:
+	cargo test --workspace
+
+stubtest:
+	$(PY) -m mypy.stubtest lfr._native
+
+test-py:
+	$(PY) -m pytest
+
+demo: build
+	$(VENV)/bin/lfr demo
+
+bench: build
+	$(PY) -m pip install --quiet "faiss-cpu>=1.8" "opencv-python-headless>=4.9"
+	$(PY) benches/bench_search.py
+
+bench-rust:
+	cargo bench --workspace
+
+clean:
+	rm -rf target $(VENV)

@@ -1,0 +1,41 @@
+"""`lfr`: the admin CLI. Each command group lives in its own module with a
+`register(subparsers)` function that adds its parser(s) and sets `func` on them; `func(args)`
+returns the process exit code. An `LfrError` becomes one line on stderr and its exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from lfr.errors import LfrError
+
+# Command-group modules, in help order. Each defines `register(subparsers) -> None`.
+COMMAND_MODULES: tuple[str, ...] = (
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lfr", description="lfr: live facial recognition admin.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except LfrError as exc:
+        print(f"lfr: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

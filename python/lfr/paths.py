@@ -1,0 +1,38 @@
+"""Where lfr reads and writes, each overridable by an environment variable.
+
+Resolved on call, never at import, so tests and operators can point them elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    value = os.environ.get(var)
+    return Path(value) if value else Path.home() / fallback
+
+
+def home_dir() -> Path:
+    """The data directory (database, alerts, socket): `$LFR_HOME`, else `$XDG_DATA_HOME/lfr`."""
+    value = os.environ.get("LFR_HOME")
+    return Path(value) if value else _xdg("XDG_DATA_HOME", ".local/share") / "lfr"
+
+
+def models_dir() -> Path:
+    """The model cache: `$LFR_MODELS_DIR`, else `$XDG_CACHE_HOME/lfr/models`."""
+    value = os.environ.get("LFR_MODELS_DIR")
+    return Path(value) if value else _xdg("XDG_CACHE_HOME", ".cache") / "lfr" / "models"
+
+
+def sample_data_dir() -> Path | None:
+    """The shared sample media: `$LFR_SAMPLE_DATA`, else `../shared/data` beside the checkout
+    when it exists, else None (the demo then builds its own scene)."""
+    value = os.environ.get("LFR_SAMPLE_DATA")
+    if value:
+        return Path(value)
+    candidate = _REPO_ROOT.parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None

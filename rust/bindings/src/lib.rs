@@ -1,0 +1,20 @@
+//! `lfr._native`: the only crate that knows about Python.
+//!
+//! Each submodule converts Python inputs into plain Rust values, releases the GIL around the
+//! heavy work in the pure crates (`lfr-search`, `lfr-tracking`), and converts the results back.
+//! Nothing here holds an algorithm.
+
+use pyo3::prelude::*;
+
+mod errors;
+mod search;
+mod tracking;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    search::register(m)?;
+    tracking::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! lfr-search: pure Rust, no PyO3.

@@ -1,0 +1,1 @@
+//! lfr-tracking: pure Rust, no PyO3.
