@@ -1,1 +1,27 @@
-//! lfr-tracking: pure Rust, no PyO3.
+//! lfr-tracking: pure Rust, no PyO3. Follows faces across the frames of one camera so that
+//! a person gets one alert per pass and the embedder sees a fraction of the faces.
+//!
+//! - [`Tracker::update`] associates a frame's detections with tracks (ByteTrack stages,
+//!   constant-velocity Kalman motion, IoU and optional appearance cost, exact assignment)
+//!   and says which detections need a template now ([`schedule`]).
+//! - [`Tracker::observe`] folds a template's watchlist matches into the track's evidence and
+//!   decides alerts ([`decision`]): once per (track, identity), cooldown per identity.
+
+pub mod assoc;
+pub mod config;
+pub mod decision;
+pub mod error;
+pub mod evidence;
+pub mod geometry;
+pub mod kalman;
+pub mod lap;
+pub mod schedule;
+pub mod stats;
+pub mod track;
+pub mod tracker;
+
+pub use config::TrackerConfig;
+pub use decision::{AlertEvent, EventKind};
+pub use error::{Result, TrackError};
+pub use stats::Stats;
+pub use tracker::{Detections, Tracker};

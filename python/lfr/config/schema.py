@@ -1,0 +1,220 @@
+"""The settings `lfr-run` reads, as frozen dataclasses: one class per TOML section.
+
+Each class lists its keys with their types and defaults; `lfr.config.validate` reads those
+annotations to reject unknown or mistyped keys, so adding a setting means adding one field
+here (and, when it has a range or a format, one line in `check`). `check` returns the
+offending key and why, and the validator prefixes the section's path, so every error names the
+exact key an operator must fix (`cameras[1].fps`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from lfr.errors import ConfigError
+
+MIB = 1024 * 1024
+_CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class Problem(ConfigError):
+    """Raised by a section's `check`: `key` is the field (relative to the section)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonConfig:
+    data_dir: Path = field(default_factory=lambda: _default_home())
+
+    def check(self) -> None:
+        if str(self.data_dir) == "":
+            raise Problem("data_dir", "must not be empty")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchingConfig:
+    threshold: float | None = None  # None: the embedding model's default
+    min_hits: int | None = None
+    cooldown_s: float | None = None
+
+    def check(self) -> None:
+        if self.threshold is not None and not -1.0 < self.threshold < 1.0:
+            raise Problem("threshold", f"must be a cosine score in (-1, 1), got {self.threshold}")
+        if self.min_hits is not None and self.min_hits < 1:
+            raise Problem("min_hits", f"must be at least 1, got {self.min_hits}")
+        if self.cooldown_s is not None and self.cooldown_s < 0:
+            raise Problem("cooldown_s", f"must be >= 0, got {self.cooldown_s}")
+
+
+@dataclass(frozen=True, slots=True)
+class SocketConfig:
+    unix: str = "lfr.sock"  # relative to data_dir unless absolute
+    tcp: str | None = None  # "host:port"; requires token_file
+    token_file: str | None = None  # relative to data_dir unless absolute
+    max_frame_bytes: int = MIB
+
+    def check(self) -> None:
+        if not self.unix:
+            raise Problem("unix", "must not be empty")
+        if self.tcp is not None:
+            parse_host_port(self.tcp)
+            if not self.token_file:
+                raise Problem("token_file", "is required when socket.tcp is set (TCP needs a "
+                              "token: no unauthenticated network access)")
+        if self.token_file is not None and not self.token_file:
+            raise Problem("token_file", "must not be empty")
+        if not 1024 <= self.max_frame_bytes <= 64 * MIB:
+            raise Problem("max_frame_bytes", f"must be in [1024, {64 * MIB}], got "
+                          f"{self.max_frame_bytes}")
+
+    def unix_path(self, data_dir: Path) -> Path:
+        return data_dir / self.unix
+
+    def token_path(self, data_dir: Path) -> Path | None:
+        return None if self.token_file is None else data_dir / self.token_file
+
+
+def parse_host_port(text: str) -> tuple[str, int]:
+    """'127.0.0.1:7878' or '[::1]:7878' -> (host, port); a Problem on `tcp` otherwise."""
+    host, sep, port = text.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise Problem("tcp", f"must be 'host:port' with a port in 1..65535, got {text!r}")
+    return host, int(port)
+
+
+@dataclass(frozen=True, slots=True)
+class CameraConfig:
+    id: str
+    url: str  # rtsp://, http(s)://, a file, a folder of images, /dev/videoN
+    watchlist: str
+    fps: float | None = None  # analysis rate cap; None: as fast as the analysis goes
+    loop: bool = False  # files only: play again at the end, paced in real time
+    open_timeout_s: float = 5.0
+    read_timeout_s: float = 2.0
+
+    def check(self) -> None:
+        from lfr.stream.inputs import InputKind, classify  # local: config must not pull in av
+
+        if not _CAMERA_ID.match(self.id):
+            raise Problem("id", f"must be 1-64 letters, digits, '.', '_' or '-', got {self.id!r}")
+        if not self.watchlist:
+            raise Problem("watchlist", "must not be empty")
+        if self.fps is not None and not self.fps > 0:
+            raise Problem("fps", f"must be > 0, got {self.fps}")
+        for key in ("open_timeout_s", "read_timeout_s"):
+            if not getattr(self, key) > 0:
+                raise Problem(key, f"must be > 0, got {getattr(self, key)}")
+        try:
+            kind = classify(self.url)
+        except ValueError as exc:
+            raise Problem("url", str(exc)) from None
+        if kind in (InputKind.FILE, InputKind.FOLDER) and not Path(self.url).exists():
+            raise Problem("url", f"no such file or folder: {self.url}")
+        if self.loop and kind not in (InputKind.FILE, InputKind.FOLDER):
+            raise Problem("loop", f"applies to files only, not to a {kind.value} source")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelsConfig:
+    dir: Path | None = None  # None: lfr.paths.models_dir() ($LFR_MODELS_DIR)
+    threads: int | None = None
+    providers: list[str] | None = None
+    det_size: int = 640
+
+    def check(self) -> None:
+        if self.threads is not None and not 1 <= self.threads <= 256:
+            raise Problem("threads", f"must be in 1..256, got {self.threads}")
+        if self.providers is not None and not self.providers:
+            raise Problem("providers", "must not be an empty list (omit it for the default)")
+        if not (64 <= self.det_size <= 4096 and self.det_size % 32 == 0):
+            raise Problem("det_size", f"must be a multiple of 32 in 64..4096, got "
+                          f"{self.det_size}")
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingConfig:
+    """Optional tracker knobs; None keeps the tracker's own default."""
+
+    max_age_s: float | None = None
+    n_init: int | None = None
+    iou_threshold: float | None = None
+    reembed_interval_s: float | None = None
+
+    def check(self) -> None:
+        for key in ("max_age_s", "reembed_interval_s"):
+            value = getattr(self, key)
+            if value is not None and not value > 0:
+                raise Problem(key, f"must be > 0, got {value}")
+        if self.n_init is not None and self.n_init < 1:
+            raise Problem("n_init", f"must be at least 1, got {self.n_init}")
+        if self.iou_threshold is not None and not 0.0 < self.iou_threshold < 1.0:
+            raise Problem("iou_threshold", f"must be in (0, 1), got {self.iou_threshold}")
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionConfig:
+    alerts_days: int = 30
+
+    def check(self) -> None:
+        if self.alerts_days < 1:
+            raise Problem("alerts_days", f"must be at least 1, got {self.alerts_days}")
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingConfig:
+    json: bool = False
+    level: str = "INFO"
+
+    def check(self) -> None:
+        if self.level.upper() not in _LOG_LEVELS:
+            raise Problem("level", f"must be one of {', '.join(_LOG_LEVELS)}, got "
+                          f"{self.level!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    matching: MatchingConfig = field(default_factory=MatchingConfig)
+    socket: SocketConfig = field(default_factory=SocketConfig)
+    cameras: list[CameraConfig] = field(default_factory=list)
+    models: ModelsConfig = field(default_factory=ModelsConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+
+    def check(self) -> None:
+        seen: dict[str, int] = {}
+        for i, cam in enumerate(self.cameras):
+            if cam.id in seen:
+                raise Problem(f"cameras[{i}].id", f"duplicate camera id {cam.id!r} (also "
+                              f"cameras[{seen[cam.id]}].id)")
+            seen[cam.id] = i
+
+    def camera(self, camera_id: str) -> CameraConfig:
+        for cam in self.cameras:
+            if cam.id == camera_id:
+                return cam
+        raise KeyError(camera_id)
+
+    def digest(self) -> str:
+        """A stable hash of the effective settings, recorded in the audit log and each run:
+        the same settings give the same hash whatever the key order or the file's comments."""
+        canonical = json.dumps(asdict(self), sort_keys=True, default=str,
+                               separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _default_home() -> Path:
+    from lfr.paths import home_dir
+
+    return home_dir()

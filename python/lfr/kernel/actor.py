@@ -1,0 +1,101 @@
+"""The actor: a named, long-running trio task with an optional mailbox and counters.
+
+An actor's `run` is the whole of its life: it calls `task_status.started()` once it is ready
+(so `await nursery.start(actor.run)` returns only when the service is up), then works until
+its input ends, it is cancelled, or it crashes. It holds no reference to its supervisor:
+restarting, escalating and stopping are decided above it, so an actor stays a small, testable
+loop. State that must survive a restart (the mailbox, the counters) lives on the object, not
+in `run`'s locals.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import trio
+
+from lfr.kernel.mailbox import Mailbox, MailboxPolicy
+
+M = TypeVar("M")
+
+
+@dataclass(slots=True)
+class ActorStats:
+    processed: int = 0
+    errors: int = 0
+    restarts: int = 0
+    service_time_s: float = 0.0
+    max_service_time_s: float = 0.0
+
+    @contextmanager
+    def timing(self) -> Iterator[None]:
+        """Count one message's handling: service time, and an error if it raises."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        except Exception:
+            self.errors += 1
+            raise
+        finally:
+            dt = time.perf_counter() - t0
+            self.service_time_s += dt
+            self.max_service_time_s = max(self.max_service_time_s, dt)
+        self.processed += 1
+
+
+class Actor(Generic[M]):
+    """Base class. Subclasses either override `handle` (one message at a time from the
+    mailbox; the default `run` loops over it) or override `run` entirely (a source)."""
+
+    def __init__(self, name: str, *, mailbox: Mailbox[M] | None = None) -> None:
+        self.name = name
+        self.mailbox = mailbox
+        self.stats = ActorStats()
+
+    @classmethod
+    def with_mailbox(cls, name: str, capacity: int = 16,
+                     policy: MailboxPolicy = MailboxPolicy.BLOCK, **kwargs: Any) -> Actor[M]:
+        return cls(name, mailbox=Mailbox(capacity, policy, name=f"{name}.mailbox"), **kwargs)
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+                  ) -> None:
+        """Handle mailbox messages until the mailbox is closed and drained."""
+        if self.mailbox is None:
+            raise TypeError(f"actor {self.name}: no mailbox; override run() instead")
+        await self.on_start()
+        task_status.started()
+        async for message in self.mailbox:
+            with self.stats.timing():
+                await self.handle(message)
+
+    async def on_start(self) -> None:
+        """Acquire what the actor needs before it reports ready (runs again on restart)."""
+
+    async def handle(self, message: M) -> None:
+        raise NotImplementedError(f"actor {self.name}: override handle() or run()")
+
+    def request_stop(self) -> None:
+        """Ask for a graceful end: no new input, finish what is queued. The supervisor calls
+        this, then cancels the actor if it has not ended by the deadline."""
+        if self.mailbox is not None:
+            self.mailbox.close()
+
+    def counters(self) -> dict[str, float | int]:
+        """Per-actor numbers for the status report (queue depth, processed, dropped, ...)."""
+        out: dict[str, float | int] = {
+            "processed": self.stats.processed, "errors": self.stats.errors,
+            "restarts": self.stats.restarts,
+            "service_time_s": round(self.stats.service_time_s, 6),
+            "max_service_time_s": round(self.stats.max_service_time_s, 6),
+        }
+        if self.mailbox is not None:
+            out["queue_depth"] = self.mailbox.depth
+            out["dropped"] = self.mailbox.dropped
+        return out
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"

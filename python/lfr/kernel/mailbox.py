@@ -1,0 +1,141 @@
+"""A bounded trio mailbox whose policy says what happens when it is full.
+
+Frames must never back up behind a slow consumer (a camera that waits is a camera that lags),
+while commands must never be lost; so the policy belongs to the mailbox, not the sender:
+
+- BLOCK: the sender waits for room (nothing is lost; back-pressure reaches the producer).
+- DROP_OLDEST: the oldest queued item is discarded to make room (a bounded recent history).
+- KEEP_LATEST: a new item replaces everything queued (a live camera's newest frame).
+
+Whatever is discarded is counted. All methods must be called from the trio thread; a worker
+thread reaches a mailbox through `trio.from_thread.run_sync(mailbox.put_nowait, item)`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from typing import Generic, TypeVar
+
+import trio
+
+from lfr.errors import StateError
+
+T = TypeVar("T")
+
+
+class MailboxPolicy(enum.Enum):
+    BLOCK = "block"
+    DROP_OLDEST = "drop_oldest"
+    KEEP_LATEST = "keep_latest"
+
+
+class MailboxClosed(StateError):
+    """A put into a closed mailbox. (A get on a closed, drained mailbox ends iteration.)"""
+
+
+class Mailbox(Generic[T]):
+    def __init__(self, capacity: int = 16, policy: MailboxPolicy = MailboxPolicy.BLOCK, *,
+                 name: str = "mailbox") -> None:
+        if capacity < 1:
+            raise ValueError(f"mailbox capacity must be >= 1, got {capacity}")
+        self.name = name
+        self.policy = policy
+        self.capacity = 1 if policy is MailboxPolicy.KEEP_LATEST else capacity
+        self._items: deque[T] = deque()
+        self._readers = trio.lowlevel.ParkingLot()
+        self._writers = trio.lowlevel.ParkingLot()
+        self._closed = False
+        self.put_count = 0
+        self.get_count = 0
+        self.dropped = 0
+        self.high_water = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def depth(self) -> int:
+        return len(self._items)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def put_nowait(self, item: T) -> bool:
+        """Queue `item` now. Returns False when an older item was dropped for it; raises
+        trio.WouldBlock for a full BLOCK mailbox and MailboxClosed after `close()`."""
+        if self._closed:
+            raise MailboxClosed(f"{self.name}: closed")
+        lost = False
+        if len(self._items) >= self.capacity:
+            if self.policy is MailboxPolicy.BLOCK:
+                raise trio.WouldBlock
+            if self.policy is MailboxPolicy.KEEP_LATEST:
+                self.dropped += len(self._items)
+                self._items.clear()
+            else:
+                self._items.popleft()
+                self.dropped += 1
+            lost = True
+        self._items.append(item)
+        self.put_count += 1
+        self.high_water = max(self.high_water, len(self._items))
+        self._readers.unpark()
+        return not lost
+
+    async def put(self, item: T) -> bool:
+        """Queue `item`, waiting for room only under BLOCK. Returns as `put_nowait`."""
+        while True:
+            try:
+                result = self.put_nowait(item)
+            except trio.WouldBlock:
+                await self._writers.park()
+                continue
+            await trio.lowlevel.checkpoint()
+            return result
+
+    def get_nowait(self) -> T:
+        """The oldest item; trio.WouldBlock when empty, trio.EndOfChannel when closed and
+        drained."""
+        if not self._items:
+            if self._closed:
+                raise trio.EndOfChannel
+            raise trio.WouldBlock
+        item = self._items.popleft()
+        self.get_count += 1
+        self._writers.unpark()
+        return item
+
+    async def get(self) -> T:
+        while True:
+            try:
+                item = self.get_nowait()
+            except trio.WouldBlock:
+                await self._readers.park()
+                continue
+            await trio.lowlevel.checkpoint()
+            return item
+
+    def close(self) -> None:
+        """No more puts; readers drain what is queued, then see the end."""
+        self._closed = True
+        self._readers.unpark_all()
+        self._writers.unpark_all()
+
+    def reopen(self) -> None:
+        """Accept puts again (a restarted producer reusing its mailbox)."""
+        self._closed = False
+
+    def __aiter__(self) -> Mailbox[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        try:
+            return await self.get()
+        except trio.EndOfChannel:
+            raise StopAsyncIteration from None
+
+    def stats(self) -> dict[str, int]:
+        return {"depth": len(self._items), "capacity": self.capacity, "put": self.put_count,
+                "got": self.get_count, "dropped": self.dropped, "high_water": self.high_water}

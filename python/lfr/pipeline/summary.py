@@ -1,0 +1,61 @@
+"""The end-of-run (and on-demand) summary: what was seen, what was computed, how fast.
+
+Shared by `lfr scan`, `lfr demo` and the daemon's `status`, so the numbers an operator reads
+are computed one way. Counts only: nothing here identifies a face that matched nobody.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lfr.pipeline.camera import CameraCounters
+from lfr.pipeline.latency import LatencyBook
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCounts:
+    frames_decoded: int
+    frames_dropped: int  # replaced in the keep-latest slot before analysis took them
+    frames_skipped: int = 0  # not converted at all, by the analysis fps cap
+
+
+def run_summary(cameras: Iterable[CameraCounters], sources: Iterable[SourceCounts],
+                latency: LatencyBook, elapsed_s: float) -> dict[str, object]:
+    cams = list(cameras)
+    srcs = list(sources)
+    analysed = sum(c.frames_analysed for c in cams)
+    latency_ms = {stage: {k: round(v, 2) for k, v in stats.items() if k != "n"}
+                  for stage, stats in latency.summary().items()}
+    return {
+        "frames_decoded": sum(s.frames_decoded for s in srcs),
+        "frames_analysed": analysed,
+        "frames_dropped": sum(s.frames_dropped + s.frames_skipped for s in srcs),
+        "frames_skipped_by_fps_cap": sum(s.frames_skipped for s in srcs),
+        "faces": sum(c.faces for c in cams),
+        "templates": sum(c.templates for c in cams),
+        "alerts": sum(c.alerts for c in cams),
+        "alert_updates": sum(c.alert_updates for c in cams),
+        "errors": sum(c.errors for c in cams),
+        "elapsed_s": round(elapsed_s, 3),
+        "fps": round(analysed / elapsed_s, 2) if elapsed_s > 0 else 0.0,
+        "latency_ms": latency_ms,
+    }
+
+
+def format_summary(summary: dict[str, object]) -> str:
+    """A few human lines for stderr."""
+    lines = [
+        f"frames: {summary['frames_decoded']} decoded, {summary['frames_analysed']} analysed, "
+        f"{summary['frames_dropped']} dropped; {summary['fps']} analysed fps over "
+        f"{summary['elapsed_s']} s",
+        f"faces: {summary['faces']}; templates computed: {summary['templates']}; "
+        f"alerts: {summary['alerts']}",
+    ]
+    latency = summary["latency_ms"]
+    assert isinstance(latency, dict)
+    for stage, stats in latency.items():
+        if stats:
+            lines.append(f"latency {stage}: p50 {stats.get('p50', 0):.1f} ms, "
+                         f"p99 {stats.get('p99', 0):.1f} ms, max {stats.get('max', 0):.1f} ms")
+    return "\n".join(lines)

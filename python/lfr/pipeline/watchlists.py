@@ -1,0 +1,77 @@
+"""The watchlists the running pipeline matches against, swapped whole on reload.
+
+Cameras look their watchlist up by name on every frame, so a reload (SIGHUP, `watchlist.reload`
+on the socket) replaces the gallery between two frames without stopping any camera. A reload
+that fails keeps the previous version running and says why: a typo in the store must not
+blind every camera. An expired watchlist is the exception: it is dropped at once, because its
+authorisation has ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lfr.store import Store
+from lfr.store.errors import StoreError, WatchlistExpired
+from lfr.store.loader import LoadedWatchlist
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadOutcome:
+    name: str
+    loaded: bool
+    content_hash: str | None
+    templates: int
+    error: str | None = None
+
+
+class WatchlistSet:
+    def __init__(self, store: Store, model_id: str) -> None:
+        self._store = store
+        self._model_id = model_id
+        self._lock = threading.Lock()
+        self._loaded: dict[str, LoadedWatchlist] = {}
+
+    def get(self, name: str) -> LoadedWatchlist | None:
+        return self._loaded.get(name)
+
+    def label_of(self, watchlist: str, identity: str) -> str | None:
+        loaded = self._loaded.get(watchlist)
+        return None if loaded is None else loaded.labels.get(identity)
+
+    def names(self) -> list[str]:
+        return sorted(self._loaded)
+
+    def load(self, name: str) -> ReloadOutcome:
+        """(Re)load one watchlist from the store. Blocking: call from a worker thread."""
+        try:
+            loaded = self._store.watchlists.load(name, self._model_id)
+        except WatchlistExpired as exc:
+            with self._lock:
+                self._loaded.pop(name, None)
+            log.warning("watchlist %s not loaded: %s", name, exc)
+            return ReloadOutcome(name, False, None, 0, str(exc))
+        except StoreError as exc:
+            kept = self._loaded.get(name)
+            log.error("watchlist %s not (re)loaded: %s%s", name, exc,
+                      "; the previous version stays in use" if kept else "")
+            return ReloadOutcome(name, False, kept.content_hash if kept else None,
+                                 kept.templates if kept else 0, str(exc))
+        with self._lock:
+            self._loaded = {**self._loaded, name: loaded}
+        log.info("watchlist %s loaded: %d templates, hash %s", name, loaded.templates,
+                 loaded.content_hash[:12])
+        return ReloadOutcome(name, True, loaded.content_hash, loaded.templates)
+
+    def load_all(self, names: Iterable[str]) -> list[ReloadOutcome]:
+        return [self.load(name) for name in sorted(set(names))]
+
+    def describe(self) -> list[dict[str, object]]:
+        return [{"name": wl.name, "content_hash": wl.content_hash, "templates": wl.templates,
+                 "identities": len(wl.labels), "threshold": wl.threshold,
+                 "expires_at": wl.expires_at} for wl in self._loaded.values()]

@@ -1,0 +1,26 @@
+"""The integrator socket: msgpack frames over a Unix socket (or token-guarded loopback TCP).
+
+Entry points for the daemon: `EventHub` (publish events), `DaemonApi` (what the daemon
+implements), `SocketSettings` and `serve_socket` (the trio service). Wire format: docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+from lfr.protocol.api import (
+    ApiError,
+    ConflictError,
+    DaemonApi,
+    InvalidArgumentError,
+    NotFoundError,
+    UnavailableError,
+)
+from lfr.protocol.codec import FrameError, Limits
+from lfr.protocol.hub import EventHub
+from lfr.protocol.messages import PROTOCOL_VERSION, TOPICS, ErrorCode, ProtocolError
+from lfr.protocol.server import SocketEndpoints, SocketSettings, serve_socket
+
+__all__ = [
+    "PROTOCOL_VERSION", "TOPICS", "ApiError", "ConflictError", "DaemonApi", "ErrorCode",
+    "EventHub", "FrameError", "InvalidArgumentError", "Limits", "NotFoundError",
+    "ProtocolError", "SocketEndpoints", "SocketSettings", "UnavailableError", "serve_socket",
+]

@@ -1,0 +1,141 @@
+"""Opening the socket's listeners safely: a private Unix socket, a loopback TCP port, a token.
+
+The Unix socket is bound under a temporary name, chmod 0600 and put in place with link(2),
+which fails rather than replace anything that appeared meanwhile: we never clobber a file that
+is not our stale socket, and the socket is never reachable with wider permissions (it is not
+listening until it has its final mode). A socket path that answers a connect belongs to a live
+daemon and is left alone.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import os
+import secrets
+import socket as stdsocket
+import stat
+from pathlib import Path
+
+import trio
+
+from lfr.errors import ConfigError, StateError
+
+MAX_UNIX_PATH = 107  # sun_path is 108 bytes including the NUL
+MIN_TOKEN_LEN = 16
+
+
+class SocketPathError(ConfigError):
+    """The Unix socket path cannot be used (not a socket, too long, someone else's)."""
+
+
+class SocketInUseError(StateError):
+    """Another process is already serving on this Unix socket."""
+
+
+def _clear_stale(path: Path) -> None:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(st.st_mode):
+        raise SocketPathError(f"{path} exists and is not a socket; refusing to replace it")
+    if st.st_uid != os.getuid():
+        raise SocketPathError(f"{path} belongs to another user; refusing to replace it")
+    probe = stdsocket.socket(stdsocket.AF_UNIX, stdsocket.SOCK_STREAM)
+    probe.settimeout(1.0)
+    try:
+        probe.connect(os.fspath(path))
+    except (ConnectionRefusedError, FileNotFoundError):
+        path.unlink(missing_ok=True)  # stale: left by a daemon that died
+        return
+    except OSError as exc:
+        raise SocketPathError(f"cannot probe existing socket {path}: {exc}") from exc
+    finally:
+        probe.close()
+    raise SocketInUseError(f"{path} is in use by a running daemon")
+
+
+async def open_unix_listener(path: Path, *, backlog: int = 128) -> tuple[trio.SocketListener, int]:
+    """Listen on `path` (mode 0600). Returns the listener and the socket file's inode, so the
+    owner can remove exactly its own socket at shutdown."""
+    path = Path(os.path.abspath(path))
+    if len(os.fsencode(path)) > MAX_UNIX_PATH:
+        raise SocketPathError(f"socket path {path} is longer than {MAX_UNIX_PATH} bytes")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _clear_stale(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    sock = trio.socket.socket(stdsocket.AF_UNIX, stdsocket.SOCK_STREAM)
+    try:
+        await sock.bind(os.fspath(tmp))
+        os.chmod(tmp, 0o600)
+        sock.listen(backlog)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise SocketPathError(f"{path} appeared while starting; refusing to replace it"
+                                  ) from None
+        inode = os.lstat(path).st_ino
+    except BaseException:
+        sock.close()
+        raise
+    finally:
+        tmp.unlink(missing_ok=True)
+    return trio.SocketListener(sock), inode
+
+
+def remove_unix_socket(path: Path, inode: int) -> None:
+    """Remove the socket file if it is still the one we created."""
+    try:
+        if os.lstat(path).st_ino == inode:
+            path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def parse_tcp(address: str, *, allow_remote: bool = False) -> tuple[str, int]:
+    """`HOST:PORT`, `[V6]:PORT`, `:PORT` or `PORT` (loopback). Non-loopback hosts need
+    `allow_remote`, so a typo cannot expose the socket to the network."""
+    text = address.strip()
+    host, _, port_text = text.rpartition(":") if ":" in text else ("", "", text)
+    host = host.strip("[]") or "127.0.0.1"
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ConfigError(f"socket.tcp: {address!r} is not HOST:PORT") from None
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"socket.tcp: port {port} out of range")
+    loopback = host == "localhost"
+    if not loopback:
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            raise ConfigError(f"socket.tcp: host {host!r} is not an IP address") from None
+    if not loopback and not allow_remote:
+        raise ConfigError(f"socket.tcp: {host} is not a loopback address; set "
+                          "socket.allow_remote to listen beyond this machine")
+    return host, port
+
+
+def read_token(path: Path) -> bytes:
+    """The TCP auth token: the file's content, stripped. The file must be private."""
+    try:
+        st = os.stat(path)
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"socket.token_file: cannot read {path}: "
+                          f"{exc.strerror or exc}") from None
+    if st.st_mode & 0o077:
+        raise ConfigError(f"socket.token_file: {path} is readable by others; chmod 600 it")
+    token = data.strip()
+    if len(token) < MIN_TOKEN_LEN:
+        raise ConfigError(f"socket.token_file: token in {path} is shorter than "
+                          f"{MIN_TOKEN_LEN} characters")
+    return token
+
+
+def is_peer_gone(exc: BaseException) -> bool:
+    """Errors that just mean the client went away."""
+    if isinstance(exc, (trio.BrokenResourceError, trio.ClosedResourceError)):
+        return True
+    return isinstance(exc, OSError) and exc.errno in (errno.EPIPE, errno.ECONNRESET)

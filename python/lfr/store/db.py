@@ -1,0 +1,146 @@
+"""The SQLite connection: WAL, busy timeout, one-transaction writes, migrations and a refusal to
+touch a damaged file.
+
+Why these choices: WAL lets the daemon read (load a watchlist, list alerts) while the CLI
+writes; `busy_timeout` makes a writer wait for another writer instead of failing; `BEGIN
+IMMEDIATE` takes the write lock up front so a transaction never fails half-way on a lock
+upgrade; `synchronous=FULL` makes a committed alert survive a power cut, since an alert is
+persisted before anyone is told about it. A process killed mid-write leaves the database as
+before or as after: that is SQLite's journal, provided every logical change is one transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from lfr.store.errors import StoreCorrupt, StoreError
+from lfr.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+DB_FILENAME = "lfr.db"
+BUSY_TIMEOUT_MS = 10_000
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_header(path: Path) -> None:
+    """Reject a file that is not SQLite before SQLite sees it, so it is never written to."""
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"cannot read database {path}: {exc.strerror}") from exc
+    if header and header != _SQLITE_HEADER:
+        raise StoreCorrupt(f"{path} is not an SQLite database (bad header); it was left "
+                           "untouched: restore it from a backup or move it aside")
+
+
+class Database:
+    """One connection, shareable across threads (the daemon calls it from worker threads);
+    a lock serialises use because a sqlite3 connection is not safe for concurrent calls."""
+
+    def __init__(self, path: Path, *, check: bool = True) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        if path.exists():
+            _check_header(path)
+        try:
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
+                                   isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from exc
+        self._conn = conn
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if check:
+                self._quick_check()
+            conn.execute("PRAGMA foreign_keys = ON")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(f"cannot put {path} in WAL mode (got {mode!r})")
+            conn.execute("PRAGMA synchronous = FULL")
+            # Deleted crops and templates are overwritten, not left in free pages.
+            conn.execute("PRAGMA secure_delete = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreCorrupt(f"database {path} is damaged ({exc}); it was left untouched: "
+                               "restore it from a backup or move it aside") from exc
+        except BaseException:
+            conn.close()
+            raise
+
+    def _quick_check(self) -> None:
+        rows = self._conn.execute("PRAGMA quick_check").fetchall()
+        problems = [r[0] for r in rows if r[0] != "ok"]
+        if problems:
+            raise StoreCorrupt(f"database {self.path} failed its integrity check "
+                               f"({problems[0]}); it was left untouched: restore it from a "
+                               "backup or move it aside")
+
+    def _migrate(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"database {self.path} has schema version {version}, newer than "
+                             f"this lfr supports ({SCHEMA_VERSION}): upgrade lfr")
+        if version > 0 and not self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+            raise StoreCorrupt(f"{self.path} is an SQLite database but not an lfr one")
+        for target, statements in MIGRATIONS:
+            if target <= version:
+                continue
+            with self.transaction() as conn:
+                # Re-read under the write lock: another process may have migrated meanwhile.
+                if conn.execute("PRAGMA user_version").fetchone()[0] >= target:
+                    continue
+                for statement in statements:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {target}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; nested uses join the outer one, so a repository method that
+        audits its change commits data and audit record together or not at all."""
+        with self._lock:
+            conn = self._conn
+            if conn.in_transaction:
+                yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for several SELECTs (a deferred transaction takes no lock)."""
+        with self._lock:
+            conn = self._conn
+            if conn.in_transaction:
+                yield conn
+                return
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("COMMIT")
+
+    def integrity_check(self) -> list[str]:
+        """Full `PRAGMA integrity_check`; ['ok'] when sound."""
+        with self._lock:
+            return [r[0] for r in self._conn.execute("PRAGMA integrity_check").fetchall()]
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the main file and truncate it, so deleted data leaves the WAL
+        too (best effort: a reader holding an old snapshot keeps it until it finishes)."""
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,61 @@
+"""Camera sources: PyAV decode in worker threads, bridged into trio, with live semantics.
+
+    source = open_camera("rtsp://127.0.0.1:8554/cam", camera_id="gate", fps=10)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(source.run)
+        async for frame in source.frames: ...
+
+`open_camera` also takes a `lfr.config.CameraConfig`.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING
+
+from lfr.stream.decode import NoVideoStream, RateCap, SourceSpec
+from lfr.stream.frame import Backoff, CameraState, CameraStats, Frame
+from lfr.stream.inputs import InputKind, classify
+from lfr.stream.source import CameraSource, SourceFailed
+
+if TYPE_CHECKING:
+    from lfr.config import CameraConfig
+
+__all__ = [
+    "Backoff", "CameraSource", "CameraState", "CameraStats", "Frame", "InputKind",
+    "NoVideoStream", "RateCap", "SourceFailed", "SourceSpec", "classify", "open_camera",
+]
+
+
+def open_camera(source: str | CameraConfig, *, camera_id: str | None = None,
+                fps: float | None = None, realtime: bool | None = None,
+                loop: bool | None = None, every_frame: bool | None = None,
+                open_timeout_s: float | None = None, read_timeout_s: float | None = None,
+                stall_after_s: float | None = None, backoff: Backoff | None = None,
+                queue: int = 2, rng: random.Random | None = None) -> CameraSource:
+    """A CameraSource actor for a URL, path or camera config (keywords override the config).
+
+    Defaults: live inputs publish keep-latest; a file is read as fast as possible, every
+    frame (`every_frame`), unless `realtime` or `loop`, which pace it at its own rate with
+    live semantics. ValueError for a URL lfr cannot read.
+    """
+    if isinstance(source, str):
+        url, cfg_id, cfg_fps, cfg_loop, open_s, read_s = source, None, None, False, 5.0, 2.0
+    else:
+        url, cfg_id, cfg_fps, cfg_loop = source.url, source.id, source.fps, source.loop
+        open_s, read_s = source.open_timeout_s, source.read_timeout_s
+    kind = classify(url)
+    spec = SourceSpec(
+        camera_id=camera_id or cfg_id or "camera",
+        url=url,
+        kind=kind,
+        fps=fps if fps is not None else cfg_fps,
+        realtime=bool(realtime) if realtime is not None else False,
+        loop=loop if loop is not None else cfg_loop,
+        open_timeout_s=open_timeout_s if open_timeout_s is not None else open_s,
+        read_timeout_s=read_timeout_s if read_timeout_s is not None else read_s,
+    )
+    if spec.fps is not None and not spec.fps > 0:
+        raise ValueError(f"fps must be > 0, got {spec.fps}")
+    return CameraSource(spec, backoff=backoff or Backoff(), stall_after_s=stall_after_s,
+                        every_frame=every_frame, queue=queue, rng=rng)

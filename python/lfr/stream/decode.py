@@ -1,0 +1,186 @@
+"""The blocking half of a camera source: PyAV demux + decode, run in one worker thread.
+
+Everything here runs in the thread that `trio.to_thread.run_sync` gives the source, and talks
+back to trio only through `trio.from_thread`: a frame is handed over with `deliver`, pacing
+sleeps are trio sleeps (so a stop interrupts them at once), and `check_cancelled()` between
+frames ends the thread promptly when its actor is cancelled. The one wait trio cannot
+interrupt is FFmpeg's own read, bounded by the read timeout given to `av.open`.
+
+A session ends by returning (the input ended: EOF, or a live server that went away, which
+PyAV reports as a plain end of the packet iterator) or by raising (`av.error.FFmpegError`
+and friends); the source decides what either means.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import av.error
+import numpy as np
+import trio
+
+from lfr.errors import InputError
+from lfr.stream.frame import Frame
+from lfr.stream.inputs import InputKind, folder_images, local_path, open_options
+
+
+class NoVideoStream(InputError):
+    """The input opened but carries no video."""
+
+
+class SessionEnd(enum.Enum):
+    ENDED = "ended"  # a file or folder reached its end
+    DISCONNECTED = "disconnected"  # a live input stopped sending
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    camera_id: str
+    url: str
+    kind: InputKind
+    fps: float | None = None  # analysis rate cap
+    realtime: bool = False  # pace files at their own rate (live inputs always are)
+    loop: bool = False
+    open_timeout_s: float = 5.0
+    read_timeout_s: float = 2.0
+
+
+class RateCap:
+    """Lets through at most `fps` frames per second of `clock` (wall time for live and paced
+    inputs, media time for files read as fast as possible), evenly spaced."""
+
+    def __init__(self, fps: float | None) -> None:
+        self.period = 1.0 / fps if fps else 0.0
+        self.next_due: float | None = None
+
+    def admit(self, t: float) -> bool:
+        if self.period == 0.0:
+            return True
+        due = self.next_due
+        if due is not None and t < due - 1e-6:
+            return False
+        # On time: keep the even spacing. Late by a whole period (or first): restart from t.
+        self.next_due = t + self.period if due is None or t - due >= self.period \
+            else due + self.period
+        return True
+
+
+class Pacer:
+    """Sleeps (in trio, interruptibly) until a frame's media time comes round on the wall
+    clock; re-anchors instead of bursting when decoding fell behind or the clock jumped."""
+
+    def __init__(self) -> None:
+        self.anchor: float | None = None
+
+    def reset(self) -> None:
+        self.anchor = None
+
+    def wait(self, media_t: float) -> None:
+        now = time.monotonic()
+        if self.anchor is None or not -1.0 < (self.anchor + media_t) - now < 5.0:
+            self.anchor = now - media_t
+            return
+        delay = self.anchor + media_t - now
+        if delay > 0:
+            trio.from_thread.run(trio.sleep, delay)
+
+
+def run_session(spec: SourceSpec, first_index: int, deliver: Callable[[Frame], None],
+                on_open: Callable[[], None], on_decoded: Callable[[bool], None]) -> SessionEnd:
+    """Decode `spec` until it ends; returns why. Called in a worker thread."""
+    if spec.kind is InputKind.FOLDER:
+        frames = _folder_frames(spec, on_open)
+    else:
+        frames = _container_frames(spec, on_open)
+    cap, pacer = RateCap(spec.fps), Pacer()
+    paced = spec.realtime or spec.loop
+    index = first_index
+    for pts_s, decoded in frames:
+        trio.from_thread.check_cancelled()
+        if pts_s is None:
+            pacer.reset()
+        elif paced:
+            pacer.wait(pts_s)
+        clock = time.monotonic() if (paced or spec.kind.live or pts_s is None) else pts_s
+        admitted = cap.admit(clock)
+        on_decoded(admitted)
+        if not admitted:
+            continue
+        image = decoded()
+        deliver(Frame(spec.camera_id, index, pts_s, time.monotonic(), time.time(), image))
+        index += 1
+    return SessionEnd.DISCONNECTED if spec.kind.live else SessionEnd.ENDED
+
+
+Decoded = tuple[float | None, Callable[[], np.ndarray]]
+
+
+def _container_frames(spec: SourceSpec, on_open: Callable[[], None]) -> Iterator[Decoded]:
+    """Frames of a stream or file, looped when asked. Conversion to BGR is deferred to the
+    caller so that frames over the rate cap cost no colour conversion."""
+    options, kwargs = open_options(spec.kind, open_timeout_s=spec.open_timeout_s,
+                                   read_timeout_s=spec.read_timeout_s)
+    url = str(local_path(spec.url)) if spec.kind is InputKind.FILE else spec.url
+    offset = 0.0
+    opened = False
+    while True:
+        container = av.open(url, options=options, **kwargs)  # type: ignore[arg-type]
+        try:
+            if not container.streams.video:
+                raise NoVideoStream(f"{spec.url}: no video stream")
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO" if not spec.kind.live else "SLICE"
+            if not opened:
+                trio.from_thread.run_sync(on_open)
+                opened = True
+            last = 0.0
+            rate = float(stream.average_rate or 25)
+            for frame in container.decode(stream):
+                pts = None if frame.time is None else float(frame.time) + offset
+                last = pts if pts is not None else last
+                yield pts, _bgr(frame)
+        finally:
+            container.close()
+        if not spec.loop or spec.kind is not InputKind.FILE:
+            return
+        offset = last + 1.0 / rate  # continue the media clock across the loop
+
+
+def _bgr(frame: av.VideoFrame) -> Callable[[], np.ndarray]:
+    return lambda: np.ascontiguousarray(frame.to_ndarray(format="bgr24"))
+
+
+def _folder_frames(spec: SourceSpec, on_open: Callable[[], None]) -> Iterator[Decoded]:
+    folder = local_path(spec.url)
+    images = folder_images(folder)
+    if not images:
+        raise NoVideoStream(f"{spec.url}: no images (.jpg, .png, ...) in the folder")
+    trio.from_thread.run_sync(on_open)
+    period = 1.0 / spec.fps if spec.fps else None
+    t = 0.0
+    while True:
+        for path in images:
+            image = _read_image(path)
+            if image is None:
+                continue
+            yield (t if period else None), (lambda img=image: img)
+            t += period or 0.0
+        if not spec.loop:
+            return
+
+
+def _read_image(path: Path) -> np.ndarray | None:
+    """One still image as BGR, or None for a file that is not a readable image (skipped, so
+    one corrupt file in a folder does not stop the rest)."""
+    try:
+        with av.open(str(path)) as container:
+            for frame in container.decode(video=0):
+                return np.ascontiguousarray(frame.to_ndarray(format="bgr24"))
+    except (av.error.FFmpegError, OSError, ValueError):
+        return None
+    return None

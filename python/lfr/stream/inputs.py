@@ -1,0 +1,90 @@
+"""What kind of input a camera URL names, and how FFmpeg should open it.
+
+Kept free of PyAV imports so that `lfr.config` can validate a URL without loading FFmpeg.
+The open options are the measured fast-start set: no stream analysis, a small probe and no
+input buffering, so a live camera yields its first frame within a GOP of connecting.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+_DEVICE = re.compile(r"^/dev/video\d+$")
+_FOLDER_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+
+
+class InputKind(enum.Enum):
+    RTSP = "rtsp"
+    HTTP = "http"  # MJPEG over HTTP, HLS, or any FFmpeg-readable HTTP(S) stream
+    FILE = "file"
+    FOLDER = "folder"  # a folder of still images, in name order
+    DEVICE = "device"  # a V4L2 device, /dev/videoN
+
+    @property
+    def live(self) -> bool:
+        """Live inputs never wait for the analysis: their newest frame replaces an older one."""
+        return self in (InputKind.RTSP, InputKind.HTTP, InputKind.DEVICE)
+
+
+def classify(url: str) -> InputKind:
+    """The kind of `url`; ValueError (with the reason) for what lfr cannot read."""
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError("must be a non-empty URL or path")
+    if "://" in url:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme in ("rtsp", "rtsps"):
+            kind = InputKind.RTSP
+        elif scheme in ("http", "https"):
+            kind = InputKind.HTTP
+        elif scheme == "file":
+            return _path_kind(parts.path)
+        else:
+            raise ValueError(f"unsupported scheme {scheme!r} (use rtsp://, http(s)://, a "
+                             "file path or /dev/videoN)")
+        if not parts.hostname:
+            raise ValueError(f"no host in {url!r}")
+        try:
+            parts.port  # noqa: B018 - validates the port number
+        except ValueError:
+            raise ValueError(f"bad port in {url!r}") from None
+        return kind
+    if url.startswith("/dev/"):
+        if not _DEVICE.match(url):
+            raise ValueError(f"device must be /dev/videoN, got {url!r}")
+        return InputKind.DEVICE
+    return _path_kind(url)
+
+
+def _path_kind(path: str) -> InputKind:
+    return InputKind.FOLDER if Path(path).is_dir() else InputKind.FILE
+
+
+def local_path(url: str) -> Path:
+    """The filesystem path of a FILE or FOLDER url (`file://` stripped)."""
+    return Path(urlsplit(url).path) if url.startswith("file://") else Path(url)
+
+
+def folder_images(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in _FOLDER_EXTS)
+
+
+def open_options(kind: InputKind, *, open_timeout_s: float, read_timeout_s: float
+                 ) -> tuple[dict[str, str], dict[str, object]]:
+    """(FFmpeg options, extra `av.open` kwargs) for a kind of input."""
+    options: dict[str, str] = {}
+    kwargs: dict[str, object] = {}
+    if kind is InputKind.RTSP:
+        options.update(rtsp_transport="tcp", analyzeduration="0", probesize="32768",
+                       fflags="nobuffer")
+    elif kind is InputKind.HTTP:
+        options.update(analyzeduration="0", probesize="65536", fflags="nobuffer",
+                       reconnect="0")
+    elif kind is InputKind.DEVICE:
+        kwargs["format"] = "v4l2"
+    if kind.live:
+        kwargs["timeout"] = (open_timeout_s, read_timeout_s)
+    return options, kwargs

@@ -1,0 +1,297 @@
+//! The watchlist gallery: identities, their templates, and search.
+//!
+//! Every mutating call validates all of its input before touching storage, so a refused call
+//! leaves the gallery exactly as it was. Templates and queries are L2-normalised, so scores are
+//! cosine similarities whatever the caller's scaling.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::error::SearchError;
+use crate::kernels::{Dispatch, Kernel, QueryI8};
+use crate::layout::{F32Blocks, I8Blocks};
+use crate::scan::{scan, Queries, Source};
+use crate::topk::TopK;
+
+pub const MAX_DIM: usize = 8192;
+pub const MAX_K: usize = 4096;
+/// Multiply-adds (rows x dim x queries) below which a search stays on the calling thread:
+/// waking the pool costs tens of microseconds.
+pub const PAR_MIN_WORK: usize = 1 << 21;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Storage {
+    F32,
+    /// int8 scan, then an exact f32 re-rank of the best candidates.
+    Int8,
+}
+
+impl Storage {
+    pub fn from_name(name: &str) -> Result<Self, SearchError> {
+        match name {
+            "f32" => Ok(Storage::F32),
+            "int8" => Ok(Storage::Int8),
+            _ => Err(SearchError::InvalidStorage { name: name.to_owned() }),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Storage::F32 => "f32",
+            Storage::Int8 => "int8",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub storage: Storage,
+    /// `None`: the fastest kernel this CPU runs.
+    pub kernel: Option<Kernel>,
+    /// `None`: one per available core.
+    pub threads: Option<usize>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { storage: Storage::F32, kernel: None, threads: None }
+    }
+}
+
+/// One search result: identity name and its best template's score.
+pub type Match = (Arc<str>, f32);
+
+pub struct Gallery {
+    dim: usize,
+    storage: Storage,
+    kernel: Dispatch,
+    threads: usize,
+    pool: Option<rayon::ThreadPool>,
+    f32s: F32Blocks,
+    i8s: Option<I8Blocks>,
+    /// Identity slot of each template row.
+    row_ident: Vec<u32>,
+    slots: HashMap<Arc<str>, u32>,
+    names: BTreeMap<u32, Arc<str>>,
+    ident_rows: HashMap<u32, Vec<u32>>,
+    next_slot: u32,
+}
+
+impl Gallery {
+    pub fn new(dim: usize, opts: Options) -> Result<Self, SearchError> {
+        if dim == 0 || dim > MAX_DIM {
+            return Err(SearchError::InvalidDim { dim, max: MAX_DIM });
+        }
+        let kernel = opts.kernel.unwrap_or_else(Kernel::best);
+        let kernel = kernel.dispatch().ok_or_else(|| SearchError::KernelUnavailable {
+            name: kernel.name().to_owned(),
+            available: Kernel::available().into_iter().map(Kernel::name).collect(),
+        })?;
+        let threads = match opts.threads {
+            Some(0) => return Err(SearchError::Threads { detail: "must be at least 1".into() }),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let pool = if threads > 1 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("lfr-search-{i}"))
+                .build()
+                .map_err(|e| SearchError::Threads { detail: e.to_string() })?;
+            Some(pool)
+        } else {
+            None
+        };
+        Ok(Self {
+            dim,
+            storage: opts.storage,
+            kernel,
+            threads,
+            pool,
+            f32s: F32Blocks::new(dim),
+            i8s: (opts.storage == Storage::Int8).then(|| I8Blocks::new(dim)),
+            row_ident: Vec::new(),
+            slots: HashMap::new(),
+            names: BTreeMap::new(),
+            ident_rows: HashMap::new(),
+            next_slot: 0,
+        })
+    }
+
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+    pub fn len(&self) -> usize {
+        self.row_ident.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.row_ident.is_empty()
+    }
+    pub fn storage(&self) -> Storage {
+        self.storage
+    }
+    pub fn kernel(&self) -> Kernel {
+        self.kernel.kernel()
+    }
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Distinct identities, in enrolment order.
+    pub fn identities(&self) -> Vec<Arc<str>> {
+        self.names.values().cloned().collect()
+    }
+
+    /// Adds `ids.len()` templates (`templates` is row-major `ids.len() * dim`). An id repeated
+    /// in one call, or already enrolled, adds another template to that identity.
+    pub fn add<S: AsRef<str>>(&mut self, ids: &[S], templates: &[f32]) -> Result<(), SearchError> {
+        if templates.len() != ids.len() * self.dim {
+            return Err(SearchError::ShapeMismatch {
+                what: "templates",
+                detail: format!("{} ids but {} values for dim {}", ids.len(), templates.len(), self.dim),
+            });
+        }
+        if let Some(index) = ids.iter().position(|s| s.as_ref().is_empty()) {
+            return Err(SearchError::EmptyId { index });
+        }
+        let inv = unit_scales("templates", templates, self.dim)?;
+        let new_idents = ids.iter().filter(|s| !self.slots.contains_key(s.as_ref())).count();
+        if self.len() + ids.len() > u32::MAX as usize {
+            return Err(SearchError::TooLarge { what: "templates" });
+        }
+        if self.next_slot as usize + new_idents > u32::MAX as usize {
+            return Err(SearchError::TooLarge { what: "identities" });
+        }
+        let mut row = vec![0.0f32; self.dim];
+        for ((id, src), s) in ids.iter().zip(templates.chunks_exact(self.dim)).zip(inv) {
+            let slot = self.slot_for(id.as_ref());
+            row.iter_mut().zip(src).for_each(|(o, &v)| *o = v * s);
+            self.f32s.push(&row);
+            if let Some(i8s) = &mut self.i8s {
+                i8s.push(&row);
+            }
+            self.ident_rows.entry(slot).or_default().push(self.row_ident.len() as u32);
+            self.row_ident.push(slot);
+        }
+        Ok(())
+    }
+
+    fn slot_for(&mut self, id: &str) -> u32 {
+        if let Some(&slot) = self.slots.get(id) {
+            return slot;
+        }
+        let slot = self.next_slot;
+        self.next_slot += 1;
+        let name: Arc<str> = Arc::from(id);
+        self.slots.insert(name.clone(), slot);
+        self.names.insert(slot, name);
+        slot
+    }
+
+    /// Removes every template of `id`; returns how many (0 for an unknown id).
+    pub fn remove(&mut self, id: &str) -> usize {
+        let Some(slot) = self.slots.remove(id) else { return 0 };
+        self.names.remove(&slot);
+        let mut rows = self.ident_rows.remove(&slot).unwrap_or_default();
+        rows.sort_unstable_by(|a, b| b.cmp(a));
+        for &r in &rows {
+            let (r, last) = (r as usize, self.row_ident.len() - 1);
+            if r != last {
+                // The last row belongs to another identity: rows of `slot` above `r` are gone.
+                let moved = self.row_ident[last];
+                let list = self.ident_rows.get_mut(&moved).expect("every row's identity has a row list");
+                let at = list.iter().position(|&x| x as usize == last).expect("row listed");
+                list[at] = r as u32;
+            }
+            self.row_ident.swap_remove(r);
+            self.f32s.swap_remove(r);
+            if let Some(i8s) = &mut self.i8s {
+                i8s.swap_remove(r);
+            }
+        }
+        rows.len()
+    }
+
+    /// Top-`k` identities for each query (`queries` row-major, `n * dim`), best first.
+    pub fn search(&self, queries: &[f32], k: usize) -> Result<Vec<Vec<Match>>, SearchError> {
+        self.search_parts(queries, k, None)
+    }
+
+    /// `search` with the gallery split into exactly `parts` ranges (tests use it to show the
+    /// result does not depend on the split). `None` picks by size and thread count.
+    pub fn search_parts(&self, queries: &[f32], k: usize, parts: Option<usize>) -> Result<Vec<Vec<Match>>, SearchError> {
+        if k == 0 || k > MAX_K {
+            return Err(SearchError::InvalidK { k: k as i64, max: MAX_K });
+        }
+        if !queries.len().is_multiple_of(self.dim) {
+            return Err(SearchError::DimMismatch { what: "queries", expected: self.dim, got: queries.len() });
+        }
+        let inv = unit_scales("queries", queries, self.dim)?;
+        let nq = inv.len();
+        if self.is_empty() || nq == 0 {
+            return Ok(vec![Vec::new(); nq]);
+        }
+        let mut f32s = queries.to_vec();
+        for (row, s) in f32s.chunks_exact_mut(self.dim).zip(&inv) {
+            row.iter_mut().for_each(|v| *v *= s);
+        }
+        let i8s = self.i8s.as_ref().map(|_| QueryI8::new(&f32s, self.dim));
+        let q = Queries { f32s, i8s };
+        let work = self.len() * self.dim * nq;
+        let parts = parts.unwrap_or(if work >= PAR_MIN_WORK { self.threads } else { 1 });
+        let tops = match &self.i8s {
+            None => self.scan(Source::F32(&self.f32s), &q, k, parts),
+            Some(i8s) => {
+                let cands = self.scan(Source::I8(i8s), &q, rerank_candidates(k), parts);
+                self.rerank(cands, &q.f32s, k)
+            }
+        };
+        Ok(tops
+            .into_iter()
+            .map(|t| t.into_sorted().into_iter().map(|(s, slot)| (self.names[&slot].clone(), s)).collect())
+            .collect())
+    }
+
+    fn scan(&self, src: Source<'_>, q: &Queries, k: usize, parts: usize) -> Vec<TopK> {
+        scan(self.kernel, src, self.dim, self.len(), &self.row_ident, q, k, self.pool.as_ref(), parts)
+    }
+
+    /// Exact scores for every template of each candidate identity.
+    fn rerank(&self, cands: Vec<TopK>, queries: &[f32], k: usize) -> Vec<TopK> {
+        cands
+            .into_iter()
+            .zip(queries.chunks_exact(self.dim))
+            .map(|(c, q)| {
+                let mut top = TopK::new(k);
+                for (_, slot) in c.into_sorted() {
+                    for &r in &self.ident_rows[&slot] {
+                        top.push(self.f32s.dot(r as usize, q), slot);
+                    }
+                }
+                top
+            })
+            .collect()
+    }
+}
+
+/// Identities kept by the int8 scan for exact re-scoring.
+pub fn rerank_candidates(k: usize) -> usize {
+    (4 * k).max(k + 32)
+}
+
+/// `1 / ||row||` per row, after checking every value is finite and no row is zero.
+fn unit_scales(what: &'static str, m: &[f32], dim: usize) -> Result<Vec<f32>, SearchError> {
+    m.chunks_exact(dim)
+        .enumerate()
+        .map(|(row, r)| {
+            if let Some(col) = r.iter().position(|v| !v.is_finite()) {
+                return Err(SearchError::NonFinite { what, row, col });
+            }
+            let norm = r.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>().sqrt();
+            if norm == 0.0 {
+                return Err(SearchError::ZeroNorm { what, row });
+            }
+            Ok((1.0 / norm) as f32)
+        })
+        .collect()
+}

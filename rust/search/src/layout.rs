@@ -1,0 +1,216 @@
+//! Blocked, transposed template storage.
+//!
+//! Templates are grouped in blocks of `BLOCK` (16) rows and each block is stored column-major:
+//! value `(row j, dim d)` of block `b` sits at `b*dim*16 + d*16 + j`. One 512-bit load then holds
+//! dimension `d` of 16 templates, so a kernel computes 16 dot products with one broadcast FMA per
+//! dimension and no horizontal sums, and a scan reads memory strictly sequentially. Each
+//! template's score is a single FMA chain over `d = 0..dim`, identical in every kernel, which is
+//! why all f32 kernels agree bit for bit with the scalar reference.
+//!
+//! The int8 copy groups dimensions by 4 (the VNNI `vpdpbusd` unit): `(row j, dim d)` sits at
+//! `b*dim4*16 + (d/4)*64 + j*4 + d%4`, with `dim4` = dim rounded up to a multiple of 4.
+//! Padding (rows past the end of the last block, dims past `dim`) is kept at zero.
+
+pub const BLOCK: usize = 16;
+
+/// f32 templates, L2-normalised on the way in.
+#[derive(Debug, Clone)]
+pub struct F32Blocks {
+    dim: usize,
+    rows: usize,
+    data: Vec<f32>,
+}
+
+impl F32Blocks {
+    pub fn new(dim: usize) -> Self {
+        Self { dim, rows: 0, data: Vec::new() }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn nblocks(&self) -> usize {
+        self.rows.div_ceil(BLOCK)
+    }
+
+    /// The raw blocks `b0..b1` (each `dim * BLOCK` floats).
+    pub fn blocks(&self, b0: usize, b1: usize) -> &[f32] {
+        &self.data[b0 * self.dim * BLOCK..b1 * self.dim * BLOCK]
+    }
+
+    #[inline]
+    fn at(&self, row: usize, d: usize) -> usize {
+        (row / BLOCK) * self.dim * BLOCK + d * BLOCK + row % BLOCK
+    }
+
+    pub fn push(&mut self, row: &[f32]) {
+        debug_assert_eq!(row.len(), self.dim);
+        if self.rows.is_multiple_of(BLOCK) {
+            self.data.resize(self.data.len() + self.dim * BLOCK, 0.0);
+        }
+        self.rows += 1;
+        self.set(self.rows - 1, row);
+    }
+
+    fn set(&mut self, r: usize, row: &[f32]) {
+        for (d, &v) in row.iter().enumerate() {
+            let i = self.at(r, d);
+            self.data[i] = v;
+        }
+    }
+
+    pub fn row(&self, r: usize) -> Vec<f32> {
+        (0..self.dim).map(|d| self.data[self.at(r, d)]).collect()
+    }
+
+    /// Moves the last row into `r` and drops the last row (O(dim)).
+    pub fn swap_remove(&mut self, r: usize) {
+        let last = self.rows - 1;
+        if r != last {
+            let moved = self.row(last);
+            self.set(r, &moved);
+        }
+        self.set(last, &vec![0.0; self.dim]);
+        self.rows -= 1;
+        self.data.truncate(self.nblocks() * self.dim * BLOCK);
+    }
+
+    /// Exact score of one template, accumulated in the same order as every kernel.
+    pub fn dot(&self, r: usize, q: &[f32]) -> f32 {
+        let base = self.at(r, 0);
+        let mut acc = 0.0f32;
+        for (d, &qv) in q.iter().enumerate() {
+            acc = qv.mul_add(self.data[base + d * BLOCK], acc);
+        }
+        acc
+    }
+}
+
+pub fn dim4(dim: usize) -> usize {
+    dim.div_ceil(4) * 4
+}
+
+/// Symmetric per-vector int8 quantisation: `x ~= scale * q`, `q` in -127..=127 (never -128, so
+/// the AVX2 sign trick cannot saturate). Writes `dim4(x.len())` values, padding with zeros.
+pub fn quantize(x: &[f32], out: &mut [i8]) -> f32 {
+    let max = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    out.fill(0);
+    if max == 0.0 {
+        return 0.0;
+    }
+    let scale = max / 127.0;
+    let inv = 127.0 / max;
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = (v * inv).round().clamp(-127.0, 127.0) as i8;
+    }
+    scale
+}
+
+/// int8 templates plus the per-row scale and element sum the kernels need.
+#[derive(Debug, Clone)]
+pub struct I8Blocks {
+    dim: usize,
+    dim4: usize,
+    rows: usize,
+    data: Vec<i8>,
+    rowsum: Vec<i32>,
+    scale: Vec<f32>,
+}
+
+impl I8Blocks {
+    pub fn new(dim: usize) -> Self {
+        Self { dim, dim4: dim4(dim), rows: 0, data: Vec::new(), rowsum: Vec::new(), scale: Vec::new() }
+    }
+
+    pub fn dim4(&self) -> usize {
+        self.dim4
+    }
+
+    pub fn blocks(&self, b0: usize, b1: usize) -> (&[i8], &[i32], &[f32]) {
+        let w = self.dim4 * BLOCK;
+        (
+            &self.data[b0 * w..b1 * w],
+            &self.rowsum[b0 * BLOCK..b1 * BLOCK],
+            &self.scale[b0 * BLOCK..b1 * BLOCK],
+        )
+    }
+
+    #[inline]
+    fn at(&self, row: usize, d: usize) -> usize {
+        (row / BLOCK) * self.dim4 * BLOCK + (d / 4) * 4 * BLOCK + (row % BLOCK) * 4 + d % 4
+    }
+
+    pub fn push(&mut self, row: &[f32]) {
+        debug_assert_eq!(row.len(), self.dim);
+        if self.rows.is_multiple_of(BLOCK) {
+            self.data.resize(self.data.len() + self.dim4 * BLOCK, 0);
+            self.rowsum.resize(self.rowsum.len() + BLOCK, 0);
+            self.scale.resize(self.scale.len() + BLOCK, 0.0);
+        }
+        let mut q = vec![0i8; self.dim4];
+        let scale = quantize(row, &mut q);
+        self.rows += 1;
+        self.set(self.rows - 1, &q, scale);
+    }
+
+    fn set(&mut self, r: usize, q: &[i8], scale: f32) {
+        for (d, &v) in q.iter().enumerate() {
+            let i = self.at(r, d);
+            self.data[i] = v;
+        }
+        self.rowsum[r] = q.iter().map(|&v| i32::from(v)).sum();
+        self.scale[r] = scale;
+    }
+
+    fn row(&self, r: usize) -> Vec<i8> {
+        (0..self.dim4).map(|d| self.data[self.at(r, d)]).collect()
+    }
+
+    pub fn swap_remove(&mut self, r: usize) {
+        let last = self.rows - 1;
+        if r != last {
+            let moved = self.row(last);
+            let scale = self.scale[last];
+            self.set(r, &moved, scale);
+        }
+        self.set(last, &vec![0; self.dim4], 0.0);
+        self.rows -= 1;
+        let nb = self.rows.div_ceil(BLOCK);
+        self.data.truncate(nb * self.dim4 * BLOCK);
+        self.rowsum.truncate(nb * BLOCK);
+        self.scale.truncate(nb * BLOCK);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swap_remove_keeps_rows_and_zero_padding() {
+        let mut g = F32Blocks::new(3);
+        let rows: Vec<Vec<f32>> = (0..20).map(|i| vec![i as f32, 1.0, -(i as f32)]).collect();
+        rows.iter().for_each(|r| g.push(r));
+        g.swap_remove(2);
+        assert_eq!(g.rows(), 19);
+        assert_eq!(g.row(2), rows[19]);
+        assert_eq!(g.row(18), rows[18]);
+        (0..4).for_each(|_| g.swap_remove(0));
+        assert_eq!(g.nblocks(), 1);
+        assert!(g.blocks(0, 1)[15..].iter().step_by(16).all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn quantize_round_trips_within_half_a_step() {
+        let x = [0.5f32, -0.25, 0.125, 0.0, -0.5];
+        let mut q = [0i8; 8];
+        let s = quantize(&x, &mut q);
+        for (v, &qi) in x.iter().zip(&q) {
+            assert!((v - s * f32::from(qi)).abs() <= s / 2.0 + 1e-7);
+        }
+        assert_eq!(&q[5..], &[0, 0, 0]);
+        assert_eq!(q[0], 127);
+        assert_eq!(q[4], -127);
+    }
+}

@@ -1,0 +1,339 @@
+//! The per-camera tracker: validates a frame's detections, associates them with tracks in
+//! ByteTrack's stages, starts and ends tracks, says which detections to embed, and turns the
+//! templates' watchlist matches into alert decisions.
+
+use crate::assoc::Associator;
+use crate::config::TrackerConfig;
+use crate::decision::{AlertEvent, Decider, Tally};
+use crate::error::{Result, TrackError};
+use crate::geometry::BBox;
+use crate::stats::Stats;
+use crate::track::Track;
+
+/// Low-score detections are often a neighbour's partial face: the second stage asks for at
+/// least this much overlap (ByteTrack uses 0.5 there too).
+const LOW_STAGE_MIN_IOU: f32 = 0.5;
+
+/// One frame's detections as flat row-major slices (zero-copy views of numpy arrays).
+#[derive(Debug, Clone, Copy)]
+pub struct Detections<'a> {
+    /// n x 4: x1, y1, x2, y2 in pixels.
+    pub boxes: &'a [f32],
+    /// n detector scores.
+    pub scores: &'a [f32],
+    /// n x 10: five (x, y) landmarks. Validated, not used by the association.
+    pub landmarks: &'a [f32],
+    /// Optional n x dim templates already computed for these detections; when given they gate
+    /// and weigh association against tracks that have an appearance.
+    pub templates: Option<&'a [f32]>,
+}
+
+impl<'a> Detections<'a> {
+    pub fn len(&self) -> usize {
+        self.scores.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scores.is_empty()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Tracker {
+    cfg: TrackerConfig,
+    tracks: Vec<Track>,
+    next_id: u64,
+    last_ts: Option<f64>,
+    template_dim: Option<usize>,
+    decider: Decider,
+    stats: Stats,
+    assoc: Associator,
+    det_boxes: Vec<BBox>,
+    cand_tracks: Vec<usize>,
+    cand_dets: Vec<usize>,
+    det_taken: Vec<bool>,
+    track_taken: Vec<bool>,
+    matches: Vec<(usize, usize)>,
+}
+
+impl Tracker {
+    pub fn new(cfg: TrackerConfig) -> Result<Self> {
+        cfg.validate()?;
+        Ok(Self {
+            cfg,
+            tracks: Vec::new(),
+            next_id: 1,
+            last_ts: None,
+            template_dim: None,
+            decider: Decider::default(),
+            stats: Stats::default(),
+            assoc: Associator::default(),
+            det_boxes: Vec::new(),
+            cand_tracks: Vec::new(),
+            cand_dets: Vec::new(),
+            det_taken: Vec::new(),
+            track_taken: Vec::new(),
+            matches: Vec::new(),
+        })
+    }
+
+    pub fn config(&self) -> &TrackerConfig {
+        &self.cfg
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Born tracks currently alive (matched within `max_age_s`).
+    pub fn active_tracks(&self) -> usize {
+        self.tracks.iter().filter(|t| t.id.is_some()).count()
+    }
+
+    /// Everything `update` rejects, checked before any state changes.
+    fn validate(&self, ts: f64, d: &Detections<'_>, out_ids: &[i64], out_embed: &[bool]) -> Result<usize> {
+        if !ts.is_finite() {
+            return Err(TrackError::NonFiniteTimestamp { ts });
+        }
+        if let Some(previous) = self.last_ts {
+            if ts < previous {
+                return Err(TrackError::TimestampBackwards { previous, ts });
+            }
+        }
+        let n = d.scores.len();
+        let shape = |what, expected: usize, got: usize| {
+            if expected == got {
+                Ok(())
+            } else {
+                Err(TrackError::ShapeMismatch { what, expected, got })
+            }
+        };
+        shape("boxes values (n x 4)", n * 4, d.boxes.len())?;
+        shape("landmarks values (n x 10)", n * 10, d.landmarks.len())?;
+        shape("track_ids output length", n, out_ids.len())?;
+        shape("need_embed output length", n, out_embed.len())?;
+        if let Some(t) = d.templates {
+            if n > 0 {
+                let dim = t.len() / n;
+                if dim == 0 || dim * n != t.len() {
+                    return Err(TrackError::ShapeMismatch { what: "templates values (n x dim)", expected: n, got: t.len() });
+                }
+                if let Some(expected) = self.template_dim {
+                    shape("template dimension", expected, dim)?;
+                }
+                if let Some(i) = t.iter().position(|v| !v.is_finite()) {
+                    return Err(TrackError::InvalidValue { what: "template of detection", index: i / dim });
+                }
+            }
+        }
+        for (i, c) in d.boxes.chunks_exact(4).enumerate() {
+            if let Some(reason) = BBox::from_corners([c[0], c[1], c[2], c[3]]).invalid_reason() {
+                return Err(TrackError::InvalidBox { index: i, reason });
+            }
+        }
+        if let Some(i) = d.scores.iter().position(|s| !s.is_finite()) {
+            return Err(TrackError::InvalidValue { what: "score", index: i });
+        }
+        if let Some(i) = d.landmarks.iter().position(|v| !v.is_finite()) {
+            return Err(TrackError::InvalidValue { what: "landmarks of detection", index: i / 10 });
+        }
+        Ok(n)
+    }
+
+    /// Associates one frame's detections. Writes, per detection, the born track it belongs to
+    /// (-1 for none) and whether the pipeline should compute its template now.
+    pub fn update(&mut self, ts: f64, d: Detections<'_>, out_ids: &mut [i64], out_embed: &mut [bool]) -> Result<()> {
+        let n = self.validate(ts, &d, out_ids, out_embed)?;
+        let dim = d.templates.map(|t| if n > 0 { t.len() / n } else { 0 }).filter(|&k| k > 0);
+        if let Some(k) = dim {
+            self.template_dim = Some(k);
+        }
+        out_ids.fill(-1);
+        out_embed.fill(false);
+        self.det_boxes.clear();
+        self.det_boxes.extend(d.boxes.chunks_exact(4).map(|c| BBox::from_corners([c[0], c[1], c[2], c[3]])));
+        for t in &mut self.tracks {
+            t.predict_to(ts);
+        }
+        self.det_taken.clear();
+        self.det_taken.resize(n, false);
+        self.track_taken.clear();
+        self.track_taken.resize(self.tracks.len(), false);
+
+        let (hi, lo) = (self.cfg.high_score, self.cfg.low_score);
+        let iou = self.cfg.iou_threshold;
+        // Stage 1: born tracks take confident detections.
+        self.stage(|t| t.id.is_some(), |s| s >= hi, iou, d, ts);
+        // Stage 2: born tracks still unmatched take low-score detections (occlusion, blur).
+        self.stage(|t| t.id.is_some(), |s| s >= lo && s < hi, iou.max(LOW_STAGE_MIN_IOU), d, ts);
+        // Stage 3: tentative tracks take the confident detections left over.
+        self.stage(|t| t.id.is_none(), |s| s >= hi, iou, d, ts);
+
+        // Confident detections nobody took start tentative tracks.
+        for i in 0..n {
+            if !self.det_taken[i] && d.scores[i] >= hi {
+                self.tracks.push(Track::new(self.det_boxes[i], ts));
+                self.track_taken.push(true);
+                self.matches.push((self.tracks.len() - 1, i));
+            }
+        }
+
+        let mut embeds = 0u64;
+        for &(ti, di) in &self.matches {
+            let t = &mut self.tracks[ti];
+            if t.id.is_none() && t.hits >= self.cfg.n_init {
+                t.id = Some(self.next_id);
+                self.next_id += 1;
+                self.stats.tracks_started += 1;
+            }
+            let Some(id) = t.id else { continue };
+            out_ids[di] = id as i64;
+            if let (Some(tpl), Some(k)) = (d.templates, dim) {
+                if t.fold_appearance(&tpl[di * k..(di + 1) * k], self.cfg.appearance_gate) {
+                    self.stats.appearance_resets += 1;
+                }
+            }
+            let (h, s) = (self.det_boxes[di].height(), d.scores[di]);
+            if t.embed.due(&self.cfg, t.evidence.phase(), ts, h, s) {
+                t.embed.mark(ts, h, s);
+                out_embed[di] = true;
+                embeds += 1;
+            }
+        }
+        self.matches.clear();
+
+        let max_age = self.cfg.max_age_s;
+        let before = self.tracks.len();
+        let mut ended = 0u64;
+        self.tracks.retain(|t| {
+            let keep = ts - t.last_seen <= max_age;
+            if !keep && t.id.is_some() {
+                ended += 1;
+            }
+            keep
+        });
+        debug_assert!(self.tracks.len() <= before);
+        self.stats.tracks_ended += ended;
+        self.stats.updates += 1;
+        self.stats.detections += n as u64;
+        self.stats.embeds_requested += embeds;
+        self.last_ts = Some(ts);
+        Ok(())
+    }
+
+    /// One ByteTrack stage: untaken tracks passing `track_ok` against untaken detections whose
+    /// score passes `score_ok`, gated at `min_iou`. Matched tracks absorb their detection.
+    fn stage(
+        &mut self,
+        track_ok: impl Fn(&Track) -> bool,
+        score_ok: impl Fn(f32) -> bool,
+        min_iou: f32,
+        d: Detections<'_>,
+        ts: f64,
+    ) {
+        self.cand_tracks.clear();
+        self.cand_tracks.extend((0..self.tracks.len()).filter(|&i| !self.track_taken[i] && track_ok(&self.tracks[i])));
+        self.cand_dets.clear();
+        self.cand_dets.extend((0..d.len()).filter(|&i| !self.det_taken[i] && score_ok(d.scores[i])));
+        if self.cand_tracks.is_empty() || self.cand_dets.is_empty() {
+            return;
+        }
+        let dim = d.templates.map_or(0, |t| t.len() / d.len());
+        let gate = self.cfg.appearance_gate;
+        let (tracks, dets, boxes) = (&self.tracks, &self.cand_dets, &self.det_boxes);
+        let cand_tracks = &self.cand_tracks;
+        let start = self.matches.len();
+        self.assoc.solve(
+            cand_tracks.len(),
+            dets.len(),
+            |i, j| {
+                let t = &tracks[cand_tracks[i]];
+                let di = dets[j];
+                let iou = t.predicted.iou(&boxes[di]);
+                if iou < min_iou {
+                    return None;
+                }
+                let motion = 1.0 - iou as f64;
+                match d.templates.and_then(|tpl| t.similarity(&tpl[di * dim..(di + 1) * dim])) {
+                    Some(cos) if cos < gate => None,
+                    Some(cos) => Some(0.5 * motion + 0.5 * (1.0 - cos as f64)),
+                    None => Some(motion),
+                }
+            },
+            &mut self.matches,
+        );
+        for m in &mut self.matches[start..] {
+            let (ti, di) = (self.cand_tracks[m.0], self.cand_dets[m.1]);
+            *m = (ti, di);
+            self.track_taken[ti] = true;
+            self.det_taken[di] = true;
+            self.tracks[ti].absorb(self.det_boxes[di], ts);
+        }
+    }
+
+
+    /// Reports one template computed for `track_id` and its best watchlist matches (best
+    /// first; `scores` may be longer than `ids` when padded with -inf, as the gallery does).
+    /// Appends any alert or alert_update to `out`. A template for a track that has already
+    /// ended is counted and ignored: the embedder may lag the tracker.
+    pub fn observe<S: AsRef<str>>(
+        &mut self,
+        track_id: i64,
+        ts: f64,
+        template: &[f32],
+        ids: &[S],
+        scores: &[f32],
+        out: &mut Vec<AlertEvent>,
+    ) -> Result<()> {
+        if !ts.is_finite() {
+            return Err(TrackError::NonFiniteTimestamp { ts });
+        }
+        if template.is_empty() {
+            return Err(TrackError::ShapeMismatch { what: "template length", expected: 1, got: 0 });
+        }
+        if let Some(expected) = self.template_dim {
+            if expected != template.len() {
+                return Err(TrackError::TemplateDim { expected, got: template.len() });
+            }
+        }
+        if let Some(i) = template.iter().position(|v| !v.is_finite()) {
+            return Err(TrackError::InvalidValue { what: "template value", index: i });
+        }
+        if scores.len() < ids.len() {
+            return Err(TrackError::ShapeMismatch { what: "scores (one per id)", expected: ids.len(), got: scores.len() });
+        }
+        if let Some(i) = scores[..ids.len()].iter().position(|s| s.is_nan()) {
+            return Err(TrackError::InvalidValue { what: "score", index: i });
+        }
+        if let Some(i) = scores[ids.len()..].iter().position(|&s| s != f32::NEG_INFINITY) {
+            return Err(TrackError::ShapeMismatch {
+                what: "scores beyond the ids must be -inf padding; ids given",
+                expected: ids.len(),
+                got: ids.len() + i + 1,
+            });
+        }
+        if track_id < 1 || track_id as u64 >= self.next_id {
+            return Err(TrackError::UnknownTrack { track_id });
+        }
+        self.template_dim = Some(template.len());
+        self.stats.observations += 1;
+        let Some(track) = self.tracks.iter_mut().find(|t| t.id == Some(track_id as u64)) else {
+            self.stats.observations_dropped += 1;
+            return Ok(());
+        };
+        if track.fold_appearance(template, self.cfg.appearance_gate) {
+            self.stats.appearance_resets += 1;
+        }
+        let mut tally = Tally::default();
+        for (name, &score) in ids.iter().zip(scores) {
+            if score >= self.cfg.match_threshold {
+                let identity = self.decider.intern(name.as_ref());
+                self.decider.apply(&self.cfg, track_id as u64, &mut track.evidence, identity, score, ts, &mut tally, out);
+            }
+        }
+        self.stats.alerts += tally.alerts;
+        self.stats.alert_updates += tally.alert_updates;
+        self.stats.suppressed_by_cooldown += tally.suppressed_by_cooldown;
+        Ok(())
+    }
+}

@@ -1,0 +1,95 @@
+"""Mailbox policies: what is kept, what is dropped, and that every drop is counted."""
+
+from __future__ import annotations
+
+import pytest
+import trio
+
+from lfr.kernel import Mailbox, MailboxClosed, MailboxPolicy
+
+
+def _drain(box: Mailbox[int]) -> list[int]:
+    out = []
+    while box.depth:
+        out.append(box.get_nowait())
+    return out
+
+
+def test_block_refuses_when_full_and_loses_nothing() -> None:
+    box: Mailbox[int] = Mailbox(2, MailboxPolicy.BLOCK)
+    assert box.put_nowait(1) and box.put_nowait(2)
+    with pytest.raises(trio.WouldBlock):
+        box.put_nowait(3)
+    assert _drain(box) == [1, 2]
+    assert box.dropped == 0
+
+
+async def test_block_put_waits_for_room() -> None:
+    box: Mailbox[int] = Mailbox(1, MailboxPolicy.BLOCK)
+    await box.put(1)
+    done = trio.Event()
+
+    async def producer() -> None:
+        await box.put(2)
+        done.set()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(producer)
+        await trio.testing.wait_all_tasks_blocked()
+        assert not done.is_set()  # still waiting: the mailbox is full
+        assert await box.get() == 1
+        await done.wait()
+    assert await box.get() == 2
+    assert box.dropped == 0
+
+
+def test_drop_oldest_keeps_the_newest_and_counts() -> None:
+    box: Mailbox[int] = Mailbox(3, MailboxPolicy.DROP_OLDEST)
+    results = [box.put_nowait(i) for i in range(7)]
+    assert results == [True, True, True, False, False, False, False]
+    assert _drain(box) == [4, 5, 6]
+    assert box.dropped == 4 and box.put_count == 7
+
+
+def test_keep_latest_replaces_the_unread_item() -> None:
+    box: Mailbox[int] = Mailbox(8, MailboxPolicy.KEEP_LATEST)
+    assert box.capacity == 1
+    for i in range(5):
+        box.put_nowait(i)
+    assert _drain(box) == [4]
+    box.put_nowait(5)
+    assert _drain(box) == [5]
+    assert box.dropped == 4
+    assert box.stats()["dropped"] == 4
+
+
+async def test_close_drains_then_ends_iteration() -> None:
+    box: Mailbox[int] = Mailbox(4)
+    for i in range(3):
+        await box.put(i)
+    box.close()
+    with pytest.raises(MailboxClosed):
+        box.put_nowait(9)
+    assert [i async for i in box] == [0, 1, 2]
+    with pytest.raises(trio.EndOfChannel):
+        box.get_nowait()
+
+
+async def test_close_wakes_a_waiting_reader() -> None:
+    box: Mailbox[int] = Mailbox(1)
+    seen: list[int] = []
+
+    async def reader() -> None:
+        async for item in box:
+            seen.append(item)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(reader)
+        await trio.testing.wait_all_tasks_blocked()
+        box.close()
+    assert seen == []
+
+
+def test_capacity_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        Mailbox(0)
