@@ -4,6 +4,9 @@
 __all__ = [
     "__version__",
     "NativeError",
+    "Gallery",
+    "Tracker",
+    "AlertEvent",
 ]
 
 __version__: str
@@ -12,4 +15,116 @@ class NativeError(Exception): ...
 
 # --- gallery (lfr-search) -------------------------------------------------------------------
 
+from collections.abc import Sequence as _GallerySequence
+from typing import Literal as _GalleryLiteral
+from typing import final as _gallery_final
+
+import numpy as _gallery_np
+import numpy.typing as _gallery_npt
+
+@_gallery_final
+class Gallery:
+    """Watchlist templates per identity, searched for the best k identities per query.
+
+    Templates and queries are L2-normalised, so scores are cosine similarities. Arrays must be
+    C-contiguous float32 ``[n, dim]`` (read without copying): another dtype or a non-array is a
+    TypeError; wrong shape, non-contiguous, NaN/inf, all-zero rows, k outside 1..=4096 are a
+    ValueError and change nothing. A repeated id (in one call or across calls) adds another
+    template to that identity; search returns each identity once, with its best template's score.
+    An empty gallery returns empty id lists and all -inf scores.
+    """
+
+    def __new__(
+        cls,
+        dim: int = 128,
+        *,
+        storage: _GalleryLiteral["f32", "int8"] = "f32",
+        threads: int | None = None,
+        kernel: _GalleryLiteral["auto", "scalar", "avx2", "avx512", "neon"] = "auto",
+    ) -> Gallery: ...
+    def add(self, ids: _GallerySequence[str], templates: _gallery_npt.NDArray[_gallery_np.float32]) -> None: ...
+    def remove(self, id: str) -> int: ...
+    def search(
+        self, queries: _gallery_npt.NDArray[_gallery_np.float32], k: int
+    ) -> tuple[list[list[str]], _gallery_npt.NDArray[_gallery_np.float32]]: ...
+    def identities(self) -> list[str]: ...
+    def __len__(self) -> int: ...
+    @property
+    def dim(self) -> int: ...
+    @property
+    def storage(self) -> _GalleryLiteral["f32", "int8"]: ...
+    @property
+    def kernel(self) -> str: ...
+    @property
+    def threads(self) -> int: ...
+    @staticmethod
+    def available_kernels() -> list[str]: ...
+
 # --- tracker (lfr-tracking) -----------------------------------------------------------------
+
+from collections.abc import Sequence as _Sequence
+from typing import Literal as _Literal
+from typing import final as _final
+
+import numpy as _np
+import numpy.typing as _npt
+
+@_final
+class AlertEvent:
+    """One alert decision for a (track, identity); frozen."""
+
+    @property
+    def kind(self) -> _Literal["alert", "alert_update"]: ...
+    @property
+    def track_id(self) -> int: ...
+    @property
+    def identity(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def hits(self) -> int: ...
+    @property
+    def ts(self) -> float: ...
+
+@_final
+class Tracker:
+    """One camera's face tracker (ByteTrack association, Kalman motion, embed schedule,
+    once-per-(track, identity) alerts with a per-identity cooldown). Bad input -> ValueError."""
+
+    def __new__(
+        cls,
+        *,
+        match_threshold: float = 0.363,
+        min_hits: int = 2,
+        cooldown_s: float = 30.0,
+        n_init: int = 2,
+        max_age_s: float = 1.0,
+        high_score: float = 0.6,
+        low_score: float = 0.3,
+        iou_threshold: float = 0.3,
+        reembed_interval_s: float = 2.0,
+        growth_ratio: float = 1.3,
+        probe_interval_s: float = 0.5,
+        score_gain: float = 0.1,
+        appearance_gate: float = 0.25,
+        update_margin: float = 0.05,
+    ) -> Tracker: ...
+    def update(
+        self,
+        ts: float,
+        boxes: _npt.ArrayLike,
+        scores: _npt.ArrayLike,
+        landmarks: _npt.ArrayLike,
+        templates: _npt.ArrayLike | None = None,
+    ) -> tuple[_npt.NDArray[_np.int64], _npt.NDArray[_np.bool_]]: ...
+    def observe(
+        self,
+        track_id: int,
+        ts: float,
+        template: _npt.ArrayLike,
+        ids: _Sequence[str],
+        scores: _npt.ArrayLike,
+    ) -> list[AlertEvent]: ...
+    def active_tracks(self) -> int: ...
+    def stats(self) -> dict[str, int]: ...
+    def config(self) -> dict[str, float | int]: ...

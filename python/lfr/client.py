@@ -309,12 +309,20 @@ def follow_alerts(endpoint: Endpoint | None = None, since_seq: int | None = None
 async def open_client(endpoint: Endpoint | None = None, *, name: str = "lfr-python",
                       timeout: float = 10.0) -> AsyncIterator[AsyncClient]:
     """`async with open_client(endpoint) as client:` runs the reader task for you."""
+    failure: ClientError | None = None
     async with trio.open_nursery() as nursery:
-        client = await AsyncClient.connect(nursery, endpoint, name=name, timeout=timeout)
         try:
-            yield client
-        finally:
-            await client.aclose()
+            client = await AsyncClient.connect(nursery, endpoint, name=name, timeout=timeout)
+        except ClientError as exc:  # raised as itself, not wrapped in an ExceptionGroup
+            failure = exc
+            nursery.cancel_scope.cancel()
+        else:
+            try:
+                yield client
+            finally:
+                await client.aclose()
+    if failure is not None:
+        raise failure
 
 
 async def afollow_alerts(send: trio.MemorySendChannel[Event], endpoint: Endpoint | None = None,

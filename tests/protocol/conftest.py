@@ -68,9 +68,9 @@ async def start_server(nursery: trio.Nursery, directory: Path, *, log: AlertLog 
     """Start serve_socket in `nursery`; `Served.cancel.cancel()` stops it (a daemon exit)."""
     hub = EventHub()
     api = MemoryDaemonApi(log, hub)
-    settings = SocketSettings(unix_path=directory / "lfr.sock",
-                              tcp="127.0.0.1:0" if token_file else None,
-                              token_file=token_file, **overrides)
+    overrides.setdefault("tcp", "127.0.0.1:0" if token_file else None)
+    settings = SocketSettings(unix_path=directory / "lfr.sock", token_file=token_file,
+                              **overrides)
     scope = trio.CancelScope()
 
     async def run(task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED

@@ -152,3 +152,35 @@ def test_bad_urls_are_rejected_up_front() -> None:
             open_camera(url)
     with pytest.raises(ValueError, match="fps"):
         open_camera("rtsp://127.0.0.1:1/x", fps=0)
+
+
+async def test_every_frame_source_blocked_on_a_full_queue_still_stops(hamilton_clip: Path
+                                                                      ) -> None:
+    source = open_camera(str(hamilton_clip), camera_id="blocked", queue=2)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(source.run)
+        with trio.fail_after(5):
+            while source.frames.depth < 2:  # nobody reads: the decoder waits, losing nothing
+                await trio.sleep(0.01)
+        await trio.sleep(0.2)
+        assert source.frames.depth == 2 and source.counts.frames_dropped == 0
+        assert source.counts.frames_decoded <= 4
+        nursery.cancel_scope.cancel()
+    assert decode_threads() == []
+
+
+async def test_supervised_camera_stops_gracefully(hamilton_clip: Path) -> None:
+    from lfr.kernel import Supervisor
+
+    source = open_camera(str(hamilton_clip), camera_id="sup", realtime=True)
+    async with trio.open_nursery() as nursery:
+        sup = Supervisor()
+        await nursery.start(sup.run)
+        await sup.start(source)
+        await next_frames(source, 3, timeout_s=5)
+        assert sup.registry.lookup("sup", type(source)) is source
+        with trio.fail_after(2):
+            assert await sup.stop("sup", timeout_s=1.0)
+        assert "sup" not in sup.registry
+        assert source.state is CameraState.ENDED and decode_threads() == []
+        nursery.cancel_scope.cancel()

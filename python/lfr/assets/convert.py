@@ -6,9 +6,8 @@ be 0 for per-tensor quantization"). Every such node only dequantizes a constant 
 fold it once, at fetch time, into an fp32 initializer: (q - zero_point) * scale, with the
 scales repeated per block along `axis`. The result runs in ORT and in OpenCV alike.
 
-SFace also lists its weights as graph inputs that shadow the initializers (an old exporter
-habit); those stale inputs are dropped, otherwise ORT treats the weights as overridable
-inputs and skips constant folding. Fixed sizes become symbolic: SFace's batch (so faces embed
+SFace also lists weights as graph inputs (an old exporter habit) that shadow initializers or
+that nothing reads any more; ORT would demand them as feeds, so those stale inputs are dropped. Fixed sizes become symbolic: SFace's batch (so faces embed
 in batches) and YuNet's input height/width (so a 16:9 frame is padded to a multiple of 32,
 not to a square).
 """
@@ -100,11 +99,14 @@ def fold_constants(model: object) -> int:
     return folded
 
 
-def drop_shadowing_inputs(model: object) -> int:
-    """Remove graph inputs that merely re-declare an initializer; returns how many."""
+def drop_stale_inputs(model: object) -> int:
+    """Remove graph inputs that re-declare an initializer or that no node reads (SFace
+    declares its original fp32 weights as inputs although the graph reads the dequantized
+    copies); returns how many were dropped."""
     graph = model.graph  # type: ignore[attr-defined]
     inits = {t.name for t in graph.initializer}
-    real = [i for i in graph.input if i.name not in inits]
+    read = {name for node in graph.node for name in node.input}
+    real = [i for i in graph.input if i.name not in inits and i.name in read]
     dropped = len(graph.input) - len(real)
     del graph.input[:]
     graph.input.extend(real)
@@ -136,7 +138,7 @@ def convert(data: bytes, symbolic: dict[int, str], *, outputs: bool = True) -> b
     model = onnx.load_from_string(data)
     if fold_constants(model) == 0:
         raise ValueError("no constant DequantizeLinear found: not the expected int8bq graph")
-    drop_shadowing_inputs(model)
+    drop_stale_inputs(model)
     remaining: Sequence[str] = [n.op_type for n in model.graph.node if n.op_type == _DQ]
     if remaining:
         raise ValueError(f"{len(remaining)} DequantizeLinear nodes left with non-constant inputs")

@@ -14,6 +14,10 @@ from lfr.errors import LfrError
 
 # Command-group modules, in help order. Each defines `register(subparsers) -> None`.
 COMMAND_MODULES: tuple[str, ...] = (
+    "lfr.cli.cmd_watchlist",
+    "lfr.cli.cmd_alerts",
+    "lfr.cli.cmd_report",
+    "lfr.cli.cmd_audit",
 )
 
 

@@ -99,8 +99,9 @@ class CameraConfig:
     watchlist: str
     fps: float | None = None  # analysis rate cap; None: as fast as the analysis goes
     loop: bool = False  # files only: play again at the end, paced in real time
-    open_timeout_s: float = 5.0
-    read_timeout_s: float = 2.0
+    realtime: bool = True  # files only: paced at their own rate, newest frame wins (live)
+    open_timeout_s: float = 3.0  # connecting to a live input
+    read_timeout_s: float = 1.5  # no data for this long: stalled, then reconnect
 
     def check(self) -> None:
         from lfr.stream.inputs import InputKind, classify  # local: config must not pull in av
@@ -122,6 +123,9 @@ class CameraConfig:
             raise Problem("url", f"no such file or folder: {self.url}")
         if self.loop and kind not in (InputKind.FILE, InputKind.FOLDER):
             raise Problem("loop", f"applies to files only, not to a {kind.value} source")
+        if not self.realtime and kind not in (InputKind.FILE, InputKind.FOLDER):
+            raise Problem("realtime", f"applies to files only; a {kind.value} source is "
+                          "always live")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +167,7 @@ class TrackingConfig:
 
 @dataclass(frozen=True, slots=True)
 class RetentionConfig:
-    alerts_days: int = 30
+    alerts_days: int = 31
 
     def check(self) -> None:
         if self.alerts_days < 1:

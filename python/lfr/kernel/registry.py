@@ -5,14 +5,14 @@ bug (two cameras with one id), reported at once rather than shadowing the first.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lfr.errors import StateError
 
 if TYPE_CHECKING:
     from lfr.kernel.actor import Actor
 
-A = TypeVar("A", bound="Actor")
+A = TypeVar("A", bound="Actor[Any]")
 
 
 class NameTaken(StateError):
@@ -21,19 +21,19 @@ class NameTaken(StateError):
 
 class Registry:
     def __init__(self) -> None:
-        self._actors: dict[str, Actor] = {}
+        self._actors: dict[str, Actor[Any]] = {}
 
-    def register(self, actor: Actor) -> None:
+    def register(self, actor: Actor[Any]) -> None:
         current = self._actors.get(actor.name)
         if current is not None and current is not actor:
             raise NameTaken(f"an actor named {actor.name!r} is already registered")
         self._actors[actor.name] = actor
 
-    def unregister(self, actor: Actor) -> None:
+    def unregister(self, actor: Actor[Any]) -> None:
         if self._actors.get(actor.name) is actor:
             del self._actors[actor.name]
 
-    def get(self, name: str) -> Actor | None:
+    def get(self, name: str) -> Actor[Any] | None:
         return self._actors.get(name)
 
     def lookup(self, name: str, kind: type[A]) -> A:
@@ -49,7 +49,7 @@ class Registry:
     def __contains__(self, name: object) -> bool:
         return name in self._actors
 
-    def __iter__(self) -> Iterator[Actor]:
+    def __iter__(self) -> Iterator[Actor[Any]]:
         return iter(list(self._actors.values()))
 
     def __len__(self) -> int:

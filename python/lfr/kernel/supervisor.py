@@ -14,6 +14,7 @@ import enum
 import logging
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 import trio
 
@@ -54,11 +55,12 @@ class EscalationError(StateError):
 
 @dataclass(eq=False)
 class _Child:
-    actor: Actor
+    actor: Actor[Any]
     policy: RestartPolicy
     scope: trio.CancelScope = field(default_factory=trio.CancelScope)
     done: trio.Event = field(default_factory=trio.Event)
     stopping: bool = False
+    in_backoff: bool = False
     restart_times: deque[float] = field(default_factory=deque)
     last_error: BaseException | None = None
 
@@ -73,7 +75,7 @@ class Supervisor(Actor[None]):
         self.registry = registry if registry is not None else Registry()
         self.stop_timeout_s = stop_timeout_s
         self._nursery: trio.Nursery | None = None
-        self._specs: dict[str, tuple[Actor, RestartPolicy]] = {}
+        self._specs: dict[str, tuple[Actor[Any], RestartPolicy]] = {}
         self._children: dict[str, _Child] = {}
         self._stop_requested = trio.Event()
 
@@ -99,7 +101,7 @@ class Supervisor(Actor[None]):
     def request_stop(self) -> None:
         self._stop_requested.set()
 
-    def add(self, actor: Actor, policy: RestartPolicy | None = None) -> None:
+    def add(self, actor: Actor[Any], policy: RestartPolicy | None = None) -> None:
         """Declare a child before `run`: it is started (and, after an escalation restarts
         this supervisor, started again) when `run` begins."""
         if self._nursery is not None:
@@ -108,7 +110,7 @@ class Supervisor(Actor[None]):
             raise StateError(f"supervisor {self.name!r} already has a child {actor.name!r}")
         self._specs[actor.name] = (actor, policy or RestartPolicy())
 
-    async def start(self, actor: Actor, policy: RestartPolicy | None = None) -> None:
+    async def start(self, actor: Actor[Any], policy: RestartPolicy | None = None) -> None:
         """Supervise `actor`; returns when its `run` has called `task_status.started()`.
 
         Like trio's `nursery.start`, a child that crashes before it is ever ready (more often
@@ -126,7 +128,7 @@ class Supervisor(Actor[None]):
             self._specs.pop(actor.name, None)
             raise
 
-    async def _launch(self, actor: Actor, policy: RestartPolicy) -> None:
+    async def _launch(self, actor: Actor[Any], policy: RestartPolicy) -> None:
         assert self._nursery is not None
         self.registry.register(actor)
         child = _Child(actor, policy)
@@ -141,6 +143,8 @@ class Supervisor(Actor[None]):
         if child is None:
             return True
         child.stopping = True
+        if child.in_backoff:  # nothing to drain: do not wait out the deadline
+            child.scope.cancel()
         child.actor.request_stop()
         with trio.move_on_after(self.stop_timeout_s if timeout_s is None else timeout_s):
             await child.done.wait()
@@ -202,8 +206,10 @@ class Supervisor(Actor[None]):
                 if actor.mailbox is not None:
                     actor.mailbox.reopen()
                 child.scope = trio.CancelScope()
+                child.in_backoff = True
                 with child.scope:
                     await trio.sleep(delay)
+                child.in_backoff = False
         finally:
             self.registry.unregister(actor)
             if self._children.get(actor.name) is child:

@@ -23,6 +23,7 @@ from lfr.pipeline.latency import LatencyBook
 if TYPE_CHECKING:
     from lfr.pipeline.analysis import AlertCandidate
     from lfr.store import Store
+    from lfr.store.alerts import Alert
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,20 @@ class EmittedAlert:
     track_id: int
     watchlist: str
     ts: float
-    latency_ms: float
+    latency_ms: float | None
+    status: str = "raised"
 
     def to_json(self) -> dict[str, object]:
+        """The wire shape: identical in live events, replays and `alerts.list`."""
         return asdict(self)
+
+    @classmethod
+    def from_stored(cls, alert: Alert, label: str | None) -> EmittedAlert:
+        return cls(alert_id=alert.alert_id, seq=alert.seq, camera=alert.camera,
+                   identity=alert.identity, label=label, score=round(alert.score, 4),
+                   threshold=alert.threshold, track_id=alert.track_id,
+                   watchlist=alert.watchlist, ts=alert.ts, latency_ms=alert.latency_ms,
+                   status=alert.status)
 
 
 class AlertOutput(Protocol):
@@ -94,6 +105,7 @@ class AlertDispatcher:
         self._keep_crops = keep_crops
         self.emitted = 0
         self.output_errors = 0
+        self.run_id: str | None = None  # set by the engine while a run is open
 
     def persist(self, cand: AlertCandidate, label: str | None = None) -> EmittedAlert:
         """Commit one alert to the store (blocking: run it in a worker thread)."""
@@ -104,13 +116,9 @@ class AlertDispatcher:
                              watchlist_hash=cand.watchlist_hash, identity=cand.identity,
                              score=cand.score, threshold=cand.threshold,
                              track_id=cand.track_id, crop_jpeg=crop,
-                             latency_ms=(time.monotonic() - cand.t_decoded) * 1e3)
-        stored = self._store.alerts.record(record)
-        return EmittedAlert(alert_id=str(stored.alert_id), seq=int(stored.seq),
-                            camera=cand.camera, identity=cand.identity, label=label,
-                            score=round(cand.score, 4), threshold=cand.threshold,
-                            track_id=cand.track_id, watchlist=cand.watchlist,
-                            ts=cand.wall_ts, latency_ms=0.0)
+                             latency_ms=(time.monotonic() - cand.t_decoded) * 1e3,
+                             run_id=self.run_id)
+        return EmittedAlert.from_stored(self._store.alerts.record(record), label)
 
     def announce(self, alert: EmittedAlert, t_decoded: float) -> EmittedAlert:
         """Tell subscribers and outputs about a persisted alert (never blocks on them)."""

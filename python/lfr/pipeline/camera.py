@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lfr._native import Tracker
+from lfr.pipeline.latency import LatencyBook
 
 if TYPE_CHECKING:
     from lfr.pipeline.analysis import FrameLike
@@ -33,16 +34,19 @@ class CameraCounters:
 
 @dataclass(frozen=True, slots=True)
 class TrackerSettings:
-    """The tracker's knobs that operators may set (see `lfr.config`); defaults in the tracker."""
+    """The tracker's knobs that operators may set (see `lfr.config`); None keeps the
+    tracker's own default."""
 
     min_hits: int | None = None
     cooldown_s: float | None = None
     max_age_s: float | None = None
+    n_init: int | None = None
+    iou_threshold: float | None = None
+    reembed_interval_s: float | None = None
 
     def kwargs(self) -> dict[str, float | int]:
-        pairs = {"min_hits": self.min_hits, "cooldown_s": self.cooldown_s,
-                 "max_age_s": self.max_age_s}
-        return {k: v for k, v in pairs.items() if v is not None}
+        return {name: getattr(self, name) for name in self.__slots__  # type: ignore[attr-defined]
+                if getattr(self, name) is not None}
 
 
 @dataclass
@@ -56,6 +60,7 @@ class CameraContext:
     settings: TrackerSettings = field(default_factory=TrackerSettings)
     lookup: Callable[[str], LoadedWatchlist | None] = lambda _name: None
     counters: CameraCounters = field(default_factory=CameraCounters)
+    latency: LatencyBook = field(default_factory=lambda: LatencyBook(1024))
     _last_ts: float = float("-inf")
     _offset: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -103,6 +103,7 @@ class Engine:
     def begin_run(self, config_hash: str) -> str:
         hashes = {wl["name"]: wl["content_hash"] for wl in self.watchlists.describe()}
         self._run_id = self.store.runs.start(config_hash, sorted(self.cameras), hashes)
+        self.dispatcher.run_id = self._run_id
         self._flushed = _Totals()
         return self._run_id
 
@@ -117,12 +118,20 @@ class Engine:
                                    templates_discarded=delta.unmatched, frames=delta.frames)
         self._flushed = now
 
+    def retire(self, camera_id: str) -> None:
+        """Forget a stopped camera, keeping what it counted in the run (blocking)."""
+        if self._run_id is not None:
+            self.flush_counts()
+        self.cameras.pop(camera_id, None)
+        self.sources.pop(camera_id, None)
+        self._flushed = _Totals.of(self.cameras.values())
+
     def end_run(self, reason: str = "stop") -> None:
         if self._run_id is None:
             return
         self.flush_counts()
         self.store.runs.finish(self._run_id, reason=reason)
-        self._run_id = None
+        self._run_id = self.dispatcher.run_id = None
 
     def summary(self) -> dict[str, object]:
         counts = [SourceCounts(s.counts.frames_decoded, s.counts.frames_dropped,

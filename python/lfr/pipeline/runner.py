@@ -56,11 +56,13 @@ class AnalysisRunner:
             ctx.counters.templates += result.templates
             ctx.counters.unmatched += result.unmatched
             self._latency.record(result.stage_ms)
+            ctx.latency.record(result.stage_ms)
             for cand in result.candidates:
                 if cand.kind != "alert":
                     ctx.counters.alert_updates += 1
                     continue
                 label = self._label_of(cand.watchlist, cand.identity)
                 stored = await trio.to_thread.run_sync(self._dispatcher.persist, cand, label)
-                self._dispatcher.announce(stored, cand.t_decoded)
+                alert = self._dispatcher.announce(stored, cand.t_decoded)
+                ctx.latency.record({"glass_to_alert": alert.latency_ms or 0.0})
                 ctx.counters.alerts += 1

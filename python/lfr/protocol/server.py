@@ -152,18 +152,20 @@ async def serve_socket(api: DaemonApi, hub: EventHub, settings: SocketSettings, 
     token = read_token(settings.token_file) if settings.tcp and settings.token_file else None
     tcp_address = parse_tcp(settings.tcp, allow_remote=settings.allow_remote) \
         if settings.tcp else None
-    unix_inode: int | None = None
+    unix_listener, unix_inode, unix_path = None, None, None
+    if settings.unix_path is not None:
+        unix_path = Path(settings.unix_path).absolute()
+        unix_listener, unix_inode = await open_unix_listener(unix_path)
     try:
+        tcp_listeners = []
+        if tcp_address is not None:
+            tcp_listeners = await trio.open_tcp_listeners(tcp_address[1], host=tcp_address[0])
         async with trio.open_nursery() as nursery:
-            unix_path = tcp = None
-            if settings.unix_path is not None:
-                listener, unix_inode = await open_unix_listener(settings.unix_path)
-                unix_path = Path(settings.unix_path).absolute()
+            tcp = None
+            if unix_listener is not None:
                 handler = functools.partial(ctx.handle, peer_kind="unix", token=None)
-                await nursery.start(trio.serve_listeners, handler, [listener])
-            if tcp_address is not None:
-                tcp_listeners = await trio.open_tcp_listeners(tcp_address[1],
-                                                              host=tcp_address[0])
+                await nursery.start(trio.serve_listeners, handler, [unix_listener])
+            if tcp_listeners:
                 host, port = tcp_listeners[0].socket.getsockname()[:2]
                 tcp = (host, port)
                 handler = functools.partial(ctx.handle, peer_kind="tcp", token=token)
@@ -172,5 +174,6 @@ async def serve_socket(api: DaemonApi, hub: EventHub, settings: SocketSettings, 
             log.info("socket listening: unix=%s tcp=%s", unix_path, tcp)
             task_status.started(ctx.endpoints)
     finally:
-        if unix_inode is not None and settings.unix_path is not None:
-            remove_unix_socket(Path(settings.unix_path).absolute(), unix_inode)
+        if unix_listener is not None and unix_inode is not None and unix_path is not None:
+            remove_unix_socket(unix_path, unix_inode)
+            await trio.aclose_forcefully(unix_listener)

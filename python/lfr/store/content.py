@@ -41,13 +41,16 @@ def content_hash(identities: Iterable[tuple[str, str, str, Iterable[tuple[bytes,
 
 
 def template_to_blob(vector: np.ndarray) -> bytes:
-    """L2-normalise and store as little-endian float32: one spelling per template."""
+    """L2-normalise and store as little-endian float32. A vector that is unit length already
+    keeps its exact bits, so export -> import round trips byte for byte (and hash for hash)."""
     v = np.asarray(vector, dtype=np.float32).reshape(-1)
     if v.size == 0 or not np.all(np.isfinite(v)):
         raise ValueError("a template must be a non-empty vector of finite numbers")
     norm = float(np.linalg.norm(v.astype(np.float64)))
     if not math.isfinite(norm) or norm == 0.0:
         raise ValueError("a template must not be all zeros")
+    if abs(norm - 1.0) < 1e-5:
+        return v.astype("<f4").tobytes()
     return (v / norm).astype("<f4").tobytes()
 
 

@@ -56,6 +56,7 @@ class Database:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if check:
                 self._quick_check()
+            self._check_identity()  # before anything writes to a file that may not be ours
             conn.execute("PRAGMA foreign_keys = ON")
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
@@ -80,14 +81,20 @@ class Database:
                                f"({problems[0]}); it was left untouched: restore it from a "
                                "backup or move it aside")
 
-    def _migrate(self) -> None:
+    def _check_identity(self) -> None:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        has_meta = self._conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        has_any = self._conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
         if version > SCHEMA_VERSION:
             raise StoreError(f"database {self.path} has schema version {version}, newer than "
                              f"this lfr supports ({SCHEMA_VERSION}): upgrade lfr")
-        if version > 0 and not self._conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
-            raise StoreCorrupt(f"{self.path} is an SQLite database but not an lfr one")
+        if (version > 0 and not has_meta) or (version == 0 and has_any):
+            raise StoreCorrupt(f"{self.path} is an SQLite database but not an lfr one; it was "
+                               "left untouched")
+
+    def _migrate(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         for target, statements in MIGRATIONS:
             if target <= version:
                 continue

@@ -7,105 +7,25 @@ was in force at any moment.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import time
-from contextlib import AbstractContextManager
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
 from typing import Any
 
-import numpy as np
-
 from lfr.store.audit import AuditLog
-from lfr.store.content import blob_to_template, content_hash, template_to_blob
+from lfr.store.content import blob_to_template, content_hash
 from lfr.store.db import Database
+from lfr.store.errors import IdentityNotFound, StoreError, WatchlistExists, WatchlistNotFound
 from lfr.store.loader import LoadedWatchlist, load_watchlist
-from lfr.store.errors import (IdentityNotFound, ModelMismatch, StoreError, WatchlistExists,
-                              WatchlistNotFound)
+from lfr.store.watchlist_records import (IdentityInfo, IdentityUpdate, NewTemplate,
+                                         StoredTemplate, WatchlistInfo, check_dims,
+                                         WATCHLIST_COLUMNS, check_identity_id, check_name,
+                                         check_threshold,
+                                         validated_blob)
 
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_IDENTITY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-_WL_COLUMNS = ("name, purpose, authorised_by, legal_basis, threshold, created_at, updated_at, "
-               "expires_at, content_hash")
-
-
-def check_name(name: str) -> str:
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise StoreError(f"invalid watchlist name {name!r}: use 1-64 letters, digits, '.', "
-                         "'_' or '-', starting with a letter or digit")
-    return name
-
-
-def check_identity_id(identity_id: str) -> str:
-    if not isinstance(identity_id, str) or not _IDENTITY.fullmatch(identity_id):
-        raise StoreError(f"invalid identity id {identity_id!r}: use 1-128 letters, digits, "
-                         "'.', '_', ':', '@' or '-', starting with a letter or digit")
-    return identity_id
-
-
-@dataclass(frozen=True)
-class NewTemplate:
-    """A template ready to store: the embedding and where it came from."""
-
-    vector: np.ndarray
-    model_id: str
-    source_sha256: str
-    quality: float | None = None
-    thumbnail_jpeg: bytes | None = None
-
-
-@dataclass(frozen=True)
-class IdentityUpdate:
-    """Templates for one identity, with label/category/notes to set (None keeps them)."""
-
-    identity_id: str
-    templates: Sequence[NewTemplate]
-    label: str | None = None
-    category: str | None = None
-    notes: str | None = None
-
-
-@dataclass(frozen=True)
-class WatchlistInfo:
-    name: str
-    purpose: str
-    authorised_by: str
-    legal_basis: str
-    threshold: float | None
-    created_at: float
-    updated_at: float
-    expires_at: float | None
-    content_hash: str
-    identities: int = 0
-    templates: int = 0
-    model_ids: tuple[str, ...] = ()
-
-    def expired(self, now: float | None = None) -> bool:
-        return self.expires_at is not None and self.expires_at <= (now or time.time())
-
-
-@dataclass(frozen=True)
-class IdentityInfo:
-    identity_id: str
-    label: str
-    category: str
-    notes: str
-    created_at: float
-    templates: int
-    model_ids: tuple[str, ...] = ()
-    source_sha256: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class StoredTemplate:
-    identity_id: str
-    vector: np.ndarray
-    model_id: str
-    source_sha256: str
-    quality: float | None
-    thumbnail_jpeg: bytes | None = field(default=None, repr=False)
+__all__ = ["IdentityInfo", "IdentityUpdate", "NewTemplate", "StoredTemplate", "WatchlistInfo",
+           "Watchlists"]
 
 
 class Watchlists:
@@ -114,11 +34,15 @@ class Watchlists:
         self._audit = audit
 
     # --- reads ----------------------------------------------------------------------------
+    def snapshot(self) -> AbstractContextManager[sqlite3.Connection]:
+        """Group several reads into one consistent view."""
+        return self._db.read()
+
     def get(self, name: str) -> WatchlistInfo:
         with self._db.read() as conn:
             return self._info(conn, self._id(conn, name))
 
-    def list(self) -> list[WatchlistInfo]:
+    def all(self) -> list[WatchlistInfo]:
         with self._db.read() as conn:
             ids = [r[0] for r in conn.execute("SELECT id FROM watchlists ORDER BY name")]
             return [self._info(conn, wid) for wid in ids]
@@ -163,14 +87,14 @@ class Watchlists:
                legal_basis: str = "", expires_at: float | None = None,
                threshold: float | None = None) -> WatchlistInfo:
         check_name(name)
-        _check_threshold(threshold)
+        check_threshold(threshold)
         now = time.time()
         if expires_at is not None and expires_at <= now:
             raise StoreError(f"watchlist {name!r}: the expiry date is in the past")
         empty = content_hash([])
         with self._db.transaction() as conn:
             try:
-                conn.execute(f"INSERT INTO watchlists ({_WL_COLUMNS}) VALUES "
+                conn.execute(f"INSERT INTO watchlists ({WATCHLIST_COLUMNS}) VALUES "
                              "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              (name, purpose, authorised_by, legal_basis, threshold, now, now,
                               expires_at, empty))
@@ -190,7 +114,7 @@ class Watchlists:
         if unknown:
             raise StoreError(f"cannot change {sorted(unknown)} of a watchlist")
         if "threshold" in changes:
-            _check_threshold(changes["threshold"])
+            check_threshold(changes["threshold"])
         with self._db.transaction() as conn:
             wid = self._id(conn, name)
             old = self._info(conn, wid)
@@ -215,12 +139,12 @@ class Watchlists:
         record (an import of thousands stays linear). Returns the new content hash."""
         for u in updates:
             check_identity_id(u.identity_id)
-        blobs = [[_validated(t) for t in u.templates] for u in updates]
+        blobs = [[validated_blob(t) for t in u.templates] for u in updates]
         flat = [t for u in updates for t in u.templates]
         with self._db.transaction() as conn:
             wid = self._id(conn, name)
             old_hash = _stored_hash(conn, wid)
-            _check_dims(conn, wid, flat, [b for bs in blobs for b in bs])
+            check_dims(conn, wid, flat, [b for bs in blobs for b in bs])
             now = time.time()
             for u, bs in zip(updates, blobs):
                 pk = self._identity_pk(conn, wid, u, now)
@@ -291,7 +215,7 @@ class Watchlists:
         """Delete every watchlist whose expiry has passed (each audited as an expiry)."""
         now = time.time() if now is None else now
         with self._db.transaction():
-            purged = [w.name for w in self.list() if w.expired(now)]
+            purged = [w.name for w in self.all() if w.expired(now)]
             for name in purged:
                 self.delete(name, actor=actor, reason="expire")
         return purged
@@ -312,14 +236,16 @@ class Watchlists:
 
     @staticmethod
     def _info(conn: sqlite3.Connection, wid: int) -> WatchlistInfo:
-        row = conn.execute(f"SELECT {_WL_COLUMNS} FROM watchlists WHERE id = ?",
+        row = conn.execute(f"SELECT {WATCHLIST_COLUMNS} FROM watchlists WHERE id = ?",
                            (wid,)).fetchone()
         n_ids = conn.execute("SELECT count(*) FROM identities WHERE watchlist_id = ?",
                              (wid,)).fetchone()[0]
         n_tpl, models = conn.execute(
             "SELECT count(t.id), group_concat(DISTINCT t.model_id) FROM templates t JOIN "
             "identities i ON t.identity_pk = i.id WHERE i.watchlist_id = ?", (wid,)).fetchone()
-        return WatchlistInfo(*row, identities=n_ids, templates=n_tpl, model_ids=_split(models))
+        fields = dict(zip(WATCHLIST_COLUMNS.replace(" ", "").split(","), row))
+        return WatchlistInfo(**fields, identities=n_ids, templates=n_tpl,
+                             model_ids=_split(models))
 
 
 def _compute_hash(conn: sqlite3.Connection, wid: int) -> str:
@@ -338,37 +264,6 @@ def _compute_hash(conn: sqlite3.Connection, wid: int) -> str:
 def _stored_hash(conn: sqlite3.Connection, wid: int) -> str:
     return str(conn.execute("SELECT content_hash FROM watchlists WHERE id = ?",
                             (wid,)).fetchone()[0])
-
-
-def _validated(t: NewTemplate) -> bytes:
-    if not t.model_id:
-        raise StoreError("a template needs the model id that made it")
-    if not _SHA256.fullmatch(t.source_sha256 or ""):
-        raise StoreError("a template needs its source image's sha256 (64 lower-case hex)")
-    try:
-        return template_to_blob(t.vector)
-    except ValueError as exc:
-        raise StoreError(str(exc)) from exc
-
-
-def _check_dims(conn: sqlite3.Connection, wid: int, templates: Sequence[NewTemplate],
-                blobs: Sequence[bytes]) -> None:
-    """One watchlist, one embedding space: refuse a second model or another dimension."""
-    for model_id, size in conn.execute(
-            "SELECT DISTINCT t.model_id, length(t.vector) FROM templates t JOIN identities i ON "
-            "t.identity_pk = i.id WHERE i.watchlist_id = ?", (wid,)):
-        for t, blob in zip(templates, blobs):
-            if t.model_id != model_id:
-                raise ModelMismatch(f"this watchlist holds templates of model {model_id}, not "
-                                    f"{t.model_id}: re-enrol everyone with one model")
-            if len(blob) != size:
-                raise StoreError(f"template of {len(blob) // 4} values; the watchlist holds "
-                                 f"{size // 4}")
-
-
-def _check_threshold(threshold: float | None) -> None:
-    if threshold is not None and not (-1.0 < float(threshold) < 1.0):
-        raise StoreError(f"threshold {threshold} is not a cosine score in (-1, 1)")
 
 
 def _split(text: str | None) -> tuple[str, ...]:

@@ -18,6 +18,9 @@ from lfr.stream.frame import Backoff, CameraState, CameraStats, Frame
 from lfr.stream.inputs import InputKind, classify
 from lfr.stream.source import CameraSource, SourceFailed
 
+DEFAULT_OPEN_TIMEOUT_S = 3.0
+DEFAULT_READ_TIMEOUT_S = 1.5
+
 if TYPE_CHECKING:
     from lfr.config import CameraConfig
 
@@ -35,14 +38,18 @@ def open_camera(source: str | CameraConfig, *, camera_id: str | None = None,
                 queue: int = 2, rng: random.Random | None = None) -> CameraSource:
     """A CameraSource actor for a URL, path or camera config (keywords override the config).
 
-    Defaults: live inputs publish keep-latest; a file is read as fast as possible, every
-    frame (`every_frame`), unless `realtime` or `loop`, which pace it at its own rate with
-    live semantics. ValueError for a URL lfr cannot read.
+    Defaults: live inputs publish keep-latest. A file given as a string is read as fast as
+    possible, every frame (`every_frame`, what `lfr scan` wants), unless `realtime` or
+    `loop`, which pace it at its own rate with live semantics; a file camera from the config
+    is paced (`realtime = true` there by default), as the daemon treats every camera as live.
+    ValueError for a URL lfr cannot read.
     """
     if isinstance(source, str):
-        url, cfg_id, cfg_fps, cfg_loop, open_s, read_s = source, None, None, False, 5.0, 2.0
+        url, cfg_id, cfg_fps, cfg_loop, cfg_rt = source, None, None, False, False
+        open_s, read_s = DEFAULT_OPEN_TIMEOUT_S, DEFAULT_READ_TIMEOUT_S
     else:
         url, cfg_id, cfg_fps, cfg_loop = source.url, source.id, source.fps, source.loop
+        cfg_rt = source.realtime
         open_s, read_s = source.open_timeout_s, source.read_timeout_s
     kind = classify(url)
     spec = SourceSpec(
@@ -50,7 +57,7 @@ def open_camera(source: str | CameraConfig, *, camera_id: str | None = None,
         url=url,
         kind=kind,
         fps=fps if fps is not None else cfg_fps,
-        realtime=bool(realtime) if realtime is not None else False,
+        realtime=realtime if realtime is not None else cfg_rt,
         loop=loop if loop is not None else cfg_loop,
         open_timeout_s=open_timeout_s if open_timeout_s is not None else open_s,
         read_timeout_s=read_timeout_s if read_timeout_s is not None else read_s,

@@ -46,8 +46,8 @@ class SourceSpec:
     fps: float | None = None  # analysis rate cap
     realtime: bool = False  # pace files at their own rate (live inputs always are)
     loop: bool = False
-    open_timeout_s: float = 5.0
-    read_timeout_s: float = 2.0
+    open_timeout_s: float = 3.0
+    read_timeout_s: float = 1.5
 
 
 class RateCap:
@@ -123,13 +123,13 @@ Decoded = tuple[float | None, Callable[[], np.ndarray]]
 def _container_frames(spec: SourceSpec, on_open: Callable[[], None]) -> Iterator[Decoded]:
     """Frames of a stream or file, looped when asked. Conversion to BGR is deferred to the
     caller so that frames over the rate cap cost no colour conversion."""
-    options, kwargs = open_options(spec.kind, open_timeout_s=spec.open_timeout_s,
+    options, fmt, timeout = open_options(spec.kind, open_timeout_s=spec.open_timeout_s,
                                    read_timeout_s=spec.read_timeout_s)
     url = str(local_path(spec.url)) if spec.kind is InputKind.FILE else spec.url
     offset = 0.0
     opened = False
     while True:
-        container = av.open(url, options=options, **kwargs)  # type: ignore[arg-type]
+        container = av.open(url, "r", format=fmt, options=options, timeout=timeout)
         try:
             if not container.streams.video:
                 raise NoVideoStream(f"{spec.url}: no video stream")
@@ -168,10 +168,14 @@ def _folder_frames(spec: SourceSpec, on_open: Callable[[], None]) -> Iterator[De
             image = _read_image(path)
             if image is None:
                 continue
-            yield (t if period else None), (lambda img=image: img)
+            yield (t if period else None), _constant(image)
             t += period or 0.0
         if not spec.loop:
             return
+
+
+def _constant(image: np.ndarray) -> Callable[[], np.ndarray]:
+    return lambda: image
 
 
 def _read_image(path: Path) -> np.ndarray | None:

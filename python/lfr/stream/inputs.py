@@ -73,18 +73,16 @@ def folder_images(folder: Path) -> list[Path]:
 
 
 def open_options(kind: InputKind, *, open_timeout_s: float, read_timeout_s: float
-                 ) -> tuple[dict[str, str], dict[str, object]]:
-    """(FFmpeg options, extra `av.open` kwargs) for a kind of input."""
+                 ) -> tuple[dict[str, str], str | None, tuple[float, float] | None]:
+    """(FFmpeg options, format, timeout) for `av.open` on a kind of input. Live inputs get a
+    timeout: without one a frozen server blocks the read forever."""
     options: dict[str, str] = {}
-    kwargs: dict[str, object] = {}
     if kind is InputKind.RTSP:
         options.update(rtsp_transport="tcp", analyzeduration="0", probesize="32768",
                        fflags="nobuffer")
     elif kind is InputKind.HTTP:
         options.update(analyzeduration="0", probesize="65536", fflags="nobuffer",
                        reconnect="0")
-    elif kind is InputKind.DEVICE:
-        kwargs["format"] = "v4l2"
-    if kind.live:
-        kwargs["timeout"] = (open_timeout_s, read_timeout_s)
-    return options, kwargs
+    fmt = "v4l2" if kind is InputKind.DEVICE else None
+    timeout = (open_timeout_s, read_timeout_s) if kind.live else None
+    return options, fmt, timeout

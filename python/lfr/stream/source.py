@@ -31,12 +31,21 @@ from lfr.stream.frame import Backoff, CameraState, CameraStats, Frame
 log = logging.getLogger(__name__)
 
 # Errors that name a problem with the camera's address or content, not with the network.
-_PERMANENT = (
-    av.error.HTTPClientError, av.error.InvalidDataError, av.error.FileNotFoundError,
-    av.error.PermissionError, av.error.ProtocolNotFoundError, av.error.DemuxerNotFoundError,
+_PERMANENT: tuple[type[BaseException], ...] = (
+    av.error.HTTPClientError, av.error.FileNotFoundError, av.error.PermissionError,
+    av.error.ProtocolNotFoundError, av.error.DemuxerNotFoundError,
     av.error.DecoderNotFoundError, av.error.IsADirectoryError, NoVideoStream,
     FileNotFoundError, PermissionError,
 )
+
+
+def is_permanent(exc: BaseException, live: bool) -> bool:
+    """Will retrying soon not help? A live input's "invalid data" is usually a half-answered
+    connection (measured: a frozen RTSP server times out the open that way), so it is
+    retried with backoff; a file's invalid data is what the file holds."""
+    if isinstance(exc, av.error.InvalidDataError):
+        return not live
+    return isinstance(exc, _PERMANENT)
 
 
 class SourceFailed(InputError):
@@ -101,13 +110,13 @@ class CameraSource(Actor[None]):
                 end = await trio.to_thread.run_sync(
                     run_session, self.spec, first_index, self._deliver, self._on_open,
                     self._on_decoded, thread_name=f"lfr-decode:{self.name}")
-            except _PERMANENT as exc:
-                self._fail(exc)
-                if not self.spec.kind.live:
-                    return
-                await self._wait(self.backoff.maximum_s, CameraState.FAILED)
-                continue
-            except (av.error.FFmpegError, OSError) as exc:
+            except (av.error.FFmpegError, OSError, NoVideoStream) as exc:
+                if is_permanent(exc, self.spec.kind.live):
+                    self._fail(exc)
+                    if not self.spec.kind.live:
+                        return
+                    await self._wait(self.backoff.maximum_s, CameraState.FAILED)
+                    continue
                 self.counts.failures += 1
                 self.last_error = _describe(exc)
                 if self._next_index > first_index:

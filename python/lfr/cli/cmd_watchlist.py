@@ -1,0 +1,231 @@
+"""`lfr watchlist ...`: create, enrol, inspect, remove, delete, move and purge watchlists.
+
+Every change is audited with the actor (`--actor`, else $LFR_ACTOR, else the login name).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from lfr.cli.store_args import actor, add_common, fmt_time, open_store, parse_expiry
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("watchlist", help="manage watchlists and enrolment")
+    sub = parser.add_subparsers(dest="watchlist_command", metavar="ACTION", required=True)
+
+    p = sub.add_parser("create", help="create an empty watchlist")
+    p.add_argument("name")
+    p.add_argument("--expires", help="duration (8h, 3d) or ISO date; required by policy")
+    p.add_argument("--purpose", default="")
+    p.add_argument("--authorised-by", default="")
+    p.add_argument("--legal-basis", default="")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="match threshold (cosine); default: the model's")
+    _leaf(p, _create)
+
+    p = sub.add_parser("update", help="change a watchlist's metadata, threshold or expiry")
+    p.add_argument("name")
+    p.add_argument("--expires")
+    p.add_argument("--purpose")
+    p.add_argument("--authorised-by")
+    p.add_argument("--legal-basis")
+    p.add_argument("--threshold", type=float)
+    _leaf(p, _update)
+
+    p = sub.add_parser("add", help="enrol photos of one identity")
+    p.add_argument("name")
+    p.add_argument("--id", required=True, dest="identity")
+    p.add_argument("--label")
+    p.add_argument("--category", help="e.g. wanted, missing")
+    p.add_argument("--notes")
+    p.add_argument("--largest", action="store_true",
+                   help="photos with several faces: take the largest")
+    p.add_argument("--force", action="store_true", help="enrol despite a look-alike warning")
+    p.add_argument("--skip-refused", action="store_true",
+                   help="enrol the photos that pass even if others are refused")
+    p.add_argument("--no-thumbnail", action="store_true", help="store no reference thumbnail")
+    p.add_argument("--models-dir", type=Path, default=None)
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("images", nargs="+", type=Path)
+    _leaf(p, _add)
+
+    p = sub.add_parser("list", help="list watchlists")
+    p.add_argument("--json", action="store_true")
+    _leaf(p, _list)
+
+    p = sub.add_parser("show", help="show a watchlist and its identities")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    _leaf(p, _show)
+
+    p = sub.add_parser("remove", help="remove one identity and all its templates")
+    p.add_argument("name")
+    p.add_argument("--id", required=True, dest="identity")
+    _leaf(p, _remove)
+
+    p = sub.add_parser("delete", help="purge a watchlist with everything of it")
+    p.add_argument("name")
+    _leaf(p, _delete)
+
+    p = sub.add_parser("export", help="write a hashed (or signed) bundle")
+    p.add_argument("name")
+    p.add_argument("file", type=Path)
+    p.add_argument("--key-file", type=Path, help="sign with HMAC-SHA256 using this key")
+    _leaf(p, _export)
+
+    p = sub.add_parser("import", help="create a watchlist from a bundle")
+    p.add_argument("file", type=Path)
+    p.add_argument("--key-file", type=Path, help="verify the bundle's signature")
+    p.add_argument("--name", help="import under another name")
+    _leaf(p, _import)
+
+    p = sub.add_parser("purge-expired", help="delete every expired watchlist")
+    _leaf(p, _purge_expired)
+
+
+def _leaf(parser: argparse.ArgumentParser, func: Any) -> None:
+    add_common(parser)
+    parser.set_defaults(func=func)
+
+
+def _create(args: argparse.Namespace) -> int:
+    expires = parse_expiry(args.expires, time.time()) if args.expires else None
+    with open_store(args) as store:
+        info = store.watchlists.create(
+            args.name, actor=actor(args), purpose=args.purpose,
+            authorised_by=args.authorised_by, legal_basis=args.legal_basis,
+            expires_at=expires, threshold=args.threshold)
+    print(f"created watchlist {info.name} (expires {fmt_time(info.expires_at)})")
+    return 0
+
+
+def _update(args: argparse.Namespace) -> int:
+    changes: dict[str, Any] = {k: v for k, v in (
+        ("purpose", args.purpose), ("authorised_by", args.authorised_by),
+        ("legal_basis", args.legal_basis), ("threshold", args.threshold)) if v is not None}
+    if args.expires:
+        changes["expires_at"] = parse_expiry(args.expires, time.time())
+    if not changes:
+        print("nothing to change", file=sys.stderr)
+        return 2
+    with open_store(args) as store:
+        store.watchlists.update(args.name, actor=actor(args), **changes)
+    print(f"updated watchlist {args.name}: {', '.join(sorted(changes))}")
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    from lfr.inference import FaceAnalyzer
+    from lfr.watchlist.enrol import Candidate, enrol
+
+    def progress(outcome: Any) -> None:
+        if isinstance(outcome, Candidate):
+            print(f"accepted {outcome.path} (quality {outcome.quality:.2f})", file=sys.stderr)
+        else:
+            print(f"refused {outcome}", file=sys.stderr)
+
+    analyzer = FaceAnalyzer.create(models_dir=args.models_dir, threads=args.threads)
+    with open_store(args) as store:
+        result = enrol(store, analyzer, args.name, args.identity, args.images,
+                       actor=actor(args), label=args.label, category=args.category,
+                       notes=args.notes, largest=args.largest, force=args.force,
+                       skip_refused=args.skip_refused, thumbnails=not args.no_thumbnail,
+                       progress=progress)
+    for lookalike in result.lookalikes:
+        print(f"warning: {lookalike} (enrolled because of --force)", file=sys.stderr)
+    print(f"enrolled {len(result.accepted)} template(s) for {args.identity} in {args.name}; "
+          f"content hash {result.content_hash}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        infos = store.watchlists.all()
+    if args.json:
+        print(json.dumps([_info_dict(i) for i in infos], indent=2))
+        return 0
+    now = time.time()
+    for i in infos:
+        state = " EXPIRED" if i.expired(now) else ""
+        print(f"{i.name}\t{i.identities} identities\t{i.templates} templates\t"
+              f"expires {fmt_time(i.expires_at)}{state}\t{i.content_hash[:16]}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        info = store.watchlists.get(args.name)
+        identities = store.watchlists.identities(args.name)
+    if args.json:
+        data = _info_dict(info)
+        data["identity_list"] = [{"id": i.identity_id, "label": i.label,
+                                  "category": i.category, "notes": i.notes,
+                                  "templates": i.templates, "model_ids": list(i.model_ids)}
+                                 for i in identities]
+        print(json.dumps(data, indent=2))
+        return 0
+    for key, value in _info_dict(info).items():
+        print(f"{key}: {value}")
+    for i in identities:
+        print(f"  {i.identity_id}\t{i.label}\t{i.category}\t{i.templates} template(s)")
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        count = store.watchlists.remove_identity(args.name, args.identity, actor=actor(args))
+        digest = store.watchlists.get(args.name).content_hash
+    print(f"removed {args.identity} ({count} template(s)) from {args.name}; content hash "
+          f"{digest}")
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        counts = store.watchlists.delete(args.name, actor=actor(args))
+    print(f"deleted watchlist {args.name} ({counts['identities']} identities, "
+          f"{counts['templates']} templates)")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from lfr.watchlist.bundle import export_bundle, read_key
+
+    key = read_key(args.key_file) if args.key_file else None
+    with open_store(args) as store:
+        digest = export_bundle(store, args.name, args.file, actor=actor(args), key=key)
+    print(f"exported {args.name} to {args.file} ({'signed' if key else 'hashed'}); content "
+          f"hash {digest}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from lfr.watchlist.bundle import import_bundle, read_key
+
+    key = read_key(args.key_file) if args.key_file else None
+    with open_store(args) as store:
+        digest = import_bundle(store, args.file, actor=actor(args), key=key, name=args.name)
+    print(f"imported {args.file}; content hash {digest}")
+    return 0
+
+
+def _purge_expired(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        purged = store.watchlists.purge_expired(actor=actor(args))
+    print(f"purged {len(purged)} expired watchlist(s)" +
+          (f": {', '.join(purged)}" if purged else ""))
+    return 0
+
+
+def _info_dict(i: Any) -> dict[str, Any]:
+    return {"name": i.name, "purpose": i.purpose, "authorised_by": i.authorised_by,
+            "legal_basis": i.legal_basis, "threshold": i.threshold,
+            "created_at": fmt_time(i.created_at), "expires_at": fmt_time(i.expires_at),
+            "expired": i.expired(), "identities": i.identities, "templates": i.templates,
+            "model_ids": list(i.model_ids), "content_hash": i.content_hash}

@@ -1,0 +1,54 @@
+"""`lfr-run --config lfr.toml`: the daemon.
+
+Exit codes: 0 after a clean stop, 2 for a configuration the daemon cannot start with (the
+message names the key), 1 for any other error it can explain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import trio
+
+from lfr.errors import LfrError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lfr-run", description="lfr: the live recognition daemon.")
+    p.add_argument("--config", "-c", type=Path, default=None,
+                   help="TOML config (default: settings from the environment only)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="override [daemon] data_dir (default $LFR_HOME)")
+    p.add_argument("--check", action="store_true",
+                   help="validate the config, print its hash and exit")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from lfr.config import load_config
+    from lfr.daemon import Daemon
+    from lfr.daemon.logs import setup_logging
+
+    args = build_parser().parse_args(argv)
+    try:
+        overrides = {"daemon.data_dir": str(args.data_dir)} if args.data_dir else None
+        config = load_config(args.config, overrides)
+        if args.check:
+            print(f"config ok: {config.digest()}")
+            return 0
+        setup_logging(as_json=config.logging.json, level=config.logging.level)
+        daemon = Daemon(config, config_path=args.config)
+        trio.run(daemon.run)
+    except LfrError as exc:
+        print(f"lfr-run: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

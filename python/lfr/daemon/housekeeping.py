@@ -1,0 +1,84 @@
+"""The daemon's periodic chores: rates, camera-state events, stats events, run counters,
+retention. Each is cheap; none may ever stop the cameras, so a failing chore is logged and
+retried at its next tick.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import trio
+
+if TYPE_CHECKING:
+    from lfr.daemon.rates import RateBoard
+    from lfr.pipeline.engine import Engine
+    from lfr.protocol.hub import EventHub
+
+log = logging.getLogger(__name__)
+
+TICK_S = 0.25
+STATS_EVERY_S = 5.0
+FLUSH_EVERY_S = 30.0
+RETENTION_EVERY_S = 3600.0
+
+
+class Housekeeping:
+    def __init__(self, engine: Engine, hub: EventHub, rates: RateBoard, *,
+                 alerts_days: int) -> None:
+        self._engine = engine
+        self._hub = hub
+        self._rates = rates
+        self._alerts_days = alerts_days
+        self._states: dict[str, str] = {}
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+                  ) -> None:
+        task_status.started()
+        due = {"stats": 0.0, "flush": time.monotonic() + FLUSH_EVERY_S,
+               "retention": time.monotonic() + RETENTION_EVERY_S}
+        while True:
+            now = time.monotonic()
+            self._camera_states()
+            self._rates.sample(self._counters(), now)
+            if now >= due["stats"]:
+                due["stats"] = now + STATS_EVERY_S
+                self._hub.publish("stats", self._engine.summary())
+            if now >= due["flush"]:
+                due["flush"] = now + FLUSH_EVERY_S
+                await self._chore(self._engine.flush_counts)
+            if now >= due["retention"]:
+                due["retention"] = now + RETENTION_EVERY_S
+                await self._chore(self.retention)
+            await trio.sleep(TICK_S)
+
+    def retention(self) -> None:
+        """Delete alerts past retention and purge expired watchlists (both audited)."""
+        store = self._engine.store
+        store.retention.purge_alerts(alerts_days=self._alerts_days)
+        for name in store.watchlists.purge_expired(actor="daemon"):
+            self._engine.watchlists.load(name)  # drops it from the running set
+            log.warning("watchlist %s expired and was purged", name)
+
+    async def _chore(self, fn: object) -> None:
+        try:
+            await trio.to_thread.run_sync(fn)  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - a chore must never stop the daemon
+            log.exception("housekeeping: %s failed", getattr(fn, "__name__", fn))
+
+    def _counters(self) -> dict[str, dict[str, int]]:
+        out = {}
+        for cid, ctx in self._engine.cameras.items():
+            source = self._engine.sources.get(cid)
+            out[cid] = {"decoded": source.counts.frames_decoded if source else 0,
+                        "analysed": ctx.counters.frames_analysed}
+        return out
+
+    def _camera_states(self) -> None:
+        for cid, source in list(self._engine.sources.items()):
+            state = source.state.name
+            if self._states.get(cid) != state:
+                self._states[cid] = state
+                self._hub.publish("camera_state", {"camera": cid, "state": state,
+                                                   "error": source.last_error})

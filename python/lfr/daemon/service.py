@@ -1,0 +1,182 @@
+"""`Daemon`: the live service assembled from its parts, started and stopped in order.
+
+Start: open the store, apply retention and purge expired watchlists, load the models and the
+cameras' watchlists (refusing to start on an unknown or unusable one, naming the config key),
+open the run record, then start the socket, the cameras (supervised) and the housekeeping.
+Stop (SIGTERM/SIGINT, or `request_stop`): cameras drain their frame in hand within a
+deadline, the run's counters are flushed and the run closed, the socket is removed.
+SIGHUP re-reads the config's camera list and reloads the watchlists in place.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import trio
+
+from lfr.config import Config, ConfigError, load_config
+from lfr.daemon.api import EngineApi
+from lfr.daemon.cameras import CameraSet
+from lfr.daemon.housekeeping import Housekeeping
+from lfr.daemon.rates import RateBoard
+from lfr.errors import StateError
+from lfr.kernel.supervisor import Supervisor
+from lfr.pipeline.alerts import JsonlOutput, StreamOutput
+from lfr.pipeline.camera import TrackerSettings
+from lfr.pipeline.engine import Engine, EngineSettings
+from lfr.pipeline.watchlists import ReloadOutcome
+from lfr.protocol.hub import EventHub
+from lfr.protocol.server import SocketSettings, serve_socket
+
+if TYPE_CHECKING:
+    from lfr.inference import FaceAnalyzer
+    from lfr.store import Store
+
+log = logging.getLogger(__name__)
+
+STOP_DEADLINE_S = 3.0  # cameras get this long to drain; the whole stop stays under 5 s
+
+
+class DaemonStartError(StateError):
+    """The daemon cannot start as configured; the message names the setting to fix."""
+
+    exit_code = 2
+
+
+class Daemon:
+    def __init__(self, config: Config, *, config_path: Path | None = None,
+                 handle_signals: bool = True, announce: Callable[[str], None] | None = None,
+                 analyzer: FaceAnalyzer | None = None) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.handle_signals = handle_signals
+        self._announce = announce or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.engine: Engine | None = None
+        self.hub = EventHub(max_frame_bytes=config.socket.max_frame_bytes)
+        self.endpoints: object | None = None
+        self._stop = trio.Event()
+        self._cameras: CameraSet | None = None
+        self._analyzer = analyzer  # models already loaded by the caller (the demo)
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def run(self, *, task_status: trio.TaskStatus[Daemon] = trio.TASK_STATUS_IGNORED
+                  ) -> None:
+        from lfr.store import Store
+
+        cfg = self.config
+        data_dir = Path(cfg.daemon.data_dir)
+        store = await trio.to_thread.run_sync(Store.open, data_dir)
+        try:
+            await self._serve(store, data_dir, task_status)
+        finally:
+            store.close()
+
+    async def _serve(self, store: Store, data_dir: Path,
+                     task_status: trio.TaskStatus[Daemon]) -> None:
+        cfg = self.config
+        analyzer = await trio.to_thread.run_sync(self._load_models)
+        engine = self.engine = Engine(store, analyzer, self._outputs(data_dir),
+                                      self._engine_settings(), publish=self.hub.publish_alert)
+        rates = RateBoard()
+        housekeeping = Housekeeping(engine, self.hub, rates,
+                                    alerts_days=cfg.retention.alerts_days)
+        await trio.to_thread.run_sync(housekeeping.retention)
+        await self._load_watchlists(engine)
+        api = EngineApi(engine, rates, self.reload_watchlists)
+        supervisor = Supervisor("cameras", stop_timeout_s=STOP_DEADLINE_S)
+        async with trio.open_nursery() as nursery:
+            self.endpoints = await nursery.start(
+                serve_socket, api, self.hub, SocketSettings.from_config(cfg.socket, data_dir))
+            await nursery.start(supervisor.run)
+            self._cameras = CameraSet(engine, supervisor)
+            await self._cameras.apply(cfg.cameras)
+            await trio.to_thread.run_sync(engine.begin_run, cfg.digest())
+            await nursery.start(housekeeping.run)
+            if self.handle_signals:
+                await nursery.start(self._signals)
+            self._announce(f"lfr-run: data dir {data_dir.resolve()}")
+            self._announce(f"lfr-run: database {store.path}")
+            self._announce(f"lfr-run: socket {getattr(self.endpoints, 'unix_path', None)}"
+                           + (f", tcp {self.endpoints.tcp}" if getattr(self.endpoints, "tcp",
+                                                                         None) else ""))
+            self._announce(f"lfr-run: {len(cfg.cameras)} camera(s), watchlists "
+                           f"{', '.join(engine.watchlists.names()) or '-'}; ready")
+            task_status.started(self)
+            await self._stop.wait()
+            log.info("stopping")
+            await supervisor.shutdown(STOP_DEADLINE_S)
+            nursery.cancel_scope.cancel()
+        with trio.CancelScope(shield=True):
+            await trio.to_thread.run_sync(engine.end_run, "stop")
+        self._announce("lfr-run: stopped")
+
+    # --- start-up pieces ------------------------------------------------------------------
+
+    def _load_models(self) -> FaceAnalyzer:
+        from lfr.inference import FaceAnalyzer
+
+        if self._analyzer is not None:
+            return self._analyzer
+        m = self.config.models
+        return FaceAnalyzer.create(models_dir=m.dir, threads=m.threads, providers=m.providers,
+                                   det_size=m.det_size)
+
+    def _engine_settings(self) -> EngineSettings:
+        mt, tr = self.config.matching, self.config.tracking
+        return EngineSettings(threshold=mt.threshold, tracker=TrackerSettings(
+            min_hits=mt.min_hits, cooldown_s=mt.cooldown_s, max_age_s=tr.max_age_s,
+            n_init=tr.n_init, iou_threshold=tr.iou_threshold,
+            reembed_interval_s=tr.reembed_interval_s))
+
+    def _outputs(self, data_dir: Path) -> list:
+        return [StreamOutput(sys.stdout, as_json=self.config.logging.json),
+                JsonlOutput(data_dir / "alerts.jsonl")]
+
+    async def _load_watchlists(self, engine: Engine) -> None:
+        for i, cam in enumerate(self.config.cameras):
+            if engine.watchlists.get(cam.watchlist) is not None:
+                continue
+            outcome = await trio.to_thread.run_sync(engine.watchlists.load, cam.watchlist)
+            if not outcome.loaded:
+                raise DaemonStartError(f"cameras[{i}].watchlist: {outcome.error}")
+
+    # --- reload ---------------------------------------------------------------------------
+
+    async def reload_watchlists(self, name: str | None = None) -> list[ReloadOutcome]:
+        assert self.engine is not None
+        names = [name] if name else sorted({c.watchlist for c in self.config.cameras}
+                                           | set(self.engine.watchlists.names()))
+        return await trio.to_thread.run_sync(self.engine.watchlists.load_all, names)
+
+    async def reload(self) -> None:
+        """SIGHUP: re-read the camera list (when started from a file), reload watchlists."""
+        if self.config_path is not None and self._cameras is not None:
+            try:
+                fresh = await trio.to_thread.run_sync(load_config, self.config_path)
+            except ConfigError as exc:
+                log.error("reload: config not applied: %s", exc)
+            else:
+                self.config = fresh
+                await self.reload_watchlists()
+                await self._cameras.apply(fresh.cameras)
+                return
+        await self.reload_watchlists()
+
+    async def _signals(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+                       ) -> None:
+        with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as sigs:
+            task_status.started()
+            async for signum in sigs:
+                if signum == signal.SIGHUP:
+                    log.info("SIGHUP: reloading cameras and watchlists")
+                    await self.reload()
+                else:
+                    log.info("%s: stopping", signal.Signals(signum).name)
+                    self.request_stop()

@@ -1,0 +1,1 @@
+"""`lfr demo`: the whole system on one machine, with nothing to configure."""

@@ -1,0 +1,103 @@
+"""The demo: a temporary deployment, one enrolled person, one camera, live alerts, a summary.
+
+It runs the real daemon (store, socket, supervised camera, pipeline), not a shortcut, so what
+it shows is what an operator gets: the camera is a real RTSP server on loopback when
+GStreamer is installed, else the clip paced in real time like a live camera.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import av
+import trio
+
+from lfr.config import parse_config
+from lfr.demo.media import DemoMedia, pick_media
+from lfr.paths import sample_data_dir
+from lfr.pipeline.session import print_summary
+
+CAMERA = "demo-cam"
+WATCHLIST = "demo"
+
+
+def _say(text: str) -> None:
+    print(f"demo: {text}", file=sys.stderr, flush=True)
+
+
+def clip_seconds(clip: Path) -> float:
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        if stream.duration is not None and stream.time_base is not None:
+            return float(stream.duration * stream.time_base)
+        return float(container.duration or 0) / av.time_base
+
+
+def enrol_subject(home: Path, media: DemoMedia, analyzer: object) -> None:
+    from lfr.store import Store
+    from lfr.watchlist.enrol import enrol
+
+    with Store.open(home) as store:
+        store.watchlists.create(WATCHLIST, actor="demo", purpose="lfr demo",
+                                authorised_by="lfr demo", legal_basis="demonstration",
+                                expires_at=time.time() + 86400)
+        enrol(store, analyzer, WATCHLIST, media.identity, [media.enrol], actor="demo",
+              label=media.label, category="demo")
+
+
+def run_demo(*, rtsp: bool | None = None, as_json: bool = False) -> int:
+    from lfr.daemon import Daemon
+    from lfr.inference import FaceAnalyzer
+
+    with tempfile.TemporaryDirectory(prefix="lfr-demo-") as tmp:
+        workdir = Path(tmp)
+        home = workdir / "home"
+        media = pick_media(sample_data_dir(), workdir)
+        _say(f"using {media.source}")
+        analyzer = FaceAnalyzer.create()
+        enrol_subject(home, media, analyzer)
+        _say(f"watchlist {WATCHLIST!r}: enrolled {media.label} from {media.enrol.name}")
+        server = _rtsp_server(media.clip) if rtsp is not False else None
+        try:
+            url = server.start() if server is not None else str(media.clip)
+            _say(f"camera {CAMERA}: {url}" + ("" if server else " (paced in real time)"))
+            config = parse_config({"daemon": {"data_dir": str(home)},
+                                   "logging": {"json": as_json, "level": "WARNING"},
+                                   "cameras": [{"id": CAMERA, "url": url, "watchlist": WATCHLIST,
+                                                "loop": server is None}]})
+            daemon = Daemon(config, handle_signals=False, analyzer=analyzer,
+                            announce=_say)
+            trio.run(_watch, daemon, clip_seconds(media.clip))
+            summary = daemon.engine.summary() if daemon.engine else {}
+        finally:
+            if server is not None:
+                server.stop()
+    print_summary(summary, as_json=as_json)
+    return 0
+
+
+async def _watch(daemon: object, seconds: float) -> None:
+    """Run the daemon for one pass of the clip from the moment the camera is live."""
+    from lfr.stream import CameraState
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(daemon.run)  # type: ignore[attr-defined]
+        source = daemon.engine.sources[CAMERA]  # type: ignore[attr-defined]
+        with trio.move_on_after(30):
+            await source.wait_state(CameraState.LIVE)
+        _say(f"camera live; watching one pass ({seconds:.1f} s)")
+        await trio.sleep(seconds + 0.5)
+        daemon.request_stop()  # type: ignore[attr-defined]
+
+
+def _rtsp_server(clip: Path) -> object | None:
+    from lfr.devserver.rtsp import RtspServer, gstreamer_missing
+
+    missing = gstreamer_missing()
+    if missing:
+        _say(f"no RTSP server ({missing}); playing the file in real time instead")
+        return None
+    return RtspServer(clip)

@@ -1,0 +1,1 @@
+"""Enrolment (photos -> templates behind a quality gate) and watchlist bundles."""

@@ -1,0 +1,161 @@
+"""Config validation: every mistake is a ConfigError that names the key path."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from lfr.config import ConfigError, load_config
+from lfr.config.schema import MIB
+
+GOOD = """
+[daemon]
+data_dir = "{data}"
+[matching]
+threshold = 0.4
+min_hits = 3
+[socket]
+tcp = "127.0.0.1:7878"
+token_file = "token"
+[[cameras]]
+id = "gate-north"
+url = "rtsp://127.0.0.1:8554/cam"
+fps = 10
+watchlist = "op-2026-11-27"
+[[cameras]]
+id = "file-cam"
+url = "clip.mp4"
+watchlist = "op-2026-11-27"
+loop = true
+[models]
+threads = 2
+providers = ["CPUExecutionProvider"]
+[logging]
+json = true
+level = "debug"
+"""
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    (tmp_path / "clip.mp4").write_bytes(b"")
+
+    def _write(text: str) -> Path:
+        path = tmp_path / "lfr.toml"
+        path.write_text(text.replace("{data}", str(tmp_path / "data")))
+        return path
+
+    return _write
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    return str(info.value)
+
+
+def test_a_full_config_loads_with_types_and_resolved_paths(write, tmp_path: Path) -> None:
+    cfg = load_config(write(GOOD))
+    assert cfg.daemon.data_dir == tmp_path / "data"
+    assert cfg.matching.threshold == 0.4 and cfg.matching.min_hits == 3
+    assert cfg.matching.cooldown_s is None
+    assert cfg.socket.unix == "lfr.sock" and cfg.socket.max_frame_bytes == MIB
+    assert cfg.socket.unix_path(cfg.daemon.data_dir) == tmp_path / "data" / "lfr.sock"
+    cam, filecam = cfg.cameras
+    assert (cam.id, cam.fps, cam.loop, cam.watchlist) == ("gate-north", 10.0, False,
+                                                           "op-2026-11-27")
+    assert isinstance(cam.fps, float)
+    assert filecam.url == str(tmp_path / "clip.mp4")  # relative to the config file
+    assert cfg.models.providers == ["CPUExecutionProvider"] and cfg.models.det_size == 640
+    assert cfg.logging.json is True
+
+
+def test_defaults_without_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("LFR_HOME", str(tmp_path / "home"))
+    cfg = load_config(None)
+    assert cfg.daemon.data_dir == tmp_path / "home"
+    assert cfg.cameras == [] and cfg.socket.tcp is None and cfg.matching.threshold is None
+
+
+def test_overrides_nested_and_dotted(write, tmp_path: Path) -> None:
+    path = write(GOOD)
+    cfg = load_config(path, {"matching.threshold": 0.5, "logging": {"level": "WARNING"}})
+    assert cfg.matching.threshold == 0.5 and cfg.logging.level == "WARNING"
+    assert cfg.matching.min_hits == 3  # the rest of the section is kept
+    with pytest.raises(ConfigError, match=r"^matching\.threshold: "):
+        load_config(path, {"matching": {"threshold": "high"}})
+
+
+def test_digest_is_stable_and_sensitive(write) -> None:
+    path = write(GOOD)
+    reordered = write(GOOD.replace("threshold = 0.4\nmin_hits = 3",
+                                   "min_hits = 3 # comment\nthreshold = 0.4"))
+    assert load_config(path).digest() == load_config(reordered).digest()
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", load_config(path).digest())
+    assert load_config(path).digest() != load_config(path, {"matching.min_hits": 4}).digest()
+
+
+@pytest.mark.parametrize(("edit", "key_path"), [
+    # unknown keys, at every depth
+    (("[daemon]", "[daemon]\ndata_dri = 'x'"), r"daemon\.data_dri: unknown key"),
+    (("[logging]", "[loging]\n[logging]"), r"loging: unknown key"),
+    (('id = "file-cam"', 'id = "file-cam"\nfsp = 5'), r"cameras\[1\]\.fsp: unknown key"),
+    # wrong types
+    (("fps = 10", 'fps = "10"'), r"cameras\[0\]\.fps: expected a number"),
+    (("fps = 10", "fps = true"), r"cameras\[0\]\.fps: expected a number"),
+    (("min_hits = 3", "min_hits = 2.5"), r"matching\.min_hits: expected an integer"),
+    (("json = true", 'json = "yes"'), r"logging\.json: expected true or false"),
+    (('providers = ["CPUExecutionProvider"]', 'providers = "CPU"'),
+     r"models\.providers: expected an array"),
+    (('providers = ["CPUExecutionProvider"]', "providers = [1]"),
+     r"models\.providers\[0\]: expected a string"),
+    # values out of range
+    (("fps = 10", "fps = 0"), r"cameras\[0\]\.fps: must be > 0"),
+    (("fps = 10", "fps = -3"), r"cameras\[0\]\.fps: must be > 0"),
+    (("threshold = 0.4", "threshold = 1.5"), r"matching\.threshold: "),
+    (('level = "debug"', 'level = "loud"'), r"logging\.level: must be one of"),
+    (("threads = 2", "threads = 0"), r"models\.threads: "),
+    # missing camera fields
+    (('url = "rtsp://127.0.0.1:8554/cam"\n', ""), r"cameras\[0\]\.url: required key"),
+    (('id = "file-cam"\n', ""), r"cameras\[1\]\.id: required key"),
+    (('fps = 10\nwatchlist = "op-2026-11-27"', "fps = 10"),
+     r"cameras\[0\]\.watchlist: required key"),
+    # camera urls and ids
+    (('"rtsp://127.0.0.1:8554/cam"', '"ftp://127.0.0.1/cam"'),
+     r"cameras\[0\]\.url: unsupported scheme"),
+    (('url = "clip.mp4"', 'url = "missing.mp4"'), r"cameras\[1\]\.url: no such file"),
+    (('id = "file-cam"', 'id = "gate-north"'), r"cameras\[1\]\.id: duplicate camera id"),
+    (('id = "file-cam"', 'id = "bad id!"'), r"cameras\[1\]\.id: must be"),
+    (("fps = 10", "fps = 10\nloop = true"), r"cameras\[0\]\.loop: applies to files only"),
+    # the socket: tcp needs a token, and a sane address
+    (('token_file = "token"\n', ""), r"socket\.token_file: is required when socket\.tcp"),
+    (('"127.0.0.1:7878"', '"127.0.0.1"'), r"socket\.tcp: must be 'host:port'"),
+    (('"127.0.0.1:7878"', '"127.0.0.1:99999"'), r"socket\.tcp: must be 'host:port'"),
+    (("[socket]", "[socket]\nmax_frame_bytes = 10"), r"socket\.max_frame_bytes: must be"),
+])
+def test_each_mistake_names_its_key_path(write, edit: tuple[str, str], key_path: str) -> None:
+    old, new = edit
+    assert old in GOOD, f"test setup: {old!r} not in the sample config"
+    message = _error(write(GOOD.replace(old, new, 1)))
+    assert re.search(key_path, message), message
+
+
+def test_sections_must_have_their_shape(write) -> None:
+    assert re.match(r"daemon: expected a table", _error(write("daemon = 'x'\n")))
+    assert re.match(r"cameras: expected an array", _error(write('cameras = "gate"\n')))
+    assert re.match(r"cameras\[0\]: expected a table", _error(write("cameras = [1]\n")))
+
+
+def test_invalid_toml_and_missing_file_are_config_errors(write, tmp_path: Path) -> None:
+    assert "not valid TOML" in _error(write("[daemon\n"))
+    assert "cannot read config" in _error(tmp_path / "absent.toml")
+
+
+def test_config_error_is_an_lfr_error_with_its_exit_code(write) -> None:
+    from lfr.errors import LfrError
+
+    with pytest.raises(LfrError) as info:
+        load_config(write(GOOD.replace("fps = 10", "fps = 0")))
+    assert info.value.exit_code == 2
