@@ -20,3 +20,40 @@ def sample_data() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return root
+
+
+def require(reason: str | None) -> None:
+    """Skip for a missing optional system part, but fail on CI, where .ci/run installs it."""
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def hamilton_clip(sample_data: Path) -> Path:
+    return sample_data / "face_recognition" / "examples" / "short_hamilton_clip.mp4"
+
+
+@pytest.fixture
+def rtsp_server(hamilton_clip: Path):
+    """A real RTSP server on loopback (GStreamer) looping the Hamilton clip; stopped after."""
+    from support.rtsp import RtspServer, gstreamer_missing
+
+    require(gstreamer_missing())
+    server = RtspServer(hamilton_clip)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def analyzer():  # -> lfr.inference.FaceAnalyzer
+    """One FaceAnalyzer per test session (owned by the inference engineer). Models are fetched
+    into the normal cache (`LFR_MODELS_DIR`, else the user cache) on first use and verified by
+    sha256 on every load; 1 ORT thread each, since the test machine's cores are shared."""
+    from lfr.inference import FaceAnalyzer
+
+    return FaceAnalyzer.create(threads=1)

@@ -188,9 +188,11 @@ class AsyncClient(_Methods):
     their callers and events to `next_event`, so requests and event reading can run in
     different tasks."""
 
-    def __init__(self, stream: trio.abc.Stream, *, timeout: float = 10.0) -> None:
+    def __init__(self, stream: trio.abc.Stream, *, timeout: float = 10.0,
+                 max_buffered: int = 10_000) -> None:
         self._stream = stream
         self._timeout = timeout
+        self._max_buffered = max_buffered
         self._core = ClientCore()
         self._send_lock = trio.Lock()
         self._arrived = trio.Condition()
@@ -233,6 +235,11 @@ class AsyncClient(_Methods):
                 self._core.feed(data)
                 async with self._arrived:
                     self._arrived.notify_all()
+                    # stop reading while the application is behind: the server then queues,
+                    # and reports `lagged`, instead of this process buffering without bound
+                    while len(self._core.events) >= self._max_buffered and \
+                            not self._core.replies_awaited():
+                        await self._arrived.wait()
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             self._closed = ConnectionLost(f"connection failed: {exc!r}")
         except ClientError as exc:
@@ -259,6 +266,8 @@ class AsyncClient(_Methods):
                 await self._stream.send_all(frame)
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             raise ConnectionLost(f"connection failed: {exc!r}") from None
+        async with self._arrived:
+            self._arrived.notify_all()  # a reader paused on a full buffer must read the reply
         with trio.move_on_after(self._timeout):
             await self._wait(lambda: request_id in self._core.replies)
             return self._core.result(request_id)
@@ -270,20 +279,25 @@ class AsyncClient(_Methods):
         while True:
             await self._wait(lambda: bool(self._core.events))
             item = self._core.events.popleft()
+            async with self._arrived:
+                self._arrived.notify_all()  # the reader may be waiting for room
             if self._core.current(item):
                 return item
 
 
 def _backoff(attempt: int) -> float:
-    return min(5.0, 0.1 * 2 ** min(attempt, 6)) * random.uniform(0.8, 1.2)
+    return float(min(5.0, 0.1 * 2 ** min(attempt, 6)) * random.uniform(0.8, 1.2))
 
 
 def follow_alerts(endpoint: Endpoint | None = None, since_seq: int | None = None, *,
                   name: str = "lfr-follow", max_attempts: int | None = None,
-                  timeout: float = 10.0) -> Iterator[Event]:
+                  timeout: float = 10.0,
+                  on_error: Callable[[ConnectionLost, int], None] | None = None
+                  ) -> Iterator[Event]:
     """Yield every alert after `since_seq` exactly once, in seq order, reconnecting with
     backoff and resubscribing after `lagged`. `since_seq=None` starts with live alerts.
-    Gives up (ConnectionLost) after `max_attempts` failed connects in a row."""
+    Gives up (ConnectionLost) after `max_attempts` failed connects in a row; `on_error` hears
+    of each failure with the attempt count."""
     last, failures = since_seq, 0
     while True:
         try:
@@ -298,8 +312,10 @@ def follow_alerts(endpoint: Endpoint | None = None, since_seq: int | None = None
                     elif item is not None and (last is None or item.seq > last):
                         last = item.seq
                         yield item
-        except ConnectionLost:
+        except ConnectionLost as exc:
             failures += 1
+            if on_error is not None:
+                on_error(exc, failures)
             if max_attempts is not None and failures >= max_attempts:
                 raise
             time.sleep(_backoff(failures))

@@ -26,3 +26,16 @@ class InputError(LfrError, ValueError):
 
 class StateError(LfrError, RuntimeError):
     """An operation is not valid in the current state (e.g. an expired watchlist)."""
+
+
+def find_lfr_error(exc: BaseException) -> LfrError | None:
+    """The first `LfrError` inside (possibly nested) exception groups, for reporting an error
+    raised in a trio nursery as the one clear line it is."""
+    if isinstance(exc, LfrError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = find_lfr_error(inner)
+            if found is not None:
+                return found
+    return None

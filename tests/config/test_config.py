@@ -142,6 +142,35 @@ def test_each_mistake_names_its_key_path(write, edit: tuple[str, str], key_path:
     assert re.search(key_path, message), message
 
 
+ISSUE_EXAMPLE = """
+[daemon]
+data_dir = "/var/lib/lfr"          # default: $LFR_HOME
+[matching]
+threshold = 0.363                  # default: the model's
+[socket]
+unix = "lfr.sock"                  # relative to data_dir; the default
+tcp = "127.0.0.1:7878"             # optional; then token_file is required
+token_file = "token"
+[[cameras]]
+id = "gate-north"
+url = "rtsp://127.0.0.1:8554/cam"  # or a file path, http(s)://, /dev/videoN
+fps = 10                           # analysis rate cap
+watchlist = "op-2026-11-27"
+loop = false                       # files only: play again at the end, paced in real time
+"""
+
+
+def test_the_documented_example_loads(write) -> None:
+    cfg = load_config(write(ISSUE_EXAMPLE))
+    assert cfg.daemon.data_dir == Path("/var/lib/lfr")
+    assert cfg.socket.token_path(cfg.daemon.data_dir) == Path("/var/lib/lfr/token")
+    assert cfg.cameras[0].fps == 10.0 and cfg.matching.threshold == 0.363
+
+
+def test_unknown_key_suggests_the_close_one(write) -> None:
+    assert "did you mean 'data_dir'?" in _error(write("[daemon]\ndatadir = 'x'\n"))
+
+
 def test_sections_must_have_their_shape(write) -> None:
     assert re.match(r"daemon: expected a table", _error(write("daemon = 'x'\n")))
     assert re.match(r"cameras: expected an array", _error(write('cameras = "gate"\n')))

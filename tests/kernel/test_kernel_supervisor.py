@@ -9,6 +9,7 @@ import pytest
 import trio
 import trio.testing
 
+from lfr.errors import StateError
 from lfr.kernel import (
     Actor,
     EscalationError,
@@ -237,6 +238,8 @@ async def test_request_stop_ends_the_supervisor_after_its_children() -> None:
         actor = Threaded("t")
         await sup.start(actor)
         sup.request_stop()
+        with pytest.raises(StateError):  # no new children while stopping
+            await sup.start(Threaded("late"))
     assert _workers() == [] and sup.children() == [] and actor.exited
 
 

@@ -139,9 +139,11 @@ async def test_cancellation_stops_a_paced_file_promptly(hamilton_clip: Path) -> 
         await nursery.start(source.run)
         await next_frames(source, 3, timeout_s=5)
         assert decode_threads() == ["lfr-decode:c"]
+        # The camera's long-lived thread holds no token of trio's shared thread limiter.
+        assert trio.to_thread.current_default_thread_limiter().borrowed_tokens == 0
         t0 = time.monotonic()
         nursery.cancel_scope.cancel()
-    assert time.monotonic() - t0 < 0.5
+    assert time.monotonic() - t0 < 1.0  # a pacing sleep is a trio sleep: cancelled at once
     assert decode_threads() == []
     assert source.frames.closed
 
@@ -184,3 +186,15 @@ async def test_supervised_camera_stops_gracefully(hamilton_clip: Path) -> None:
         assert "sup" not in sup.registry
         assert source.state is CameraState.ENDED and decode_threads() == []
         nursery.cancel_scope.cancel()
+
+
+async def test_missing_video_device_is_failed_and_retried() -> None:
+    source = open_camera("/dev/video99", camera_id="usb")
+    assert source.spec.kind.live
+    async with trio.open_nursery() as nursery:
+        await nursery.start(source.run)
+        with trio.fail_after(5):
+            await source.wait_state(CameraState.FAILED)
+        assert source.status()["state"] == "FAILED"
+        nursery.cancel_scope.cancel()  # a live camera is retried, so it never ends by itself
+    assert "No such file" in (source.last_error or "")

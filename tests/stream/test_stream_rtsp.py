@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -126,4 +127,28 @@ async def test_wrong_path_is_a_clear_failed_state(rtsp_server: RtspServer) -> No
         nursery.cancel_scope.cancel()
     assert source.last_error is not None and "not found" in source.last_error.lower()
     assert source.counts.connects == 0
+    assert decode_threads() == []
+
+
+async def test_a_frozen_camera_does_not_hold_up_the_others(rtsp_server: RtspServer,
+                                                           hamilton_clip: Path) -> None:
+    frozen = open_camera(rtsp_server.url, camera_id="frozen", read_timeout_s=2.0)
+    other = open_camera(str(hamilton_clip), camera_id="other", realtime=True)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(frozen.run)
+        await nursery.start(other.run)
+        await next_frames(frozen, 3, timeout_s=10)
+        rtsp_server.freeze()
+        await wait_state(frozen, CameraState.STALLED, timeout_s=3)
+        while other.frames.depth:
+            other.frames.get_nowait()
+        # While one decode thread sits in a blocked read, the event loop and the other
+        # camera's thread carry on at full rate.
+        t0 = trio.current_time()
+        got = await next_frames(other, 15, timeout_s=2)
+        assert trio.current_time() - t0 < 1.0
+        assert frozen.state is CameraState.STALLED
+        nursery.cancel_scope.cancel()
+    assert len({f.index for f in got}) == 15
+    rtsp_server.thaw()
     assert decode_threads() == []

@@ -1,130 +1,14 @@
-"""A real RTSP server on loopback serving a video file in a loop, for tests and `lfr demo`.
+"""Run the RTSP test server: `/usr/bin/python3 tests/support/rtsp_server.py CLIP [--port N]`.
 
-Runs under Debian's /usr/bin/python3 (GStreamer's `gi` bindings are not in the venv):
-
-    /usr/bin/python3 tests/support/rtsp_server.py CLIP [--port 0] [--path /cam] [--width W]
-
-prints `READY rtsp://127.0.0.1:PORT/cam` on stdout once it accepts connections, then serves
-until killed. Each media pipeline decodes the clip, seeks back to the start at its end, stamps
-frames with a continuous clock and re-encodes them (`x264enc tune=zerolatency key-int-max=25`):
-re-muxing the original stream in a loop would restart its timestamps and play at the wrong
-rate. Only GStreamer, no lfr code: the server must behave like a third-party camera.
+The server itself is `python/lfr/devserver/gst_rtsp_server.py` (shipped for `lfr demo`); this
+entry point only runs it, so the tests and the demo serve exactly the same stream.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-import threading
+import runpy
 from pathlib import Path
 
-import gi
-
-gi.require_version("Gst", "1.0")
-gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
-
-ENCODE = ("appsrc name=src is-live=true format=time do-timestamp=false ! videoconvert ! "
-          "video/x-raw,format=I420 ! x264enc tune=zerolatency speed-preset=ultrafast "
-          "key-int-max=25 threads=1 ! video/x-h264,profile=baseline ! "
-          "rtph264pay name=pay0 pt=96 config-interval=1")
-
-
-class LoopedClip:
-    """Decoded frames of a file, forever: at the end, seek to the start and carry on."""
-
-    def __init__(self, path: Path, width: int | None) -> None:
-        scale = (f"videoscale ! video/x-raw,width={width},pixel-aspect-ratio=1/1 ! "
-                 if width else "")
-        self.pipeline = Gst.parse_launch(
-            f"filesrc name=file ! decodebin ! videoconvert ! {scale}"
-            "video/x-raw,format=I420 ! appsink name=sink sync=false max-buffers=8")
-        self.pipeline.get_by_name("file").set_property("location", str(path))
-        self.sink = self.pipeline.get_by_name("sink")
-        self.pipeline.set_state(Gst.State.PLAYING)
-        self.lock = threading.Lock()
-
-    def next_sample(self) -> Gst.Sample | None:
-        with self.lock:
-            for _ in range(2):
-                sample = self.sink.emit("try-pull-sample", 5 * Gst.SECOND)
-                if sample is not None:
-                    return sample
-                if not self.sink.get_property("eos"):
-                    return None
-                self.pipeline.seek_simple(Gst.Format.TIME,
-                                          Gst.SeekFlags.FLUSH | Gst.SeekFlags.KEY_UNIT, 0)
-            return None
-
-    def close(self) -> None:
-        self.pipeline.set_state(Gst.State.NULL)
-
-
-class LoopFactory(GstRtspServer.RTSPMediaFactory):
-    def __init__(self, clip: Path, width: int | None) -> None:
-        super().__init__()
-        self.clip = clip
-        self.width = width
-        self.set_launch(f"( {ENCODE} )")
-        self.set_shared(True)
-
-    def do_configure(self, media: GstRtspServer.RTSPMedia) -> None:
-        source = LoopedClip(self.clip, self.width)
-        appsrc = media.get_element().get_by_name("src")
-        first = source.next_sample()
-        if first is None:
-            print(f"cannot decode {self.clip}", file=sys.stderr, flush=True)
-            return
-        caps = first.get_caps()
-        appsrc.set_property("caps", caps)
-        ok, num, den = caps.get_structure(0).get_fraction("framerate")
-        if not ok or num == 0:
-            num, den = 25, 1
-        duration = Gst.util_uint64_scale(Gst.SECOND, den, num)
-        state = {"n": 0, "pending": first}
-
-        def need_data(src: Gst.Element, _length: int) -> None:
-            sample = state.pop("pending", None) or source.next_sample()
-            if sample is None:
-                src.emit("end-of-stream")
-                return
-            buf = sample.get_buffer().copy()
-            buf.pts = state["n"] * duration
-            buf.dts = buf.pts
-            buf.duration = duration
-            state["n"] += 1
-            src.emit("push-buffer", buf)
-
-        appsrc.connect("need-data", need_data)
-        media.connect("unprepared", lambda _m: source.close())
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("clip", type=Path)
-    parser.add_argument("--port", type=int, default=0, help="0: any free port")
-    parser.add_argument("--path", default="/cam")
-    parser.add_argument("--width", type=int, default=None, help="scale to this width")
-    args = parser.parse_args()
-    if not args.clip.is_file():
-        print(f"no such clip: {args.clip}", file=sys.stderr)
-        return 2
-    Gst.init(None)
-    server = GstRtspServer.RTSPServer()
-    server.set_address("127.0.0.1")
-    server.set_service(str(args.port))
-    server.get_mount_points().add_factory(args.path, LoopFactory(args.clip.resolve(),
-                                                                 args.width))
-    if server.attach(None) == 0:
-        print(f"cannot listen on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)
-        return 1
-    print(f"READY rtsp://127.0.0.1:{server.get_bound_port()}{args.path}", flush=True)
-    try:
-        GLib.MainLoop().run()
-    except KeyboardInterrupt:
-        pass
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    script = Path(__file__).resolve().parents[2] / "python/lfr/devserver/gst_rtsp_server.py"
+    runpy.run_path(str(script), run_name="__main__")

@@ -10,14 +10,20 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from lfr.errors import LfrError
+from lfr.errors import LfrError, find_lfr_error
 
 # Command-group modules, in help order. Each defines `register(subparsers) -> None`.
 COMMAND_MODULES: tuple[str, ...] = (
+    "lfr.cli.cmd_models",
+    "lfr.cli.cmd_probe",
+    "lfr.cli.cmd_eval",
+    "lfr.cli.cmd_socket",
     "lfr.cli.cmd_watchlist",
     "lfr.cli.cmd_alerts",
     "lfr.cli.cmd_report",
     "lfr.cli.cmd_audit",
+    "lfr.cli.cmd_scan",
+    "lfr.cli.cmd_demo",
 )
 
 
@@ -34,9 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except LfrError as exc:
-        print(f"lfr: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    except (LfrError, BaseExceptionGroup) as exc:
+        error = find_lfr_error(exc)
+        if error is None:
+            raise
+        print(f"lfr: error: {error}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:
         return 130
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import trio
 
-from lfr.errors import LfrError
+from lfr.errors import LfrError, find_lfr_error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,9 +42,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(as_json=config.logging.json, level=config.logging.level)
         daemon = Daemon(config, config_path=args.config)
         trio.run(daemon.run)
-    except LfrError as exc:
-        print(f"lfr-run: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    except (LfrError, BaseExceptionGroup) as exc:
+        error = find_lfr_error(exc)
+        if error is None:
+            raise
+        print(f"lfr-run: error: {error}", file=sys.stderr)
+        return error.exit_code
     except KeyboardInterrupt:
         return 130
     return 0

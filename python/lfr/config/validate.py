@@ -9,6 +9,7 @@ has a handful of types, and an operator-facing message matters more than general
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import types
 import typing
 from collections.abc import Mapping
@@ -97,8 +98,11 @@ def build(cls: type[T], data: Any, path: str = "", base_dir: Path | None = None)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        known = ", ".join(sorted(fields))
-        raise ConfigError(f"{_join(path, unknown[0])}: unknown key (known keys here: {known})")
+        key = str(unknown[0])
+        close = difflib.get_close_matches(key, list(fields), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else \
+            f"known keys here: {', '.join(sorted(fields))}"
+        raise ConfigError(f"{_join(path, key)}: unknown key ({hint})")
     kwargs: dict[str, Any] = {}
     for name, f in fields.items():
         value = data.get(name, _MISSING)

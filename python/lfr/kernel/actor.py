@@ -49,7 +49,11 @@ class ActorStats:
 
 class Actor(Generic[M]):
     """Base class. Subclasses either override `handle` (one message at a time from the
-    mailbox; the default `run` loops over it) or override `run` entirely (a source)."""
+    mailbox; the default `run` loops over it) or override `run` entirely (a source).
+
+    A message whose handling raises is counted as an error and crashes the actor; the
+    supervisor restarts it with the rest of its mailbox, but that message is not retried, so
+    one poison message cannot crash-loop an actor into escalation."""
 
     def __init__(self, name: str, *, mailbox: Mailbox[M] | None = None) -> None:
         self.name = name

@@ -81,7 +81,6 @@ class Supervisor(Actor[None]):
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
                   ) -> None:
-        self._stop_requested = trio.Event()
         try:
             async with trio.open_nursery() as nursery:
                 self._nursery = nursery
@@ -116,7 +115,7 @@ class Supervisor(Actor[None]):
         Like trio's `nursery.start`, a child that crashes before it is ever ready (more often
         than its policy allows) raises EscalationError here, to the caller, and leaves the
         supervisor and its other children running."""
-        if self._nursery is None:
+        if self._nursery is None or self._stop_requested.is_set():
             raise StateError(f"supervisor {self.name!r} is not running")
         if actor.name in self._specs:
             raise StateError(f"supervisor {self.name!r} already has a child {actor.name!r}")

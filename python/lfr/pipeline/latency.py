@@ -13,8 +13,10 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-# Stages in the order a frame passes them. `glass_to_alert` spans decode -> alert emitted.
-STAGES: tuple[str, ...] = ("queue", "detect", "track", "embed", "match", "total", "glass_to_alert")
+# Stages in the order a frame passes them. `glass_to_decision` spans decode -> the frame's
+# tracker decisions made; `glass_to_alert` decode -> alert persisted and published.
+STAGES: tuple[str, ...] = ("queue", "detect", "track", "embed", "match", "total",
+                           "glass_to_decision", "glass_to_alert")
 
 
 class LatencyRing:
@@ -51,6 +53,12 @@ class LatencyBook:
         with self._lock:
             for stage, ms in samples.items():
                 self._rings[stage].add(ms)
+
+    def reset(self) -> None:
+        """Forget all samples (e.g. after a warm-up that should not count)."""
+        with self._lock:
+            self._rings = {stage: LatencyRing(r._samples.maxlen or 4096)
+                           for stage, r in self._rings.items()}
 
     def summary(self) -> dict[str, dict[str, float]]:
         """{stage: {p50, p99, max, n}} for stages with samples, in milliseconds."""

@@ -91,9 +91,15 @@ class ClientCore:
         self._generation: dict[str, int] = {}
         self._pending_sub: dict[str, int] = {}   # topic -> id of the subscribe in flight
         self.fatal: ConnectionLost | None = None
+        self._outstanding: set[int] = set()
+
+    def replies_awaited(self) -> bool:
+        """True while a request has no reply yet (the reader must keep reading)."""
+        return bool(self._outstanding - self.replies.keys())
 
     def request(self, kind: str, fields: dict[str, Any]) -> tuple[int, bytes]:
         request_id = next(self._ids)
+        self._outstanding.add(request_id)
         if kind == "subscribe":
             for topic in fields.get("topics", ()):
                 self._pending_sub[topic] = request_id
@@ -101,7 +107,7 @@ class ClientCore:
         payload.update({k: v for k, v in fields.items() if v is not None})
         return request_id, encode_frame(payload)
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes | bytearray) -> None:
         for message in self._decoder.feed(data):
             self._route(message)
 
@@ -115,6 +121,7 @@ class ClientCore:
 
     def result(self, request_id: int) -> Any:
         reply = self.replies.pop(request_id)
+        self._outstanding.discard(request_id)
         if not reply.get("ok"):
             error = reply.get("error") or {}
             raise ServerError(str(error.get("code", "unknown")), str(error.get("message", "")))

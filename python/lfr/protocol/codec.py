@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import msgpack
+import msgpack  # type: ignore[import-untyped]
 
 from lfr.errors import InputError
 
@@ -174,12 +174,12 @@ def encode_frame(message: Mapping[str, Any], max_frame_bytes: int = DEFAULT_MAX_
     """Length prefix + msgpack map. Raises ValueError for unencodable or oversized messages
     (a bug on our side, never the peer's)."""
     try:
-        body = msgpack.packb(message, use_bin_type=True, datetime=False)
+        body: bytes = msgpack.packb(message, use_bin_type=True, datetime=False)
     except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"message cannot be encoded as msgpack: {exc}") from exc
     if len(body) > max_frame_bytes:
         raise FrameTooLarge(f"message of {len(body)} bytes exceeds the frame limit "
-                         f"{max_frame_bytes}")
+                            f"{max_frame_bytes}")
     return HEADER.pack(len(body)) + body
 
 
@@ -194,7 +194,7 @@ class FrameDecoder:
         self._buf = bytearray()
         self._need: int | None = None  # body length once the header is known
 
-    def feed(self, data: bytes) -> list[dict[str, Any]]:
+    def feed(self, data: bytes | bytearray) -> list[dict[str, Any]]:
         self._buf += data
         out: list[dict[str, Any]] = []
         while True:

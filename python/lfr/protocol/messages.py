@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Union
@@ -152,9 +151,13 @@ REQUEST_TYPES: dict[str, type[Request]] = {
                               Unsubscribe, Ack)}
 
 
-@functools.cache
+_HINTS: dict[type[Request], dict[str, Any]] = {}
+
+
 def _hints(cls: type[Request]) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def _check_id(value: Any) -> RequestId:

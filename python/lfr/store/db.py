@@ -115,13 +115,19 @@ class Database:
             if conn.in_transaction:
                 yield conn
                 return
-            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise self._translate(exc) from exc
             try:
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise self._translate(exc) from exc
                 raise
-            conn.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -134,8 +140,22 @@ class Database:
             conn.execute("BEGIN")
             try:
                 yield conn
+            except sqlite3.Error as exc:
+                raise self._translate(exc) from exc
             finally:
                 conn.execute("COMMIT")
+
+    def _translate(self, exc: sqlite3.Error) -> StoreError:
+        """sqlite3's errors as store errors, so the CLI prints one line, not a traceback."""
+        text = str(exc)
+        if isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text
+                                                       or "not a database" in text):
+            return StoreCorrupt(f"database {self.path} is damaged ({text}); it was left "
+                                "untouched: restore it from a backup or move it aside")
+        if "locked" in text or "busy" in text:
+            return StoreError(f"database {self.path} stayed busy for {BUSY_TIMEOUT_MS} ms "
+                              "(another lfr process is writing); try again")
+        return StoreError(f"database {self.path}: {text}")
 
     def integrity_check(self) -> list[str]:
         """Full `PRAGMA integrity_check`; ['ok'] when sound."""

@@ -47,8 +47,9 @@ def _load(watchlists: Watchlists, name: str, model_id: str, gallery_type: Any,
     now = time.time() if now is None else now
     if info.expired(now):
         raise WatchlistExpired(
-            f"watchlist {name!r} expired at {_utc(info.expires_at)}; it may not be used: purge it (`lfr watchlist purge-expired`) and create a new "
-            "one with a fresh authorisation")
+            f"watchlist {name!r} expired at {_utc(info.expires_at)}; it may not be used: "
+            "purge it (`lfr watchlist purge-expired`) and create a new one with a fresh "
+            "authorisation")
     foreign = [m for m in info.model_ids if m != model_id]
     if foreign:
         raise ModelMismatch(f"watchlist {name!r} holds templates made by {', '.join(foreign)}; "

@@ -18,8 +18,8 @@ from lfr.store.errors import ModelMismatch, StoreError
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _IDENTITY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-WATCHLIST_COLUMNS = ("name, purpose, authorised_by, legal_basis, threshold, created_at, updated_at, "
-               "expires_at, content_hash")
+WATCHLIST_COLUMNS = ("name, purpose, authorised_by, legal_basis, threshold, created_at, "
+                     "updated_at, expires_at, content_hash")
 
 
 def check_name(name: str) -> str:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,31 +101,34 @@ def run_session(spec: SourceSpec, first_index: int, deliver: Callable[[Frame], N
     cap, pacer = RateCap(spec.fps), Pacer()
     paced = spec.realtime or spec.loop
     index = first_index
-    for pts_s, decoded in frames:
-        trio.from_thread.check_cancelled()
-        if pts_s is None:
-            pacer.reset()
-        elif paced:
-            pacer.wait(pts_s)
-        clock = time.monotonic() if (paced or spec.kind.live or pts_s is None) else pts_s
-        admitted = cap.admit(clock)
-        on_decoded(admitted)
-        if not admitted:
-            continue
-        image = decoded()
-        deliver(Frame(spec.camera_id, index, pts_s, time.monotonic(), time.time(), image))
-        index += 1
+    # closing(): however the loop ends (a stop raises Cancelled here), the container is
+    # closed now, in this thread, not whenever the generator happens to be collected.
+    with closing(frames):
+        for pts_s, decoded in frames:
+            trio.from_thread.check_cancelled()
+            if pts_s is None:
+                pacer.reset()
+            elif paced:
+                pacer.wait(pts_s)
+            clock = time.monotonic() if (paced or spec.kind.live or pts_s is None) else pts_s
+            admitted = cap.admit(clock)
+            on_decoded(admitted)
+            if not admitted:
+                continue
+            image = decoded()
+            deliver(Frame(spec.camera_id, index, pts_s, time.monotonic(), time.time(), image))
+            index += 1
     return SessionEnd.DISCONNECTED if spec.kind.live else SessionEnd.ENDED
 
 
 Decoded = tuple[float | None, Callable[[], np.ndarray]]
 
 
-def _container_frames(spec: SourceSpec, on_open: Callable[[], None]) -> Iterator[Decoded]:
+def _container_frames(spec: SourceSpec, on_open: Callable[[], None]) -> Generator[Decoded, None, None]:
     """Frames of a stream or file, looped when asked. Conversion to BGR is deferred to the
     caller so that frames over the rate cap cost no colour conversion."""
     options, fmt, timeout = open_options(spec.kind, open_timeout_s=spec.open_timeout_s,
-                                   read_timeout_s=spec.read_timeout_s)
+                                         read_timeout_s=spec.read_timeout_s)
     url = str(local_path(spec.url)) if spec.kind is InputKind.FILE else spec.url
     offset = 0.0
     opened = False
@@ -155,7 +159,7 @@ def _bgr(frame: av.VideoFrame) -> Callable[[], np.ndarray]:
     return lambda: np.ascontiguousarray(frame.to_ndarray(format="bgr24"))
 
 
-def _folder_frames(spec: SourceSpec, on_open: Callable[[], None]) -> Iterator[Decoded]:
+def _folder_frames(spec: SourceSpec, on_open: Callable[[], None]) -> Generator[Decoded, None, None]:
     folder = local_path(spec.url)
     images = folder_images(folder)
     if not images:

@@ -73,6 +73,9 @@ class CameraSource(Actor[None]):
         self._next_index = 0
         self._last_decode = 0.0
         self._scope: trio.CancelScope | None = None
+        # The decode thread lives as long as the camera: it must not hold one of the tokens
+        # of trio's shared default limiter, which every short blocking call needs.
+        self._thread_limiter = trio.CapacityLimiter(1)
 
     # --- the actor -------------------------------------------------------------------------
 
@@ -109,7 +112,8 @@ class CameraSource(Actor[None]):
             try:
                 end = await trio.to_thread.run_sync(
                     run_session, self.spec, first_index, self._deliver, self._on_open,
-                    self._on_decoded, thread_name=f"lfr-decode:{self.name}")
+                    self._on_decoded, thread_name=f"lfr-decode:{self.name}",
+                    limiter=self._thread_limiter)
             except (av.error.FFmpegError, OSError, NoVideoStream) as exc:
                 if is_permanent(exc, self.spec.kind.live):
                     self._fail(exc)
@@ -214,7 +218,7 @@ class CameraSource(Actor[None]):
         return out
 
     def status(self) -> dict[str, object]:
-        return {"camera": self.name, "state": self.state.value, "error": self.last_error,
+        return {"camera": self.name, "state": self.state.name, "error": self.last_error,
                 **self.counters()}
 
     def __repr__(self) -> str:

@@ -6,13 +6,17 @@
 
 use std::borrow::Cow;
 
-use lfr_tracking::{AlertEvent as CoreEvent, Detections, TrackError, Tracker as CoreTracker, TrackerConfig};
+use lfr_tracking::{
+    AlertEvent as CoreEvent, Detections, TrackError, Tracker as CoreTracker, TrackerConfig,
+};
 use numpy::{AllowTypeChange, PyArray1, PyArrayLikeDyn, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 type FloatArray<'py> = PyArrayLikeDyn<'py, f32, AllowTypeChange>;
+/// `update`'s result: track id per detection (-1 = none) and whether to embed it now.
+type UpdateOutput<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<bool>>);
 
 fn value_error(e: TrackError) -> PyErr {
     PyValueError::new_err(e.to_string())
@@ -29,12 +33,22 @@ fn values<'a>(a: &'a FloatArray<'_>) -> Cow<'a, [f32]> {
 /// Checks that `a` has `shape`, where `None` accepts any length on that axis.
 fn check_shape(name: &str, a: &FloatArray<'_>, shape: &[Option<usize>]) -> PyResult<()> {
     let got = a.shape();
-    let ok = got.len() == shape.len() && got.iter().zip(shape).all(|(g, s)| s.is_none_or(|s| s == *g));
+    let ok = got.len() == shape.len()
+        && got
+            .iter()
+            .zip(shape)
+            .all(|(g, s)| s.is_none_or(|s| s == *g));
     if ok {
         return Ok(());
     }
-    let want: Vec<String> = shape.iter().map(|s| s.map_or("n".to_owned(), |v| v.to_string())).collect();
-    Err(PyValueError::new_err(format!("{name}: expected shape ({}), got {got:?}", want.join(", "))))
+    let want: Vec<String> = shape
+        .iter()
+        .map(|s| s.map_or("n".to_owned(), |v| v.to_string()))
+        .collect();
+    Err(PyValueError::new_err(format!(
+        "{name}: expected shape ({}), got {got:?}",
+        want.join(", ")
+    )))
 }
 
 /// One camera's face tracker: associates detections with tracks, says which faces to embed
@@ -97,7 +111,9 @@ impl PyTracker {
             appearance_gate,
             update_margin,
         };
-        Ok(Self { inner: CoreTracker::new(cfg).map_err(value_error)? })
+        Ok(Self {
+            inner: CoreTracker::new(cfg).map_err(value_error)?,
+        })
     }
 
     /// Associates one frame's detections; returns (track_ids int64[n], need_embed bool[n]).
@@ -110,7 +126,7 @@ impl PyTracker {
         scores: FloatArray<'py>,
         landmarks: FloatArray<'py>,
         templates: Option<FloatArray<'py>>,
-    ) -> PyResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<bool>>)> {
+    ) -> PyResult<UpdateOutput<'py>> {
         check_shape("scores", &scores, &[None])?;
         let n = scores.shape()[0];
         check_shape("boxes", &boxes, &[Some(n), Some(4)])?;
@@ -131,9 +147,15 @@ impl PyTracker {
             let mut embed_rw = embed.readwrite();
             let out_ids = ids_rw.as_slice_mut().expect("fresh array is contiguous");
             let out_embed = embed_rw.as_slice_mut().expect("fresh array is contiguous");
-            let dets = Detections { boxes: &b, scores: &s, landmarks: &l, templates: t.as_deref() };
+            let dets = Detections {
+                boxes: &b,
+                scores: &s,
+                landmarks: &l,
+                templates: t.as_deref(),
+            };
             let inner = &mut self.inner;
-            py.detach(|| inner.update(ts, dets, out_ids, out_embed)).map_err(value_error)?;
+            py.detach(|| inner.update(ts, dets, out_ids, out_embed))
+                .map_err(value_error)?;
         }
         Ok((ids, embed))
     }
@@ -153,7 +175,8 @@ impl PyTracker {
         let (t, s) = (values(&template), values(&scores));
         let inner = &mut self.inner;
         let mut out = Vec::new();
-        py.detach(|| inner.observe(track_id, ts, &t, &ids, &s, &mut out)).map_err(value_error)?;
+        py.detach(|| inner.observe(track_id, ts, &t, &ids, &s, &mut out))
+            .map_err(value_error)?;
         Ok(out.into_iter().map(PyAlertEvent::from).collect())
     }
 

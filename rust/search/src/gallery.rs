@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::error::SearchError;
-use crate::kernels::{Dispatch, Kernel, QueryI8};
-use crate::layout::{F32Blocks, I8Blocks};
+use crate::kernels::{exact_dot, Dispatch, Kernel, QueryI8};
+use crate::layout::{F32Blocks, F32Rows, I8Blocks};
 use crate::scan::{scan, Queries, Source};
 use crate::topk::TopK;
 
@@ -67,8 +67,7 @@ pub struct Gallery {
     kernel: Dispatch,
     threads: usize,
     pool: Option<rayon::ThreadPool>,
-    f32s: F32Blocks,
-    i8s: Option<I8Blocks>,
+    store: Store,
     /// Identity slot of each template row.
     row_ident: Vec<u32>,
     slots: HashMap<Arc<str>, u32>,
@@ -108,8 +107,10 @@ impl Gallery {
             kernel,
             threads,
             pool,
-            f32s: F32Blocks::new(dim),
-            i8s: (opts.storage == Storage::Int8).then(|| I8Blocks::new(dim)),
+            store: match opts.storage {
+                Storage::F32 => Store::F32(F32Blocks::new(dim)),
+                Storage::Int8 => Store::Int8 { codes: I8Blocks::new(dim), exact: F32Rows::new(dim) },
+            },
             row_ident: Vec::new(),
             slots: HashMap::new(),
             names: BTreeMap::new(),
@@ -166,10 +167,7 @@ impl Gallery {
         for ((id, src), s) in ids.iter().zip(templates.chunks_exact(self.dim)).zip(inv) {
             let slot = self.slot_for(id.as_ref());
             row.iter_mut().zip(src).for_each(|(o, &v)| *o = v * s);
-            self.f32s.push(&row);
-            if let Some(i8s) = &mut self.i8s {
-                i8s.push(&row);
-            }
+            self.store.push(&row);
             self.ident_rows.entry(slot).or_default().push(self.row_ident.len() as u32);
             self.row_ident.push(slot);
         }
@@ -204,10 +202,7 @@ impl Gallery {
                 list[at] = r as u32;
             }
             self.row_ident.swap_remove(r);
-            self.f32s.swap_remove(r);
-            if let Some(i8s) = &mut self.i8s {
-                i8s.swap_remove(r);
-            }
+            self.store.swap_remove(r);
         }
         rows.len()
     }
@@ -235,15 +230,15 @@ impl Gallery {
         for (row, s) in f32s.chunks_exact_mut(self.dim).zip(&inv) {
             row.iter_mut().for_each(|v| *v *= s);
         }
-        let i8s = self.i8s.as_ref().map(|_| QueryI8::new(&f32s, self.dim));
+        let i8s = matches!(self.store, Store::Int8 { .. }).then(|| QueryI8::new(&f32s, self.dim));
         let q = Queries { f32s, i8s };
         let work = self.len() * self.dim * nq;
         let parts = parts.unwrap_or(if work >= PAR_MIN_WORK { self.threads } else { 1 });
-        let tops = match &self.i8s {
-            None => self.scan(Source::F32(&self.f32s), &q, k, parts),
-            Some(i8s) => {
-                let cands = self.scan(Source::I8(i8s), &q, rerank_candidates(k), parts);
-                self.rerank(cands, &q.f32s, k)
+        let tops = match &self.store {
+            Store::F32(blocks) => self.scan(Source::F32(blocks), &q, k, parts),
+            Store::Int8 { codes, exact } => {
+                let cands = self.scan(Source::I8(codes), &q, rerank_candidates(k), parts);
+                self.rerank(cands, exact, &q.f32s, k)
             }
         };
         Ok(tops
@@ -257,7 +252,7 @@ impl Gallery {
     }
 
     /// Exact scores for every template of each candidate identity.
-    fn rerank(&self, cands: Vec<TopK>, queries: &[f32], k: usize) -> Vec<TopK> {
+    fn rerank(&self, cands: Vec<TopK>, exact: &F32Rows, queries: &[f32], k: usize) -> Vec<TopK> {
         cands
             .into_iter()
             .zip(queries.chunks_exact(self.dim))
@@ -265,12 +260,41 @@ impl Gallery {
                 let mut top = TopK::new(k);
                 for (_, slot) in c.into_sorted() {
                     for &r in &self.ident_rows[&slot] {
-                        top.push(self.f32s.dot(r as usize, q), slot);
+                        top.push(exact_dot(q, exact.row(r as usize)), slot);
                     }
                 }
                 top
             })
             .collect()
+    }
+}
+
+/// The templates, in the layout the chosen storage scans.
+enum Store {
+    F32(F32Blocks),
+    /// int8 codes to scan plus the exact rows to re-rank with (5 bytes per value in all).
+    Int8 { codes: I8Blocks, exact: F32Rows },
+}
+
+impl Store {
+    fn push(&mut self, row: &[f32]) {
+        match self {
+            Store::F32(b) => b.push(row),
+            Store::Int8 { codes, exact } => {
+                codes.push(row);
+                exact.push(row);
+            }
+        }
+    }
+
+    fn swap_remove(&mut self, r: usize) {
+        match self {
+            Store::F32(b) => b.swap_remove(r),
+            Store::Int8 { codes, exact } => {
+                codes.swap_remove(r);
+                exact.swap_remove(r);
+            }
+        }
     }
 }
 

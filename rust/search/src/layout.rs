@@ -76,14 +76,33 @@ impl F32Blocks {
         self.data.truncate(self.nblocks() * self.dim * BLOCK);
     }
 
-    /// Exact score of one template, accumulated in the same order as every kernel.
-    pub fn dot(&self, r: usize, q: &[f32]) -> f32 {
-        let base = self.at(r, 0);
-        let mut acc = 0.0f32;
-        for (d, &qv) in q.iter().enumerate() {
-            acc = qv.mul_add(self.data[base + d * BLOCK], acc);
-        }
-        acc
+}
+
+/// Row-major f32 templates: the int8 storage's exact copy, read only to re-rank a few
+/// candidates, so each template is one contiguous run of memory rather than 16-strided.
+#[derive(Debug, Clone)]
+pub struct F32Rows {
+    dim: usize,
+    data: Vec<f32>,
+}
+
+impl F32Rows {
+    pub fn new(dim: usize) -> Self {
+        Self { dim, data: Vec::new() }
+    }
+
+    pub fn push(&mut self, row: &[f32]) {
+        self.data.extend_from_slice(row);
+    }
+
+    pub fn row(&self, r: usize) -> &[f32] {
+        &self.data[r * self.dim..(r + 1) * self.dim]
+    }
+
+    pub fn swap_remove(&mut self, r: usize) {
+        let last = self.data.len() / self.dim - 1;
+        self.data.copy_within(last * self.dim.., r * self.dim);
+        self.data.truncate(last * self.dim);
     }
 }
 

@@ -70,14 +70,26 @@ fn scan_range(
             }
             let (r0, r1) = (c0 * BLOCK, (c1 * BLOCK).min(rows));
             for (t, top) in tops[t0..t1].iter_mut().enumerate() {
-                let scores = &buf[t * stride..t * stride + (r1 - r0)];
-                for (&s, &id) in scores.iter().zip(&idents[r0..r1]) {
-                    top.push(s, id);
-                }
+                feed(top, &buf[t * stride..t * stride + (r1 - r0)], &idents[r0..r1]);
             }
         }
     }
     tops
+}
+
+/// Offers scores to `top`, 16 at a time: a branch-free (vectorised) test against the current
+/// floor skips whole groups, so the per-score cost of a large batch stays near one compare.
+#[inline]
+fn feed(top: &mut TopK, scores: &[f32], idents: &[u32]) {
+    let mut floor = top.floor();
+    for (sc, id) in scores.chunks(BLOCK).zip(idents.chunks(BLOCK)) {
+        if sc.iter().fold(false, |any, &s| any | (s >= floor)) {
+            for (&s, &i) in sc.iter().zip(id) {
+                top.push(s, i);
+            }
+            floor = top.floor();
+        }
+    }
 }
 
 fn tile_of(q: &QueryI8, t0: usize, t1: usize) -> QueryI8 {

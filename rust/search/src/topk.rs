@@ -16,19 +16,34 @@ pub fn rank(a: &Hit, b: &Hit) -> Ordering {
     b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
+/// A hit packed into one integer whose natural order is `rank`'s reverse (greater = better):
+/// the score's total-order bits on top, the complemented slot below (lower slot = greater).
+#[inline]
+fn key(score: f32, ident: u32) -> i64 {
+    let b = score.to_bits() as i32;
+    let ordered = b ^ ((((b >> 31) as u32) >> 1) as i32);
+    (i64::from(ordered) << 32) | i64::from(!ident)
+}
+
+#[inline]
+fn unkey(k: i64) -> Hit {
+    let ordered = (k >> 32) as i32;
+    let b = ordered ^ ((((ordered >> 31) as u32) >> 1) as i32);
+    (f32::from_bits(b as u32), !(k as u32))
+}
+
+/// The best `k` hits seen, one per identity: a binary min-heap of keys (worst at the root).
 #[derive(Debug, Clone)]
 pub struct TopK {
     k: usize,
-    hits: Vec<Hit>,
-    /// Index of the worst kept hit (valid when full).
-    worst: usize,
+    heap: Vec<i64>,
     /// Score of the worst kept hit when full, else -inf: anything strictly below cannot enter.
     floor: f32,
 }
 
 impl TopK {
     pub fn new(k: usize) -> Self {
-        Self { k, hits: Vec::with_capacity(k), worst: 0, floor: f32::NEG_INFINITY }
+        Self { k, heap: Vec::with_capacity(k), floor: f32::NEG_INFINITY }
     }
 
     #[inline]
@@ -42,51 +57,71 @@ impl TopK {
         if score < self.floor || self.k == 0 {
             return;
         }
-        self.push_slow((score, ident));
+        self.push_slow(key(score, ident), !ident);
     }
 
-    fn push_slow(&mut self, hit: Hit) {
-        if let Some(i) = self.hits.iter().position(|h| h.1 == hit.1) {
-            if hit.0.total_cmp(&self.hits[i].0) == Ordering::Greater {
-                self.hits[i].0 = hit.0;
-                if i == self.worst && self.hits.len() == self.k {
-                    self.refresh_worst();
-                }
+    fn push_slow(&mut self, key: i64, low: u32) {
+        if let Some(i) = self.heap.iter().position(|&h| h as u32 == low) {
+            // Already kept: keep its best score (a larger key only moves away from the root).
+            if key > self.heap[i] {
+                self.heap[i] = key;
+                self.sift_down(i);
             }
+        } else if self.heap.len() < self.k {
+            self.heap.push(key);
+            self.sift_up(self.heap.len() - 1);
+        } else if key > self.heap[0] {
+            self.heap[0] = key;
+            self.sift_down(0);
+        } else {
             return;
         }
-        if self.hits.len() < self.k {
-            self.hits.push(hit);
-            if self.hits.len() == self.k {
-                self.refresh_worst();
-            }
-        } else if rank(&hit, &self.hits[self.worst]) == Ordering::Less {
-            self.hits[self.worst] = hit;
-            self.refresh_worst();
+        if self.heap.len() == self.k {
+            self.floor = unkey(self.heap[0]).0;
         }
     }
 
-    fn refresh_worst(&mut self) {
-        let (i, h) = self
-            .hits
-            .iter()
-            .enumerate()
-            .max_by(|a, b| rank(a.1, b.1))
-            .expect("refresh_worst is only called on a full, non-empty top-k");
-        self.worst = i;
-        self.floor = h.0;
+    fn sift_up(&mut self, mut i: usize) {
+        while i > 0 {
+            let p = (i - 1) / 2;
+            if self.heap[p] <= self.heap[i] {
+                break;
+            }
+            self.heap.swap(p, i);
+            i = p;
+        }
+    }
+
+    fn sift_down(&mut self, mut i: usize) {
+        let n = self.heap.len();
+        loop {
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let mut m = i;
+            if l < n && self.heap[l] < self.heap[m] {
+                m = l;
+            }
+            if r < n && self.heap[r] < self.heap[m] {
+                m = r;
+            }
+            if m == i {
+                return;
+            }
+            self.heap.swap(i, m);
+            i = m;
+        }
     }
 
     pub fn merge(&mut self, other: &TopK) {
-        for h in &other.hits {
-            self.push(h.0, h.1);
+        for &h in &other.heap {
+            let (s, i) = unkey(h);
+            self.push(s, i);
         }
     }
 
     /// The kept hits, best first.
     pub fn into_sorted(mut self) -> Vec<Hit> {
-        self.hits.sort_by(rank);
-        self.hits
+        self.heap.sort_unstable_by(|a, b| b.cmp(a));
+        self.heap.into_iter().map(unkey).collect()
     }
 }
 

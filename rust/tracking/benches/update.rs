@@ -34,12 +34,19 @@ fn frames(n: usize) -> Frames {
                 .collect()
         })
         .collect();
-    Frames { boxes, scores: vec![0.9; n], landmarks: vec![0.0; n * 10] }
+    Frames {
+        boxes,
+        scores: vec![0.9; n],
+        landmarks: vec![0.0; n * 10],
+    }
 }
 
 fn bench_update(c: &mut Criterion) {
     let mut group = c.benchmark_group("update");
-    group.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3)).sample_size(30);
+    group
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(30);
     for n in [10usize, 50, 200] {
         let fr = frames(n);
         let mut t = Tracker::new(TrackerConfig::default()).expect("default config is valid");
@@ -52,7 +59,8 @@ fn bench_update(c: &mut Criterion) {
                 landmarks: &fr.landmarks,
                 templates: None,
             };
-            t.update(frame as f64 / FPS, d, ids, embed).expect("valid frame");
+            t.update(frame as f64 / FPS, d, ids, embed)
+                .expect("valid frame");
             frame += 1;
         };
         for _ in 0..CYCLE {
@@ -66,7 +74,11 @@ fn bench_update(c: &mut Criterion) {
                 black_box(&ids);
             })
         });
-        assert_eq!(t.active_tracks(), n, "no track lost or duplicated while timing");
+        assert_eq!(
+            t.active_tracks(),
+            n,
+            "no track lost or duplicated while timing"
+        );
         assert_eq!(t.stats().tracks_started, n as u64);
     }
     group.finish();

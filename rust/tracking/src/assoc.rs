@@ -45,8 +45,8 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
 
 impl Associator {
     /// Matches `n_tracks` candidate tracks with `n_dets` candidate detections (local indices)
-    /// at minimum total cost over the pairs `cost` allows (`None` = forbidden). Appends
-    /// `(track, det)` pairs to `matches`; each index appears at most once.
+    /// at minimum total cost over the pairs `cost` allows (`None` = forbidden), trying every
+    /// pair. Appends `(track, det)` pairs to `matches`; each index appears at most once.
     pub fn solve(
         &mut self,
         n_tracks: usize,
@@ -54,14 +54,38 @@ impl Associator {
         cost: impl Fn(usize, usize) -> Option<f64>,
         matches: &mut Vec<(usize, usize)>,
     ) {
-        self.edges.clear();
+        self.begin();
         for t in 0..n_tracks {
             for d in 0..n_dets {
                 if let Some(c) = cost(t, d) {
-                    self.edges.push(Edge { track: t as u32, det: d as u32, cost: c });
+                    self.allow(t, d, c);
                 }
             }
         }
+        self.finish(n_tracks, n_dets, matches);
+    }
+
+    /// Starts a problem whose allowed pairs the caller lists with `allow` (when it can find
+    /// them faster than by trying every pair), then solves it with `finish`.
+    pub fn begin(&mut self) {
+        self.edges.clear();
+    }
+
+    /// Allows the pair (track `t`, detection `d`) at `cost`; each pair at most once.
+    pub fn allow(&mut self, t: usize, d: usize, cost: f64) {
+        // The solver needs finite costs to terminate; a non-finite one is no evidence.
+        if !cost.is_finite() || cost >= FORBIDDEN {
+            return;
+        }
+        self.edges.push(Edge {
+            track: t as u32,
+            det: d as u32,
+            cost,
+        });
+    }
+
+    /// Solves the problem listed since `begin`; see `solve`.
+    pub fn finish(&mut self, n_tracks: usize, n_dets: usize, matches: &mut Vec<(usize, usize)>) {
         if self.edges.is_empty() {
             return;
         }

@@ -85,12 +85,24 @@ impl TrackerConfig {
             "must be within [-1, 1]",
         )?;
         check(self.min_hits >= 1, "min_hits", "must be at least 1")?;
-        check(self.cooldown_s >= 0.0 && self.cooldown_s.is_finite(), "cooldown_s", "must be finite and >= 0")?;
+        check(
+            self.cooldown_s >= 0.0 && self.cooldown_s.is_finite(),
+            "cooldown_s",
+            "must be finite and >= 0",
+        )?;
         check(self.n_init >= 1, "n_init", "must be at least 1")?;
-        check(self.max_age_s > 0.0 && self.max_age_s.is_finite(), "max_age_s", "must be finite and > 0")?;
+        check(
+            self.max_age_s > 0.0 && self.max_age_s.is_finite(),
+            "max_age_s",
+            "must be finite and > 0",
+        )?;
         check(unit(self.high_score), "high_score", "must be within [0, 1]")?;
         check(unit(self.low_score), "low_score", "must be within [0, 1]")?;
-        check(self.low_score <= self.high_score, "low_score", "must not exceed high_score")?;
+        check(
+            self.low_score <= self.high_score,
+            "low_score",
+            "must not exceed high_score",
+        )?;
         check(
             self.iou_threshold > 0.0 && self.iou_threshold <= 1.0,
             "iou_threshold",
@@ -101,13 +113,21 @@ impl TrackerConfig {
             "reembed_interval_s",
             "must be finite and >= 0",
         )?;
-        check(self.growth_ratio >= 1.0 && self.growth_ratio.is_finite(), "growth_ratio", "must be finite and >= 1")?;
+        check(
+            self.growth_ratio >= 1.0 && self.growth_ratio.is_finite(),
+            "growth_ratio",
+            "must be finite and >= 1",
+        )?;
         check(
             self.probe_interval_s >= 0.0 && self.probe_interval_s.is_finite(),
             "probe_interval_s",
             "must be finite and >= 0",
         )?;
-        check(self.score_gain >= 0.0 && self.score_gain.is_finite(), "score_gain", "must be finite and >= 0")?;
+        check(
+            self.score_gain >= 0.0 && self.score_gain.is_finite(),
+            "score_gain",
+            "must be finite and >= 0",
+        )?;
         check(
             (-1.0..=1.0).contains(&self.appearance_gate),
             "appearance_gate",

@@ -135,7 +135,10 @@ mod tests {
         assert!(out.is_empty(), "one hit is not enough with min_hits=2");
         d.apply(&cfg, 1, &mut ev, a, 0.45, 0.1, &mut tally, &mut out);
         assert_eq!(out.len(), 1);
-        assert_eq!((out[0].kind, out[0].score, out[0].hits), (EventKind::Alert, 0.5, 2));
+        assert_eq!(
+            (out[0].kind, out[0].score, out[0].hits),
+            (EventKind::Alert, 0.5, 2)
+        );
         d.apply(&cfg, 1, &mut ev, a, 0.52, 0.2, &mut tally, &mut out);
         assert_eq!(out.len(), 1, "a marginally better score is not an update");
         d.apply(&cfg, 1, &mut ev, a, 0.7, 0.3, &mut tally, &mut out);

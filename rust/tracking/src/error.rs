@@ -11,13 +11,20 @@ pub enum TrackError {
     /// `update` timestamps must never decrease: the Kalman filter and max-age are time-based.
     TimestampBackwards { previous: f64, ts: f64 },
     /// Arrays of one call disagree in length, or a row has the wrong width.
-    ShapeMismatch { what: &'static str, expected: usize, got: usize },
+    ShapeMismatch {
+        what: &'static str,
+        expected: usize,
+        got: usize,
+    },
     /// A box with NaN/infinite coordinates or a non-positive width or height.
     InvalidBox { index: usize, reason: &'static str },
     /// A NaN/infinite detection score or landmark.
     InvalidValue { what: &'static str, index: usize },
     /// A tracker parameter outside its valid range.
-    InvalidConfig { field: &'static str, reason: &'static str },
+    InvalidConfig {
+        field: &'static str,
+        reason: &'static str,
+    },
     /// `observe` for a track id this tracker never issued.
     UnknownTrack { track_id: i64 },
     /// A template whose length differs from the earlier templates of this tracker.
@@ -29,9 +36,16 @@ impl fmt::Display for TrackError {
         match self {
             Self::NonFiniteTimestamp { ts } => write!(f, "timestamp must be finite, got {ts}"),
             Self::TimestampBackwards { previous, ts } => {
-                write!(f, "timestamp went backwards: {ts} < previous update at {previous}")
+                write!(
+                    f,
+                    "timestamp went backwards: {ts} < previous update at {previous}"
+                )
             }
-            Self::ShapeMismatch { what, expected, got } => {
+            Self::ShapeMismatch {
+                what,
+                expected,
+                got,
+            } => {
                 write!(f, "{what}: expected {expected}, got {got}")
             }
             Self::InvalidBox { index, reason } => write!(f, "box {index}: {reason}"),
@@ -43,7 +57,10 @@ impl fmt::Display for TrackError {
                 write!(f, "track id {track_id} was never issued by this tracker")
             }
             Self::TemplateDim { expected, got } => {
-                write!(f, "template has {got} values, this tracker's templates have {expected}")
+                write!(
+                    f,
+                    "template has {got} values, this tracker's templates have {expected}"
+                )
             }
         }
     }

@@ -8,7 +8,9 @@
 pub enum Status {
     Pending,
     /// Alerted; `reported` is the score last sent (alert or alert_update).
-    Alerted { reported: f32 },
+    Alerted {
+        reported: f32,
+    },
     /// Would have alerted, but the identity was inside its cooldown.
     Covered,
 }
@@ -59,7 +61,11 @@ impl Evidence {
     }
 
     pub fn phase(&self) -> Phase {
-        if self.entries.iter().any(|e| e.status == Status::Pending && e.hits > 0) {
+        if self
+            .entries
+            .iter()
+            .any(|e| e.status == Status::Pending && e.hits > 0)
+        {
             Phase::Pending
         } else if self.entries.iter().any(|e| e.status != Status::Pending) {
             Phase::Identified

@@ -1,6 +1,9 @@
 //! Boxes and their overlap. Detections arrive as corners (x1, y1, x2, y2); the motion model
 //! works on centre and size, which move independently and smoothly.
 
+/// Beyond any real sensor; keeps every derived area and filter variance finite.
+const MAX_COORD: f32 = 1.0e6;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BBox {
     pub x1: f32,
@@ -11,14 +14,24 @@ pub struct BBox {
 
 impl BBox {
     pub fn from_corners(c: [f32; 4]) -> Self {
-        Self { x1: c[0], y1: c[1], x2: c[2], y2: c[3] }
+        Self {
+            x1: c[0],
+            y1: c[1],
+            x2: c[2],
+            y2: c[3],
+        }
     }
 
     /// Box from centre and size; sizes are floored at one pixel so a shrinking prediction
     /// never turns into a negative box.
     pub fn from_center(cx: f32, cy: f32, w: f32, h: f32) -> Self {
         let (hw, hh) = (w.max(1.0) * 0.5, h.max(1.0) * 0.5);
-        Self { x1: cx - hw, y1: cy - hh, x2: cx + hw, y2: cy + hh }
+        Self {
+            x1: cx - hw,
+            y1: cy - hh,
+            x2: cx + hw,
+            y2: cy + hh,
+        }
     }
 
     pub fn width(&self) -> f32 {
@@ -39,8 +52,17 @@ impl BBox {
 
     /// Why this box cannot be tracked, if it cannot.
     pub fn invalid_reason(&self) -> Option<&'static str> {
-        if !(self.x1.is_finite() && self.y1.is_finite() && self.x2.is_finite() && self.y2.is_finite()) {
+        if !(self.x1.is_finite()
+            && self.y1.is_finite()
+            && self.x2.is_finite()
+            && self.y2.is_finite())
+        {
             Some("coordinates must be finite")
+        } else if [self.x1, self.y1, self.x2, self.y2]
+            .iter()
+            .any(|v| v.abs() > MAX_COORD)
+        {
+            Some("coordinates must be within +-1e6 pixels")
         } else if self.x2 <= self.x1 || self.y2 <= self.y1 {
             Some("x2 > x1 and y2 > y1 required (negative or zero size)")
         } else {
@@ -77,8 +99,14 @@ mod tests {
 
     #[test]
     fn invalid_boxes_are_named() {
-        assert!(BBox::from_corners([0.0, 0.0, -1.0, 5.0]).invalid_reason().is_some());
-        assert!(BBox::from_corners([0.0, f32::NAN, 1.0, 5.0]).invalid_reason().is_some());
-        assert!(BBox::from_corners([0.0, 0.0, 1.0, 5.0]).invalid_reason().is_none());
+        assert!(BBox::from_corners([0.0, 0.0, -1.0, 5.0])
+            .invalid_reason()
+            .is_some());
+        assert!(BBox::from_corners([0.0, f32::NAN, 1.0, 5.0])
+            .invalid_reason()
+            .is_some());
+        assert!(BBox::from_corners([0.0, 0.0, 1.0, 5.0])
+            .invalid_reason()
+            .is_none());
     }
 }

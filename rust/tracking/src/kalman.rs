@@ -35,7 +35,13 @@ impl Axis {
     fn new(pos: f32, scale: f32) -> Self {
         let sp = INIT_POS_STD * scale;
         let sv = INIT_VEL_STD * scale;
-        Self { pos, vel: 0.0, pp: sp * sp, pv: 0.0, vv: sv * sv }
+        Self {
+            pos,
+            vel: 0.0,
+            pp: sp * sp,
+            pv: 0.0,
+            vv: sv * sv,
+        }
     }
 
     /// x <- F x, P <- F P F^T + Q with F = [[1, dt], [0, 1]] and the continuous white-noise
@@ -71,7 +77,14 @@ pub struct BoxFilter {
 impl BoxFilter {
     pub fn new(cx: f32, cy: f32, w: f32, h: f32) -> Self {
         let s = h.max(1.0);
-        Self { axes: [Axis::new(cx, s), Axis::new(cy, s), Axis::new(w, s), Axis::new(h, s)] }
+        Self {
+            axes: [
+                Axis::new(cx, s),
+                Axis::new(cy, s),
+                Axis::new(w, s),
+                Axis::new(h, s),
+            ],
+        }
     }
 
     fn scale(&self) -> f32 {
@@ -101,12 +114,22 @@ impl BoxFilter {
 
     /// Current (cx, cy, w, h).
     pub fn state(&self) -> [f32; 4] {
-        [self.axes[0].pos, self.axes[1].pos, self.axes[2].pos, self.axes[3].pos]
+        [
+            self.axes[0].pos,
+            self.axes[1].pos,
+            self.axes[2].pos,
+            self.axes[3].pos,
+        ]
     }
 
     /// Current (vx, vy, vw, vh) in pixels per second.
     pub fn velocity(&self) -> [f32; 4] {
-        [self.axes[0].vel, self.axes[1].vel, self.axes[2].vel, self.axes[3].vel]
+        [
+            self.axes[0].vel,
+            self.axes[1].vel,
+            self.axes[2].vel,
+            self.axes[3].vel,
+        ]
     }
 }
 

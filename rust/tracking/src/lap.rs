@@ -35,7 +35,11 @@ impl Hungarian {
             // Solve the transpose (columns as rows) so the n <= m precondition holds.
             let mut t = std::mem::take(&mut self.transposed);
             t.clear();
-            t.extend((0..cols).flat_map(|c| (0..rows).map(move |r| (r, c))).map(|(r, c)| cost[r * cols + c]));
+            t.extend(
+                (0..cols)
+                    .flat_map(|c| (0..rows).map(move |r| (r, c)))
+                    .map(|(r, c)| cost[r * cols + c]),
+            );
             self.run(&t, cols, rows, |c, r| out[r] = Some(c));
             self.transposed = t;
         }
@@ -113,7 +117,15 @@ mod tests {
 
     fn brute(cost: &[f64], rows: usize, cols: usize) -> f64 {
         // Best total over all injective maps of the smaller side into the larger.
-        fn rec(cost: &[f64], rows: usize, cols: usize, r: usize, used: &mut Vec<bool>, acc: f64, best: &mut f64) {
+        fn rec(
+            cost: &[f64],
+            rows: usize,
+            cols: usize,
+            r: usize,
+            used: &mut Vec<bool>,
+            acc: f64,
+            best: &mut f64,
+        ) {
             if r == rows {
                 *best = best.min(acc);
                 return;
@@ -121,7 +133,15 @@ mod tests {
             for c in 0..cols {
                 if !used[c] {
                     used[c] = true;
-                    rec(cost, rows, cols, r + 1, used, acc + cost[r * cols + c], best);
+                    rec(
+                        cost,
+                        rows,
+                        cols,
+                        r + 1,
+                        used,
+                        acc + cost[r * cols + c],
+                        best,
+                    );
                     used[c] = false;
                 }
             }
@@ -130,7 +150,9 @@ mod tests {
         if rows <= cols {
             rec(cost, rows, cols, 0, &mut vec![false; cols], 0.0, &mut best);
         } else {
-            let t: Vec<f64> = (0..cols).flat_map(|c| (0..rows).map(move |r| cost[r * cols + c])).collect();
+            let t: Vec<f64> = (0..cols)
+                .flat_map(|c| (0..rows).map(move |r| cost[r * cols + c]))
+                .collect();
             rec(&t, cols, rows, 0, &mut vec![false; rows], 0.0, &mut best);
         }
         best
@@ -146,7 +168,9 @@ mod tests {
                 for _ in 0..20 {
                     let cost: Vec<f64> = (0..rows * cols)
                         .map(|_| {
-                            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                            seed = seed
+                                .wrapping_mul(6364136223846793005)
+                                .wrapping_add(1442695040888963407);
                             ((seed >> 33) % 1000) as f64 / 100.0
                         })
                         .collect();

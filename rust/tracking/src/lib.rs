@@ -13,6 +13,7 @@ pub mod decision;
 pub mod error;
 pub mod evidence;
 pub mod geometry;
+pub mod input;
 pub mod kalman;
 pub mod lap;
 pub mod schedule;

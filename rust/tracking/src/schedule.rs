@@ -7,6 +7,7 @@
 //! - an identified track every `reembed_interval_s` (a better crop may warrant an update);
 //! - any track whose face grew by `growth_ratio` or whose detection score rose by
 //!   `score_gain` since its last template (closer or clearer view).
+//!
 //! Only detections at or above `high_score` are embedded: low-score boxes are blurred or
 //! turned faces whose templates would mislead more than inform.
 
@@ -40,7 +41,11 @@ impl EmbedState {
     }
 
     pub fn mark(&mut self, ts: f64, height: f32, score: f32) {
-        *self = Self { last_ts: Some(ts), height, score };
+        *self = Self {
+            last_ts: Some(ts),
+            height,
+            score,
+        };
     }
 }
 
@@ -53,7 +58,10 @@ mod tests {
         let cfg = TrackerConfig::default();
         let mut s = EmbedState::default();
         assert!(s.due(&cfg, Phase::Unknown, 0.0, 50.0, 0.9));
-        assert!(!s.due(&cfg, Phase::Unknown, 0.0, 50.0, 0.5), "low score never embedded");
+        assert!(
+            !s.due(&cfg, Phase::Unknown, 0.0, 50.0, 0.5),
+            "low score never embedded"
+        );
         s.mark(0.0, 50.0, 0.8);
         assert!(!s.due(&cfg, Phase::Unknown, 0.4, 50.0, 0.8));
         assert!(s.due(&cfg, Phase::Unknown, 0.5, 50.0, 0.8));

@@ -7,36 +7,14 @@ use crate::config::TrackerConfig;
 use crate::decision::{AlertEvent, Decider, Tally};
 use crate::error::{Result, TrackError};
 use crate::geometry::BBox;
+pub use crate::input::Detections;
+use crate::input::{check_frame, check_observation};
 use crate::stats::Stats;
 use crate::track::Track;
 
 /// Low-score detections are often a neighbour's partial face: the second stage asks for at
 /// least this much overlap (ByteTrack uses 0.5 there too).
 const LOW_STAGE_MIN_IOU: f32 = 0.5;
-
-/// One frame's detections as flat row-major slices (zero-copy views of numpy arrays).
-#[derive(Debug, Clone, Copy)]
-pub struct Detections<'a> {
-    /// n x 4: x1, y1, x2, y2 in pixels.
-    pub boxes: &'a [f32],
-    /// n detector scores.
-    pub scores: &'a [f32],
-    /// n x 10: five (x, y) landmarks. Validated, not used by the association.
-    pub landmarks: &'a [f32],
-    /// Optional n x dim templates already computed for these detections; when given they gate
-    /// and weigh association against tracks that have an appearance.
-    pub templates: Option<&'a [f32]>,
-}
-
-impl<'a> Detections<'a> {
-    pub fn len(&self) -> usize {
-        self.scores.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.scores.is_empty()
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Tracker {
@@ -90,68 +68,41 @@ impl Tracker {
         self.tracks.iter().filter(|t| t.id.is_some()).count()
     }
 
-    /// Everything `update` rejects, checked before any state changes.
-    fn validate(&self, ts: f64, d: &Detections<'_>, out_ids: &[i64], out_embed: &[bool]) -> Result<usize> {
-        if !ts.is_finite() {
-            return Err(TrackError::NonFiniteTimestamp { ts });
-        }
-        if let Some(previous) = self.last_ts {
-            if ts < previous {
-                return Err(TrackError::TimestampBackwards { previous, ts });
-            }
-        }
-        let n = d.scores.len();
-        let shape = |what, expected: usize, got: usize| {
-            if expected == got {
-                Ok(())
-            } else {
-                Err(TrackError::ShapeMismatch { what, expected, got })
-            }
-        };
-        shape("boxes values (n x 4)", n * 4, d.boxes.len())?;
-        shape("landmarks values (n x 10)", n * 10, d.landmarks.len())?;
-        shape("track_ids output length", n, out_ids.len())?;
-        shape("need_embed output length", n, out_embed.len())?;
-        if let Some(t) = d.templates {
-            if n > 0 {
-                let dim = t.len() / n;
-                if dim == 0 || dim * n != t.len() {
-                    return Err(TrackError::ShapeMismatch { what: "templates values (n x dim)", expected: n, got: t.len() });
-                }
-                if let Some(expected) = self.template_dim {
-                    shape("template dimension", expected, dim)?;
-                }
-                if let Some(i) = t.iter().position(|v| !v.is_finite()) {
-                    return Err(TrackError::InvalidValue { what: "template of detection", index: i / dim });
-                }
-            }
-        }
-        for (i, c) in d.boxes.chunks_exact(4).enumerate() {
-            if let Some(reason) = BBox::from_corners([c[0], c[1], c[2], c[3]]).invalid_reason() {
-                return Err(TrackError::InvalidBox { index: i, reason });
-            }
-        }
-        if let Some(i) = d.scores.iter().position(|s| !s.is_finite()) {
-            return Err(TrackError::InvalidValue { what: "score", index: i });
-        }
-        if let Some(i) = d.landmarks.iter().position(|v| !v.is_finite()) {
-            return Err(TrackError::InvalidValue { what: "landmarks of detection", index: i / 10 });
-        }
-        Ok(n)
-    }
-
     /// Associates one frame's detections. Writes, per detection, the born track it belongs to
     /// (-1 for none) and whether the pipeline should compute its template now.
-    pub fn update(&mut self, ts: f64, d: Detections<'_>, out_ids: &mut [i64], out_embed: &mut [bool]) -> Result<()> {
-        let n = self.validate(ts, &d, out_ids, out_embed)?;
-        let dim = d.templates.map(|t| if n > 0 { t.len() / n } else { 0 }).filter(|&k| k > 0);
+    pub fn update(
+        &mut self,
+        ts: f64,
+        d: Detections<'_>,
+        out_ids: &mut [i64],
+        out_embed: &mut [bool],
+    ) -> Result<()> {
+        let n = check_frame(self.last_ts, self.template_dim, ts, &d, out_ids, out_embed)?;
+        let dim = d
+            .templates
+            .and_then(|t| t.len().checked_div(n))
+            .filter(|&k| k > 0);
         if let Some(k) = dim {
             self.template_dim = Some(k);
         }
         out_ids.fill(-1);
         out_embed.fill(false);
         self.det_boxes.clear();
-        self.det_boxes.extend(d.boxes.chunks_exact(4).map(|c| BBox::from_corners([c[0], c[1], c[2], c[3]])));
+        self.det_boxes.extend(
+            d.boxes
+                .chunks_exact(4)
+                .map(|c| BBox::from_corners([c[0], c[1], c[2], c[3]])),
+        );
+        // Tracks unseen for longer than max_age are dead before this frame is associated (a
+        // stalled camera must not revive them), which also bounds every prediction step.
+        let max_age = self.cfg.max_age_s;
+        let mut ended = 0u64;
+        self.tracks.retain(|t| {
+            let keep = ts - t.last_seen <= max_age;
+            ended += u64::from(!keep && t.id.is_some());
+            keep
+        });
+        self.stats.tracks_ended += ended;
         for t in &mut self.tracks {
             t.predict_to(ts);
         }
@@ -165,7 +116,13 @@ impl Tracker {
         // Stage 1: born tracks take confident detections.
         self.stage(|t| t.id.is_some(), |s| s >= hi, iou, d, ts);
         // Stage 2: born tracks still unmatched take low-score detections (occlusion, blur).
-        self.stage(|t| t.id.is_some(), |s| s >= lo && s < hi, iou.max(LOW_STAGE_MIN_IOU), d, ts);
+        self.stage(
+            |t| t.id.is_some(),
+            |s| s >= lo && s < hi,
+            iou.max(LOW_STAGE_MIN_IOU),
+            d,
+            ts,
+        );
         // Stage 3: tentative tracks take the confident detections left over.
         self.stage(|t| t.id.is_none(), |s| s >= hi, iou, d, ts);
 
@@ -202,18 +159,6 @@ impl Tracker {
         }
         self.matches.clear();
 
-        let max_age = self.cfg.max_age_s;
-        let before = self.tracks.len();
-        let mut ended = 0u64;
-        self.tracks.retain(|t| {
-            let keep = ts - t.last_seen <= max_age;
-            if !keep && t.id.is_some() {
-                ended += 1;
-            }
-            keep
-        });
-        debug_assert!(self.tracks.len() <= before);
-        self.stats.tracks_ended += ended;
         self.stats.updates += 1;
         self.stats.detections += n as u64;
         self.stats.embeds_requested += embeds;
@@ -232,34 +177,59 @@ impl Tracker {
         ts: f64,
     ) {
         self.cand_tracks.clear();
-        self.cand_tracks.extend((0..self.tracks.len()).filter(|&i| !self.track_taken[i] && track_ok(&self.tracks[i])));
+        self.cand_tracks.extend(
+            (0..self.tracks.len()).filter(|&i| !self.track_taken[i] && track_ok(&self.tracks[i])),
+        );
         self.cand_dets.clear();
-        self.cand_dets.extend((0..d.len()).filter(|&i| !self.det_taken[i] && score_ok(d.scores[i])));
+        self.cand_dets
+            .extend((0..d.len()).filter(|&i| !self.det_taken[i] && score_ok(d.scores[i])));
         if self.cand_tracks.is_empty() || self.cand_dets.is_empty() {
             return;
         }
         let dim = d.templates.map_or(0, |t| t.len() / d.len());
         let gate = self.cfg.appearance_gate;
-        let (tracks, dets, boxes) = (&self.tracks, &self.cand_dets, &self.det_boxes);
-        let cand_tracks = &self.cand_tracks;
+        // Sweep along x: detections sorted by left edge, so each track only meets the
+        // detections whose x-range can overlap its own (near-linear in a crowd, not n^2).
+        let boxes = &self.det_boxes;
+        self.cand_dets
+            .sort_unstable_by(|&a, &b| boxes[a].x1.total_cmp(&boxes[b].x1));
+        let max_w = self
+            .cand_dets
+            .iter()
+            .map(|&i| boxes[i].width())
+            .fold(0.0f32, f32::max);
         let start = self.matches.len();
-        self.assoc.solve(
-            cand_tracks.len(),
-            dets.len(),
-            |i, j| {
-                let t = &tracks[cand_tracks[i]];
-                let di = dets[j];
-                let iou = t.predicted.iou(&boxes[di]);
-                if iou < min_iou {
-                    return None;
+        self.assoc.begin();
+        for (i, &ti) in self.cand_tracks.iter().enumerate() {
+            let t = &self.tracks[ti];
+            let p = t.predicted;
+            let first = self
+                .cand_dets
+                .partition_point(|&di| boxes[di].x1 < p.x1 - max_w);
+            for (j, &di) in self.cand_dets.iter().enumerate().skip(first) {
+                let b = &boxes[di];
+                if b.x1 >= p.x2 {
+                    break;
+                }
+                let iou = p.iou(b);
+                if iou.is_nan() || iou < min_iou {
+                    continue;
                 }
                 let motion = 1.0 - iou as f64;
-                match d.templates.and_then(|tpl| t.similarity(&tpl[di * dim..(di + 1) * dim])) {
-                    Some(cos) if cos < gate => None,
-                    Some(cos) => Some(0.5 * motion + 0.5 * (1.0 - cos as f64)),
-                    None => Some(motion),
-                }
-            },
+                let cost = match d
+                    .templates
+                    .and_then(|tpl| t.similarity(&tpl[di * dim..(di + 1) * dim]))
+                {
+                    Some(cos) if cos < gate => continue,
+                    Some(cos) => 0.5 * motion + 0.5 * (1.0 - cos as f64),
+                    None => motion,
+                };
+                self.assoc.allow(i, j, cost);
+            }
+        }
+        self.assoc.finish(
+            self.cand_tracks.len(),
+            self.cand_dets.len(),
             &mut self.matches,
         );
         for m in &mut self.matches[start..] {
@@ -270,7 +240,6 @@ impl Tracker {
             self.tracks[ti].absorb(self.det_boxes[di], ts);
         }
     }
-
 
     /// Reports one template computed for `track_id` and its best watchlist matches (best
     /// first; `scores` may be longer than `ids` when padded with -inf, as the gallery does).
@@ -285,39 +254,17 @@ impl Tracker {
         scores: &[f32],
         out: &mut Vec<AlertEvent>,
     ) -> Result<()> {
-        if !ts.is_finite() {
-            return Err(TrackError::NonFiniteTimestamp { ts });
-        }
-        if template.is_empty() {
-            return Err(TrackError::ShapeMismatch { what: "template length", expected: 1, got: 0 });
-        }
-        if let Some(expected) = self.template_dim {
-            if expected != template.len() {
-                return Err(TrackError::TemplateDim { expected, got: template.len() });
-            }
-        }
-        if let Some(i) = template.iter().position(|v| !v.is_finite()) {
-            return Err(TrackError::InvalidValue { what: "template value", index: i });
-        }
-        if scores.len() < ids.len() {
-            return Err(TrackError::ShapeMismatch { what: "scores (one per id)", expected: ids.len(), got: scores.len() });
-        }
-        if let Some(i) = scores[..ids.len()].iter().position(|s| s.is_nan()) {
-            return Err(TrackError::InvalidValue { what: "score", index: i });
-        }
-        if let Some(i) = scores[ids.len()..].iter().position(|&s| s != f32::NEG_INFINITY) {
-            return Err(TrackError::ShapeMismatch {
-                what: "scores beyond the ids must be -inf padding; ids given",
-                expected: ids.len(),
-                got: ids.len() + i + 1,
-            });
-        }
+        check_observation(self.template_dim, ts, template, ids.len(), scores)?;
         if track_id < 1 || track_id as u64 >= self.next_id {
             return Err(TrackError::UnknownTrack { track_id });
         }
         self.template_dim = Some(template.len());
         self.stats.observations += 1;
-        let Some(track) = self.tracks.iter_mut().find(|t| t.id == Some(track_id as u64)) else {
+        let Some(track) = self
+            .tracks
+            .iter_mut()
+            .find(|t| t.id == Some(track_id as u64))
+        else {
             self.stats.observations_dropped += 1;
             return Ok(());
         };
@@ -328,7 +275,16 @@ impl Tracker {
         for (name, &score) in ids.iter().zip(scores) {
             if score >= self.cfg.match_threshold {
                 let identity = self.decider.intern(name.as_ref());
-                self.decider.apply(&self.cfg, track_id as u64, &mut track.evidence, identity, score, ts, &mut tally, out);
+                self.decider.apply(
+                    &self.cfg,
+                    track_id as u64,
+                    &mut track.evidence,
+                    identity,
+                    score,
+                    ts,
+                    &mut tally,
+                    out,
+                );
             }
         }
         self.stats.alerts += tally.alerts;

@@ -14,43 +14,64 @@ struct Frame {
 }
 
 fn frame() -> impl Strategy<Value = Frame> {
-    let det = (0.0f32..600.0, 0.0f32..400.0, 8.0f32..120.0, 8.0f32..120.0, 0.0f32..1.0);
+    let det = (
+        0.0f32..600.0,
+        0.0f32..400.0,
+        8.0f32..120.0,
+        8.0f32..120.0,
+        0.0f32..1.0,
+    );
     (0.0f64..0.4, prop::collection::vec(det, 0..12)).prop_map(|(dt, dets)| Frame {
         dt,
-        boxes: dets.iter().map(|&(x, y, w, h, _)| [x, y, x + w, y + h]).collect(),
+        boxes: dets
+            .iter()
+            .map(|&(x, y, w, h, _)| [x, y, x + w, y + h])
+            .collect(),
         scores: dets.iter().map(|d| d.4).collect(),
     })
 }
 
 /// A frame built from a previous one by small moves, so tracks actually persist.
 fn scenes() -> impl Strategy<Value = Vec<Frame>> {
-    (frame(), prop::collection::vec((0.0f64..0.3, -6.0f32..6.0, any::<bool>()), 1..40)).prop_map(|(first, steps)| {
-        let mut frames = vec![first];
-        for (dt, shift, drop_last) in steps {
-            let mut f = frames.last().expect("non-empty").clone();
-            f.dt = dt;
-            for b in &mut f.boxes {
-                b[0] += shift;
-                b[2] += shift;
+    (
+        frame(),
+        prop::collection::vec((0.0f64..0.3, -6.0f32..6.0, any::<bool>()), 1..40),
+    )
+        .prop_map(|(first, steps)| {
+            let mut frames = vec![first];
+            for (dt, shift, drop_last) in steps {
+                let mut f = frames.last().expect("non-empty").clone();
+                f.dt = dt;
+                for b in &mut f.boxes {
+                    b[0] += shift;
+                    b[2] += shift;
+                }
+                if drop_last {
+                    f.boxes.pop();
+                    f.scores.pop();
+                }
+                frames.push(f);
             }
-            if drop_last {
-                f.boxes.pop();
-                f.scores.pop();
-            }
-            frames.push(f);
-        }
-        frames
-    })
+            frames
+        })
 }
 
 fn flat(f: &Frame) -> (Vec<f32>, Vec<f32>) {
-    (f.boxes.iter().flatten().copied().collect(), vec![1.0; f.boxes.len() * 10])
+    (
+        f.boxes.iter().flatten().copied().collect(),
+        vec![1.0; f.boxes.len() * 10],
+    )
 }
 
 fn run(t: &mut Tracker, ts: f64, f: &Frame) -> Result<(Vec<i64>, Vec<bool>), TrackError> {
     let (boxes, lms) = flat(f);
     let (mut ids, mut embed) = (vec![0; f.scores.len()], vec![false; f.scores.len()]);
-    let d = Detections { boxes: &boxes, scores: &f.scores, landmarks: &lms, templates: None };
+    let d = Detections {
+        boxes: &boxes,
+        scores: &f.scores,
+        landmarks: &lms,
+        templates: None,
+    };
     t.update(ts, d, &mut ids, &mut embed)?;
     Ok((ids, embed))
 }
@@ -151,31 +172,102 @@ proptest! {
     }
 }
 
+/// Mostly plausible pixel coordinates, sometimes any float at all.
+fn coord() -> impl Strategy<Value = f32> {
+    prop_oneof![4 => 0.0f32..300.0, 1 => any::<f32>()]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Arbitrary floats anywhere (NaN, infinities, huge values, reversed corners, time jumps):
+    /// every call returns, as Ok or as an error, and a valid frame still works afterwards.
+    #[test]
+    fn arbitrary_floats_never_panic_or_hang(
+        calls in prop::collection::vec(
+            (
+                prop_oneof![3 => 0.0f64..10.0, 1 => any::<f64>()],
+                prop::collection::vec((prop::array::uniform4(coord()), prop_oneof![3 => 0.0f32..1.0, 1 => any::<f32>()]), 0..6),
+            ),
+            1..12,
+        ),
+    ) {
+        let mut t = Tracker::new(TrackerConfig { n_init: 1, ..TrackerConfig::default() }).unwrap();
+        let mut ok_ts = f64::NEG_INFINITY;
+        for (ts, dets) in &calls {
+            let f = Frame { dt: 0.0, boxes: dets.iter().map(|d| d.0).collect(), scores: dets.iter().map(|d| d.1).collect() };
+            if run(&mut t, *ts, &f).is_ok() {
+                prop_assert!(ts.is_finite() && *ts >= ok_ts);
+                ok_ts = *ts;
+            }
+        }
+        let ts = if ok_ts.is_finite() { ok_ts } else { 0.0 };
+        let good = Frame { dt: 0.0, boxes: vec![[0.0, 0.0, 30.0, 30.0]], scores: vec![0.9] };
+        let (ids, _) = run(&mut t, ts, &good).unwrap();
+        prop_assert!(ids[0] >= 1);
+    }
+}
+
 #[test]
 fn invalid_configs_are_rejected() {
     for cfg in [
-        TrackerConfig { min_hits: 0, ..TrackerConfig::default() },
-        TrackerConfig { max_age_s: f64::NAN, ..TrackerConfig::default() },
-        TrackerConfig { low_score: 0.9, high_score: 0.5, ..TrackerConfig::default() },
-        TrackerConfig { iou_threshold: 0.0, ..TrackerConfig::default() },
-        TrackerConfig { growth_ratio: 0.5, ..TrackerConfig::default() },
+        TrackerConfig {
+            min_hits: 0,
+            ..TrackerConfig::default()
+        },
+        TrackerConfig {
+            max_age_s: f64::NAN,
+            ..TrackerConfig::default()
+        },
+        TrackerConfig {
+            low_score: 0.9,
+            high_score: 0.5,
+            ..TrackerConfig::default()
+        },
+        TrackerConfig {
+            iou_threshold: 0.0,
+            ..TrackerConfig::default()
+        },
+        TrackerConfig {
+            growth_ratio: 0.5,
+            ..TrackerConfig::default()
+        },
     ] {
-        assert!(matches!(Tracker::new(cfg), Err(TrackError::InvalidConfig { .. })));
+        assert!(matches!(
+            Tracker::new(cfg),
+            Err(TrackError::InvalidConfig { .. })
+        ));
     }
 }
 
 #[test]
 fn template_for_an_ended_track_is_counted_not_an_error() {
-    let mut t = Tracker::new(TrackerConfig { n_init: 1, ..TrackerConfig::default() }).unwrap();
-    let f = Frame { dt: 0.0, boxes: vec![[0.0, 0.0, 40.0, 40.0]], scores: vec![0.9] };
+    let mut t = Tracker::new(TrackerConfig {
+        n_init: 1,
+        ..TrackerConfig::default()
+    })
+    .unwrap();
+    let f = Frame {
+        dt: 0.0,
+        boxes: vec![[0.0, 0.0, 40.0, 40.0]],
+        scores: vec![0.9],
+    };
     let (ids, embed) = run(&mut t, 0.0, &f).unwrap();
     assert_eq!((ids[0], embed[0]), (1, true));
-    let empty = Frame { dt: 0.0, boxes: vec![], scores: vec![] };
+    let empty = Frame {
+        dt: 0.0,
+        boxes: vec![],
+        scores: vec![],
+    };
     run(&mut t, 5.0, &empty).unwrap();
     assert_eq!(t.active_tracks(), 0);
     let mut out = Vec::new();
-    t.observe(1, 0.0, &[1.0, 0.0], &["x"], &[0.9], &mut out).unwrap();
+    t.observe(1, 0.0, &[1.0, 0.0], &["x"], &[0.9], &mut out)
+        .unwrap();
     assert!(out.is_empty());
     assert_eq!(t.stats().observations_dropped, 1);
-    assert!(matches!(t.observe(2, 0.0, &[1.0, 0.0], &["x"], &[0.9], &mut out), Err(TrackError::UnknownTrack { .. })));
+    assert!(matches!(
+        t.observe(2, 0.0, &[1.0, 0.0], &["x"], &[0.9], &mut out),
+        Err(TrackError::UnknownTrack { .. })
+    ));
 }

@@ -108,6 +108,24 @@ impl QueryI8 {
     }
 }
 
+/// One exact score, accumulated like every kernel (one FMA chain over `d`), so a re-ranked
+/// score equals the f32 search's score bit for bit. Uses the hardware FMA when there is one:
+/// `mul_add` without it is a libm call per element.
+pub fn exact_dot(q: &[f32], row: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("fma") {
+        // SAFETY: the FMA instructions were just detected.
+        return unsafe { exact_dot_fma(q, row) };
+    }
+    scalar::dot(q, row)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma")]
+unsafe fn exact_dot_fma(q: &[f32], row: &[f32]) -> f32 {
+    scalar::dot(q, row)
+}
+
 /// A kernel proven runnable on this CPU.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Dispatch(Kernel);

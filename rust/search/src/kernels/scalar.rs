@@ -19,6 +19,12 @@ pub fn scores_f32(q: &[f32], nq: usize, dim: usize, blocks: &[f32], nb: usize, o
     }
 }
 
+/// Sequential FMA chain: the accumulation order every kernel shares.
+#[inline(always)]
+pub fn dot(q: &[f32], row: &[f32]) -> f32 {
+    q.iter().zip(row).fold(0.0f32, |acc, (&a, &b)| a.mul_add(b, acc))
+}
+
 pub fn scores_i8(q: &QueryI8, blocks: &[i8], rscale: &[f32], nb: usize, out: &mut [f32], stride: usize) {
     let d4 = q.dim4;
     for t in 0..q.n {

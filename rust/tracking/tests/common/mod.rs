@@ -97,7 +97,11 @@ pub struct Outcome {
 impl Outcome {
     /// Times a person's track id changed from one tracked detection to the next.
     pub fn id_switches(&self, person: usize) -> usize {
-        let ids: Vec<i64> = self.ids[person].iter().copied().filter(|&i| i >= 0).collect();
+        let ids: Vec<i64> = self.ids[person]
+            .iter()
+            .copied()
+            .filter(|&i| i >= 0)
+            .collect();
         ids.windows(2).filter(|w| w[0] != w[1]).count()
     }
 
@@ -107,7 +111,11 @@ impl Outcome {
 
     /// Distinct track ids a person was given.
     pub fn tracks_of(&self, person: usize) -> Vec<i64> {
-        let mut v: Vec<i64> = self.ids[person].iter().copied().filter(|&i| i >= 0).collect();
+        let mut v: Vec<i64> = self.ids[person]
+            .iter()
+            .copied()
+            .filter(|&i| i >= 0)
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -128,7 +136,10 @@ impl Outcome {
     }
 
     pub fn alerts(&self, person: usize) -> usize {
-        self.events[person].iter().filter(|e| e.kind == EventKind::Alert).count()
+        self.events[person]
+            .iter()
+            .filter(|e| e.kind == EventKind::Alert)
+            .count()
     }
 }
 
@@ -155,15 +166,27 @@ impl Scene {
             let enrolled = noisy(&identity, &mut self.rng);
             self.watchlist.push((name.to_owned(), enrolled));
         }
-        self.people.push(Person { name: name.to_owned(), listed, path, identity });
+        self.people.push(Person {
+            name: name.to_owned(),
+            listed,
+            path,
+            identity,
+        });
         self.people.len() - 1
     }
 
     fn search(&self, template: &[f32]) -> (Vec<String>, Vec<f32>) {
-        let mut hits: Vec<(f32, &str)> = self.watchlist.iter().map(|(n, t)| (cos(template, t), n.as_str())).collect();
+        let mut hits: Vec<(f32, &str)> = self
+            .watchlist
+            .iter()
+            .map(|(n, t)| (cos(template, t), n.as_str()))
+            .collect();
         hits.sort_by(|a, b| b.0.total_cmp(&a.0));
         hits.truncate(5);
-        (hits.iter().map(|h| h.1.to_owned()).collect(), hits.iter().map(|h| h.0).collect())
+        (
+            hits.iter().map(|h| h.1.to_owned()).collect(),
+            hits.iter().map(|h| h.0).collect(),
+        )
     }
 
     pub fn run(&mut self) -> Outcome {
@@ -181,10 +204,13 @@ impl Scene {
         let frames = (self.duration * self.fps).round() as usize;
         for f in 0..frames {
             let ts = f as f64 / self.fps;
-            let (mut boxes, mut scores, mut lms, mut who, mut tpls) = (vec![], vec![], vec![], vec![], vec![]);
+            let (mut boxes, mut scores, mut lms, mut who, mut tpls) =
+                (vec![], vec![], vec![], vec![], vec![]);
             if !(self.miss)(f) {
                 for (p, person) in self.people.iter().enumerate() {
-                    let Some([cx, cy, h]) = (person.path)(ts) else { continue };
+                    let Some([cx, cy, h]) = (person.path)(ts) else {
+                        continue;
+                    };
                     let j = self.jitter * h;
                     let w = h * 0.8;
                     let b = [
@@ -197,7 +223,16 @@ impl Scene {
                     scores.push(0.75 + 0.2 * self.rng.uniform());
                     let (ex, ey) = (w * 0.2, h * 0.15);
                     lms.extend_from_slice(&[
-                        cx - ex, cy - ey, cx + ex, cy - ey, cx, cy, cx - ex, cy + ey, cx + ex, cy + ey,
+                        cx - ex,
+                        cy - ey,
+                        cx + ex,
+                        cy - ey,
+                        cx,
+                        cy,
+                        cx - ex,
+                        cy + ey,
+                        cx + ex,
+                        cy + ey,
                     ]);
                     tpls.extend(noisy(&person.identity, &mut self.rng));
                     who.push(p);
@@ -211,7 +246,9 @@ impl Scene {
                 landmarks: &lms,
                 templates: self.templates_in_update.then_some(tpls.as_slice()),
             };
-            tracker.update(ts, dets, &mut ids, &mut embed).expect("valid frame");
+            tracker
+                .update(ts, dets, &mut ids, &mut embed)
+                .expect("valid frame");
             out.detections += n as u64;
             for (i, &p) in who.iter().enumerate() {
                 out.ids[p].push(ids[i]);
@@ -221,7 +258,9 @@ impl Scene {
                     let template = &tpls[i * DIM..(i + 1) * DIM];
                     let (names, sc) = self.search(template);
                     let mut events = Vec::new();
-                    tracker.observe(ids[i], ts, template, &names, &sc, &mut events).expect("valid observation");
+                    tracker
+                        .observe(ids[i], ts, template, &names, &sc, &mut events)
+                        .expect("valid observation");
                     out.events[p].extend(events);
                 }
             }

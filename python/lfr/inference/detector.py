@@ -1,0 +1,138 @@
+"""YuNet (2023mar) face detection: frame in, boxes + scores + 5 landmarks out.
+
+The frame is shrunk (never enlarged, unless `upscale`) so its longer side is at most
+`det_size`, then zero-padded on the right/bottom to multiples of 32 rather than to a square:
+the converted graph has a symbolic height/width, so a 16:9 frame costs 640x384, not 640x640.
+Decoding follows the model's training head per stride 8/16/32: score = sqrt(cls * obj);
+centre = (cell + delta) * stride; size = exp(delta) * stride; landmark = (cell + delta) * stride.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import onnxruntime as ort
+
+from lfr.errors import ConfigError, InputError
+from lfr.inference.resize import resize_float
+
+STRIDES = (8, 16, 32)
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    det_size: int = 640  # longest side of the network input; a multiple of 32
+    score_threshold: float = 0.6
+    nms_iou: float = 0.3
+    min_face_px: float = 16.0  # shorter box side, in original pixels
+    max_faces: int = 500
+    upscale: bool = False  # enlarge frames smaller than det_size
+
+    def __post_init__(self) -> None:
+        if self.det_size < 32 or self.det_size % 32:
+            raise ConfigError(f"models.det_size: must be a positive multiple of 32, got {self.det_size}")
+        if not 0.0 < self.score_threshold < 1.0:
+            raise ConfigError(f"detector.score_threshold: must be in (0, 1), got {self.score_threshold}")
+        if not 0.0 < self.nms_iou <= 1.0:
+            raise ConfigError(f"detector.nms_iou: must be in (0, 1], got {self.nms_iou}")
+
+
+def _round_up(n: int, m: int = 32) -> int:
+    return (n + m - 1) // m * m
+
+
+def check_frame(img: np.ndarray) -> None:
+    if not isinstance(img, np.ndarray) or img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
+        got = f"{getattr(img, 'dtype', type(img).__name__)} {getattr(img, 'shape', '')}"
+        raise InputError(f"expected a uint8 BGR image [H, W, 3], got {got}")
+    if img.shape[0] < 1 or img.shape[1] < 1:
+        raise InputError(f"empty image {img.shape}")
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, iou: float, limit: int) -> np.ndarray:
+    """Greedy non-maximum suppression; indices kept, best score first."""
+    order = np.argsort(-scores, kind="stable")
+    x1, y1, x2, y2 = boxes.T
+    areas = np.maximum(x2 - x1, 0) * np.maximum(y2 - y1, 0)
+    keep: list[int] = []
+    while order.size and len(keep) < limit:
+        i = int(order[0])
+        keep.append(i)
+        rest = order[1:]
+        w = np.maximum(np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]), 0)
+        h = np.maximum(np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]), 0)
+        inter = w * h
+        union = areas[i] + areas[rest] - inter
+        order = rest[inter <= iou * np.maximum(union, 1e-9)]
+    return np.asarray(keep, dtype=np.intp)
+
+
+class Detector:
+    """One YuNet session. Thread-safe (ORT sessions are); `detect_arrays` releases the GIL
+    for the network run."""
+
+    def __init__(self, session: ort.InferenceSession, config: DetectorConfig | None = None) -> None:
+        self.session = session
+        self.config = config or DetectorConfig()
+        self._input = session.get_inputs()[0].name
+        self._outputs = [f"{kind}_{s}" for kind in ("cls", "obj", "bbox", "kps") for s in STRIDES]
+
+    def input_shape(self, h: int, w: int) -> tuple[float, int, int]:
+        """(scale, resized h, resized w) for a frame of h x w."""
+        scale = self.config.det_size / max(h, w)
+        if not self.config.upscale:
+            scale = min(scale, 1.0)
+        return scale, max(1, round(h * scale)), max(1, round(w * scale))
+
+    def preprocess(self, img: np.ndarray) -> tuple[np.ndarray, float, float]:
+        check_frame(img)
+        scale, rh, rw = self.input_shape(*img.shape[:2])
+        resized = resize_float(img, rh, rw)
+        blob = np.zeros((1, 3, _round_up(rh), _round_up(rw)), dtype=np.float32)
+        blob[0, :, :rh, :rw] = resized.transpose(2, 0, 1)
+        # exact scale per axis after rounding, so coordinates map back without drift
+        return blob, rw / img.shape[1], rh / img.shape[0]
+
+    def decode(self, outs: list[np.ndarray], ph: int, pw: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        boxes, scores, kps = [], [], []
+        thr = self.config.score_threshold
+        for i, stride in enumerate(STRIDES):
+            cls, obj, bbox, lmk = outs[i][0, :, 0], outs[3 + i][0, :, 0], outs[6 + i][0], outs[9 + i][0]
+            score = np.sqrt(np.clip(cls, 0, 1) * np.clip(obj, 0, 1))
+            idx = np.flatnonzero(score >= thr)
+            if idx.size == 0:
+                continue
+            cols = pw // stride
+            cell = np.stack([idx % cols, idx // cols], axis=1).astype(np.float32)
+            b = bbox[idx]
+            centre = (cell + b[:, :2]) * stride
+            size = np.exp(b[:, 2:4]) * stride
+            boxes.append(np.concatenate([centre - size / 2, centre + size / 2], axis=1))
+            kps.append(((lmk[idx].reshape(-1, 5, 2) + cell[:, None, :]) * stride).reshape(-1, 10))
+            scores.append(score[idx])
+        if not boxes:
+            return np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros((0, 10), np.float32)
+        return np.concatenate(boxes), np.concatenate(scores), np.concatenate(kps)
+
+    def detect_arrays(self, img: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """boxes f32 [n, 4] (x1, y1, x2, y2), scores f32 [n], landmarks f32 [n, 10], in the
+        original image's pixels, best score first."""
+        blob, sx, sy = self.preprocess(img)
+        outs = self.session.run(self._outputs, {self._input: blob})
+        boxes, scores, kps = self.decode(outs, blob.shape[2], blob.shape[3])
+        cfg = self.config
+        if scores.size:
+            keep = nms(boxes, scores, cfg.nms_iou, cfg.max_faces)
+            boxes = boxes[keep] / np.float32([sx, sy, sx, sy])
+            scores, kps = scores[keep], kps[keep] / np.float32([sx, sy] * 5)
+            h, w = img.shape[:2]
+            boxes = np.clip(boxes, 0, [w, h, w, h])
+            side = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+            big = side >= cfg.min_face_px
+            boxes, scores, kps = boxes[big], scores[big], kps[big]
+        return (
+            np.ascontiguousarray(boxes, dtype=np.float32),
+            np.ascontiguousarray(scores, dtype=np.float32),
+            np.ascontiguousarray(kps, dtype=np.float32),
+        )

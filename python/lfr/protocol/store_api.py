@@ -1,0 +1,92 @@
+"""`StoreDaemonApi`: the store-backed half of `DaemonApi` (alerts, verdicts, watchlists).
+
+The daemon subclasses it (or wraps it) and overrides `status`, `cameras_list` and
+`watchlist_reload` with live pipeline data; the socket tests use it as is over a real Store.
+`alert_to_wire` is the one alert payload shape: the daemon must publish
+`hub.publish("alerts", alert_to_wire(stored))` so live events and replays are identical.
+
+SQLite work runs in a worker thread (the store's connection is lock-protected and not bound to
+a thread), so the socket never stalls the trio loop on disk I/O.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import trio
+
+import lfr
+from lfr.protocol.api import InvalidArgumentError, NotFoundError, Wire
+from lfr.store import AlertNotFound, Store, StoreError, WatchlistNotFound
+from lfr.store.alerts import Alert, normalise_verdict
+
+ReloadHook = Callable[[str | None], Awaitable[Wire]]
+
+
+def alert_to_wire(alert: Alert) -> dict[str, Any]:
+    """The alert as integrators see it (no crop bytes: `has_crop` says whether one exists)."""
+    return alert.as_dict(include_crop=False)
+
+
+def _midnight(now: float) -> float:
+    t = time.localtime(now)
+    return time.mktime((t.tm_year, t.tm_mon, t.tm_mday, 0, 0, 0, 0, 0, -1))
+
+
+class StoreDaemonApi:
+    def __init__(self, store: Store, *, reload: ReloadHook | None = None) -> None:
+        self.store = store
+        self._reload = reload
+        self._started = time.monotonic()
+
+    async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await trio.to_thread.run_sync(fn, *args)
+
+    async def status(self) -> Wire:
+        def read() -> dict[str, Any]:
+            today = self.store.alerts.query(since_ts=_midnight(time.time()), limit=1_000_000)
+            return {"alerts_today": len(today), "last_alert_seq": self.store.alerts.last_seq()}
+        result: dict[str, Any] = await self._run(read)
+        result.update(version=lfr.__version__, uptime_s=time.monotonic() - self._started,
+                      cameras=list(await self.cameras_list()))
+        return result
+
+    async def cameras_list(self) -> Sequence[Wire]:
+        return []  # the daemon knows its cameras; the store does not
+
+    async def watchlists_list(self) -> Sequence[Wire]:
+        infos = await self._run(self.store.watchlists.all)
+        return [{"name": w.name, "content_hash": w.content_hash, "identities": w.identities,
+                 "templates": w.templates, "threshold": w.threshold, "expires_at": w.expires_at,
+                 "expired": w.expired(), "purpose": w.purpose} for w in infos]
+
+    async def watchlist_reload(self, name: str | None) -> Wire:
+        if name is not None:
+            try:
+                await self._run(self.store.watchlists.get, name)
+            except WatchlistNotFound as exc:
+                raise NotFoundError(str(exc)) from None
+        if self._reload is None:
+            return {"reloaded": []}
+        return await self._reload(name)
+
+    async def alerts_list(self, since_seq: int, limit: int) -> Sequence[Wire]:
+        return await self.alerts_since(since_seq, limit)
+
+    async def alerts_since(self, seq: int, limit: int) -> Sequence[Wire]:
+        alerts = await self._run(self.store.alerts.list_since, seq, limit)
+        return [alert_to_wire(a) for a in alerts]
+
+    async def alert_adjudicate(self, alert_id: str, verdict: str, by: str,
+                               note: str | None) -> Wire:
+        try:
+            value = normalise_verdict(verdict)
+        except StoreError as exc:
+            raise InvalidArgumentError(str(exc)) from None
+        try:
+            alert = await self._run(self.store.alerts.adjudicate, alert_id, value, by, note)
+        except AlertNotFound as exc:
+            raise NotFoundError(str(exc)) from None
+        return alert_to_wire(alert)

@@ -1,0 +1,78 @@
+"""`lfr scan` end to end on the real sample clips, real models, real store."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+from pipeline_helpers import json_lines, run_lfr
+
+SUMMARY_KEYS = {"frames_decoded", "frames_analysed", "frames_dropped", "faces", "templates",
+                "alerts", "fps", "latency_ms"}
+
+
+def test_hamilton_clip_raises_exactly_one_alert_for_him(lin_home: Path, sample_data: Path,
+                                                        tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(lin_home, home)
+    clip = sample_data / "face_recognition/examples/short_hamilton_clip.mp4"
+    proc = run_lfr(["scan", str(clip), "--watchlist", "wl", "--json"], home)
+    assert proc.returncode == 0, proc.stderr
+    alerts = json_lines(proc.stdout)
+    assert [a["identity"] for a in alerts] == ["lin-manuel-miranda"], proc.stdout
+    alert = alerts[0]
+    assert {"alert_id", "identity", "score", "track_id", "camera", "ts"} <= set(alert)
+    assert alert["score"] >= alert["threshold"]
+    # He is on screen from about 3.3 s: the alert's media time must be after that.
+    summary = json_lines(proc.stderr)[-1]
+    assert SUMMARY_KEYS <= set(summary)
+    assert summary["frames_decoded"] == summary["frames_analysed"] >= 270  # every frame
+    assert summary["frames_dropped"] == 0
+    assert summary["alerts"] == 1
+    # The tracker spares the embedder: far fewer templates than faces.
+    assert 0 < summary["templates"] < summary["faces"] / 2, summary
+    # The alert was persisted with its crop, and the run recorded.
+    with sqlite3.connect(home / "lfr.db") as db:
+        assert db.execute("SELECT identity FROM alerts").fetchall() == [("lin-manuel-miranda",)]
+        assert db.execute("SELECT count(*) FROM alert_crops").fetchone()[0] == 1
+        assert db.execute("SELECT faces_seen FROM runs").fetchone()[0] == summary["faces"]
+
+
+def test_crowd_clip_raises_nothing_and_leaves_no_biometric_data(lin_home: Path,
+                                                               sample_data: Path,
+                                                               tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(lin_home, home)
+    with sqlite3.connect(home / "lfr.db") as db:
+        enrolled = db.execute("SELECT count(*) FROM templates").fetchone()[0]
+    before = {p.name for p in home.iterdir()}
+    clip = sample_data / "facenet-pytorch/examples/video.mp4"
+    proc = run_lfr(["scan", str(clip), "--watchlist", "wl", "--json"], home)
+    assert proc.returncode == 0, proc.stderr
+    assert json_lines(proc.stdout) == []
+    summary = json_lines(proc.stderr)[-1]
+    assert summary["alerts"] == 0 and summary["faces"] > 50 and summary["templates"] > 0
+    # Nothing about the passers-by exists on disk: no new files, no alert, no crop, no new
+    # template; only counters in the run record.
+    assert {p.name for p in home.iterdir()} - before <= {"lfr.db-wal", "lfr.db-shm"}
+    with sqlite3.connect(home / "lfr.db") as db:
+        assert db.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM alert_crops").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM templates").fetchone()[0] == enrolled
+        run = db.execute("SELECT faces_seen, templates_computed, templates_discarded "
+                         "FROM runs").fetchone()
+    assert run == (summary["faces"], summary["templates"], summary["templates"])
+
+
+def test_scan_of_a_missing_file_fails_clearly(lin_home: Path, tmp_path: Path) -> None:
+    proc = run_lfr(["scan", str(tmp_path / "nope.mp4"), "--watchlist", "wl"], lin_home)
+    assert proc.returncode != 0
+    assert "nope.mp4" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_scan_of_an_unknown_watchlist_fails_clearly(lin_home: Path, sample_data: Path) -> None:
+    clip = sample_data / "face_recognition/examples/short_hamilton_clip.mp4"
+    proc = run_lfr(["scan", str(clip), "--watchlist", "nobody"], lin_home)
+    assert proc.returncode != 0
+    assert "nobody" in proc.stderr and "Traceback" not in proc.stderr
