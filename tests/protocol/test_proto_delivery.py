@@ -191,3 +191,24 @@ async def test_follower_recovers_from_lag_exactly_once(nursery: trio.Nursery,
             await trio.sleep(0.02)
     assert got == list(range(1, 302))
     assert first_sub.lag_episodes == 1 and first_sub.closed  # lagged, then replaced
+
+
+async def test_a_client_that_keeps_lagging_is_disconnected(nursery: trio.Nursery,
+                                                           short_dir: Path) -> None:
+    served = await start_server(nursery, short_dir, queue_size=4, max_lag_episodes=1)
+    raw = await Raw.open(served)
+    await raw.hello()
+    await raw.request("subscribe", topics=["alerts"])
+    for _ in range(10):
+        served.api.emit()
+    assert await seqs_until(raw, 4) == [1, 2, 3, 4]
+    assert (await raw.recv()) == {"type": "lagged", "topic": "alerts", "missed": 6,
+                                  "last_seq": 4}
+    for _ in range(10):  # lags again within the window: one episode too many
+        served.api.emit()
+    assert await seqs_until(raw, 4) == [11, 12, 13, 14]
+    assert (await raw.recv())["type"] == "lagged"
+    closing = await raw.recv()
+    assert closing is not None and closing["error"]["code"] == "too_slow"
+    assert await raw.closed()
+    assert served.hub.subscriber_count("alerts") == 0

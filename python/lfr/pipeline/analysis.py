@@ -23,12 +23,18 @@ if TYPE_CHECKING:
 class FrameLike(Protocol):
     """What the analysis needs of a decoded frame (`lfr.stream.Frame` satisfies it)."""
 
-    camera_id: str
-    index: int
-    pts_s: float | None
-    t_decoded: float
-    wall_ts: float
-    image: np.ndarray
+    @property
+    def camera_id(self) -> str: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def pts_s(self) -> float | None: ...
+    @property
+    def t_decoded(self) -> float: ...
+    @property
+    def wall_ts(self) -> float: ...
+    @property
+    def image(self) -> np.ndarray: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,13 @@ from lfr.protocol.messages import TOPICS, event
 log = logging.getLogger(__name__)
 
 
+class AlertOrderError(ValueError):
+    """An alert was published with a seq not above the previous one. Live subscribers skip
+    seqs they have passed, so this would hide the alert from them: persist-and-publish must be
+    serialised (one lock around `store.alerts.record` + `publish`) so publish order = seq
+    order."""
+
+
 class AlertLike(Protocol):
     seq: int
 
@@ -143,10 +150,12 @@ class EventHub:
                 raise ValueError("an alert needs its store seq (a positive integer)")
             if not isinstance(payload.get("alert_id"), str):
                 raise ValueError("an alert payload needs a string `alert_id`")
+            if payload.get("seq", seq) != seq:
+                raise ValueError(f"payload seq {payload.get('seq')!r} is not {seq}")
             if last is not None and seq <= last:
                 self.out_of_order += 1
-                raise ValueError(f"alert seq {seq} does not follow {last}; publish alerts in "
-                                 "store order")
+                raise AlertOrderError(f"alert seq {seq} does not follow {last}; publish "
+                                      "alerts in store order")
         elif seq is not None:
             raise ValueError(f"topic {topic!r} numbers its own events")
         else:

@@ -38,6 +38,25 @@ proptest! {
     }
 }
 
+proptest! {
+    #[test]
+    fn special_values_order_like_total_cmp(
+        hits in prop::collection::vec((prop_oneof![
+            Just(-0.0f32), Just(0.0), Just(f32::INFINITY), Just(f32::NEG_INFINITY),
+            Just(f32::MIN_POSITIVE / 2.0), Just(-f32::MIN_POSITIVE / 2.0), any::<f32>().prop_filter("finite", |x| x.is_finite()),
+        ], 0u32..6), 0..60),
+        k in 1usize..8,
+    ) {
+        let scores: Vec<f32> = hits.iter().map(|h| h.0).collect();
+        let idents: Vec<u32> = hits.iter().map(|h| h.1).collect();
+        let mut t = TopK::new(k);
+        scores.iter().zip(&idents).for_each(|(&s, &i)| t.push(s, i));
+        let got: Vec<(u32, u32)> = t.into_sorted().iter().map(|h| (h.0.to_bits(), h.1)).collect();
+        let want: Vec<(u32, u32)> = naive(&scores, &idents, k).iter().map(|h| (h.0.to_bits(), h.1)).collect();
+        prop_assert_eq!(got, want);
+    }
+}
+
 #[test]
 fn one_entry_per_identity_with_its_best_score_and_ties_by_slot() {
     let mut t = TopK::new(3);
