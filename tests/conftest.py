@@ -22,14 +22,6 @@ def sample_data() -> Path:
     return root
 
 
-def require(reason: str | None) -> None:
-    """Skip for a missing optional system part, but fail on CI, where .ci/run installs it."""
-    if reason is not None:
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def hamilton_clip(sample_data: Path) -> Path:
     return sample_data / "face_recognition" / "examples" / "short_hamilton_clip.mp4"
@@ -39,6 +31,7 @@ def hamilton_clip(sample_data: Path) -> Path:
 def rtsp_server(hamilton_clip: Path):
     """A real RTSP server on loopback (GStreamer) looping the Hamilton clip; stopped after."""
     from support.rtsp import RtspServer, gstreamer_missing
+    from support.skips import require
 
     require(gstreamer_missing())
     server = RtspServer(hamilton_clip)

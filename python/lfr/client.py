@@ -195,7 +195,7 @@ class AsyncClient(_Methods):
         self._max_buffered = max_buffered
         self._core = ClientCore()
         self._send_lock = trio.Lock()
-        self._arrived = trio.Condition()
+        self._changed = trio.Event()  # replaced after each set: a broadcast "look again"
         self._closed: BaseException | None = None
         self.server: Json = {}
 
@@ -233,13 +233,12 @@ class AsyncClient(_Methods):
                 if not data:
                     raise self._core.fatal or ConnectionLost("server closed the connection")
                 self._core.feed(data)
-                async with self._arrived:
-                    self._arrived.notify_all()
-                    # stop reading while the application is behind: the server then queues,
-                    # and reports `lagged`, instead of this process buffering without bound
-                    while len(self._core.events) >= self._max_buffered and \
-                            not self._core.replies_awaited():
-                        await self._arrived.wait()
+                self._notify()
+                # stop reading while the application is behind: the server then queues, and
+                # reports `lagged`, instead of this process buffering without bound
+                while len(self._core.events) >= self._max_buffered and \
+                        not self._core.replies_awaited():
+                    await self._changed.wait()
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             self._closed = ConnectionLost(f"connection failed: {exc!r}")
         except ClientError as exc:
@@ -247,15 +246,17 @@ class AsyncClient(_Methods):
         except LfrError as exc:  # a frame the codec refused: the stream is unusable
             self._closed = ConnectionLost(f"bad data from server: {exc}")
         finally:
-            async with self._arrived:
-                self._arrived.notify_all()
+            self._notify()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = trio.Event()
 
     async def _wait(self, ready: Callable[[], bool]) -> None:
-        async with self._arrived:
-            while not ready():
-                if self._closed is not None:
-                    raise self._closed
-                await self._arrived.wait()
+        while not ready():
+            if self._closed is not None:
+                raise self._closed
+            await self._changed.wait()
 
     async def _call(self, kind: str, **fields: Any) -> Any:
         request_id, frame = self._core.request(kind, fields)
@@ -266,8 +267,7 @@ class AsyncClient(_Methods):
                 await self._stream.send_all(frame)
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             raise ConnectionLost(f"connection failed: {exc!r}") from None
-        async with self._arrived:
-            self._arrived.notify_all()  # a reader paused on a full buffer must read the reply
+        self._notify()  # a reader paused on a full buffer must read the reply
         with trio.move_on_after(self._timeout):
             await self._wait(lambda: request_id in self._core.replies)
             return self._core.result(request_id)
@@ -279,8 +279,8 @@ class AsyncClient(_Methods):
         while True:
             await self._wait(lambda: bool(self._core.events))
             item = self._core.events.popleft()
-            async with self._arrived:
-                self._arrived.notify_all()  # the reader may be waiting for room
+            if len(self._core.events) == self._max_buffered - 1:
+                self._notify()  # the reader may be waiting for room
             if self._core.current(item):
                 return item
 

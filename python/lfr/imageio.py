@@ -47,7 +47,11 @@ def _decode(data: bytes, header: Header) -> np.ndarray:
     import av
 
     with av.open(io.BytesIO(data), format=f"{header.format}_pipe") as container:
-        frame = next(container.decode(video=0))
+        stream = container.streams.video[0]
+        # Fail on bitstream errors instead of concealing them: a corrupt body would otherwise
+        # decode into a smeared face that still yields a (wrong) template.
+        stream.codec_context.options = {"err_detect": "explode"}
+        frame = next(container.decode(stream))
     if (frame.width, frame.height) != (header.width, header.height):
         raise ValueError(f"decoded {frame.width}x{frame.height}, header says {header.width}x{header.height}")
     if any(c.is_alpha for c in frame.format.components):

@@ -153,3 +153,15 @@ def test_exif_orientation_applied(tmp_path: Path) -> None:
     img = load_image(path)
     assert img.shape == (96, 64, 3)  # rotated
     assert img[:, -8:].mean() > 200 and img[:, :40].mean() < 30  # top band now on the right
+
+
+def test_corrupt_jpeg_body_refused(tmp_path: Path, sample_data: Path) -> None:
+    """Damaged entropy-coded data (end marker intact) is an error, not a concealed picture."""
+    data = bytearray((sample_data / "face_recognition/examples/obama.jpg").read_bytes())
+    rng = np.random.default_rng(1)
+    for i in rng.integers(len(data) // 3, len(data) - 10, 50):
+        data[i] = int(rng.integers(0, 256))
+    path = tmp_path / "damaged.jpg"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImageError, match="corrupt JPEG"):
+        load_image(path)

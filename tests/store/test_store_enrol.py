@@ -23,7 +23,7 @@ from store_helpers import cli_env, templates
 OBAMA = "face_recognition/examples/obama.jpg"
 OBAMA_PROBE = "face_recognition/examples/knn_examples/test/obama1.jpg"
 OBAMA_OTHER = "face_recognition/examples/obama2.jpg"
-BIDEN = "face_recognition/examples/knn_examples/train/biden/biden2.jpg"
+BIDEN = "face_recognition/examples/biden.jpg"
 TWO_PEOPLE = "face_recognition/examples/two_people.jpg"
 
 
@@ -164,6 +164,7 @@ def test_kill_during_large_add_leaves_all_or_none(home: Path, sample_data: Path)
         info = store.watchlists.get("op")
         assert info.content_hash == store.watchlists.recompute_hash("op")
         adds = store.audit.records(action_prefix="watchlist.add")
+        print(f"SIGKILL {'while alive' if alive else 'too late'}: {info.templates} templates")
         if info.templates == 0:
             assert info.content_hash == empty_hash and adds == []
         else:  # the commit won the race: all of the add is there, and audited once

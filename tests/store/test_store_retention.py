@@ -51,3 +51,19 @@ def test_cli_purge_uses_days(store: Store, cli) -> None:
     assert result.code == 0 and "deleted 1 alert(s)" in result.out
     assert [a.identity for a in store.alerts.list_since(0)] == ["q"]
     assert cli("alerts", "purge", "--days", "0").code != 0
+
+
+def test_purge_due_handles_expired_watchlists_and_old_alerts(store: Store) -> None:
+    import time
+    later = time.time() + 200
+    store.watchlists.create("short", actor="t", expires_at=later - 100)
+    store.watchlists.create("long", actor="t", expires_at=later + 10_000)
+    for tag, age in ((1, 40), (2, 1)):
+        store.alerts.record(AlertRecord("cam", later - age * DAY, "long", "h" * 64, f"p{tag}",
+                                        0.5, 0.36, tag))
+    purged, result = store.purge_due(alerts_days=31, now=later, actor="daemon")
+    assert purged == ["short"] and [w.name for w in store.watchlists.all()] == ["long"]
+    assert result.alerts == 1
+    assert [a.identity for a in store.alerts.list_since(0)] == ["p2"]
+    assert [(r.action, r.actor) for r in store.audit.records()][-2:] == \
+        [("watchlist.expire", "daemon"), ("retention.alerts", "daemon")]

@@ -13,7 +13,8 @@ Measures (all cheap, from what detection and alignment already produced):
 
 `score` (0..1) is the product of four factors, each 0..1: resolution (inter-eye px ramping
 from 10 to 40), detector confidence (ramping from 0.5 to 0.9), frontalness (cosine falloff:
-1 at 0 degrees, 0 at 60 degrees of yaw or pitch) and sharpness (ramping from 10 to 100). Read
+1 at 0 degrees, 0 at 60 degrees of yaw or pitch) and sharpness (ramping from 20 to 200;
+sharp real photos score 180-2000, a face blurred by a ~7 px kernel about 50). Read
 it as "probability-like usefulness for matching": 0 means skip the probe, >= 0.5 means a
 template worth computing at full weight. It is a gate, not a calibrated probability.
 """
@@ -54,9 +55,9 @@ class EnrolmentPolicy:
     min_inter_eye_px: float = 30.0
     min_det_score: float = 0.7
     max_yaw_deg: float = 30.0
-    max_pitch_deg: float = 30.0
+    max_pitch_deg: float = 35.0
     max_roll_deg: float = 30.0
-    min_sharpness: float = 15.0
+    min_sharpness: float = 50.0
 
 
 def _ramp(x: float, lo: float, hi: float) -> float:
@@ -99,7 +100,7 @@ def assess(landmarks: np.ndarray, det_score: float, crop: np.ndarray | None) -> 
         _ramp(inter_eye, 10.0, 40.0)
         * _ramp(det_score, 0.5, 0.9)
         * frontal
-        * (_ramp(sharp, 10.0, 100.0) if crop is not None else 1.0)
+        * (_ramp(sharp, 20.0, 200.0) if crop is not None else 1.0)
     )
     return Quality(inter_eye, float(det_score), yaw, pitch, roll, sharp, float(score))
 

@@ -242,8 +242,8 @@ class Connection:
                         frames.append(frame)
                         last = seq
                 if frames:
+                    pump.delivered_seq = last  # before the send: an ack may beat our wakeup
                     await self.send(b"".join(frames))
-                    pump.delivered_seq = last
                 if backlog.missed:
                     await self.send_message(m.lagged(topic, backlog.missed, last))
                     self._note_lag(pump)
@@ -276,8 +276,8 @@ class Connection:
                     frames.append(encode_frame(m.event("alerts", seq, dict(alert))))
                     last = seq
                 if frames:
-                    await self.send(b"".join(frames))
                     pump.delivered_seq = last
+                    await self.send(b"".join(frames))
                 if len(batch) < REPLAY_BATCH:
                     break
             if not pump.sub.discard_backlog_if_overflowed():

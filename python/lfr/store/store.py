@@ -10,7 +10,7 @@ from lfr.store.alerts import Alerts
 from lfr.store.audit import AuditLog
 from lfr.store.db import DB_FILENAME, Database
 from lfr.store.errors import StoreError
-from lfr.store.retention import Retention
+from lfr.store.retention import DEFAULT_ALERTS_DAYS, Retention, RetentionResult
 from lfr.store.runs import Runs
 from lfr.store.watchlists import Watchlists
 
@@ -37,6 +37,13 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot create data directory {directory}: {exc.strerror}") from exc
         return cls(Database(directory / DB_FILENAME, check=check))
+
+    def purge_due(self, *, alerts_days: float = DEFAULT_ALERTS_DAYS, actor: str = "daemon",
+                  now: float | None = None) -> tuple[list[str], RetentionResult]:
+        """What the daemon runs at start (and may run daily): purge expired watchlists and
+        alerts past retention, each audited. Returns (purged watchlist names, retention)."""
+        purged = self.watchlists.purge_expired(actor=actor, now=now)
+        return purged, self.retention.purge_alerts(alerts_days=alerts_days, now=now, actor=actor)
 
     @property
     def path(self) -> Path:

@@ -23,7 +23,9 @@ fn value_error(e: SearchError) -> PyErr {
 fn int_arg(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     if !obj.is_instance_of::<PyInt>() {
         let ty = obj.get_type().name()?;
-        return Err(PyTypeError::new_err(format!("{name} must be an int, got {ty}")));
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be an int, got {ty}"
+        )));
     }
     obj.extract::<i64>().map_err(|e| {
         if e.is_instance_of::<PyOverflowError>(obj.py()) {
@@ -35,11 +37,17 @@ fn int_arg(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
 }
 
 /// Borrows a float32 `[n, dim]` C-contiguous array without copying, or says what is wrong.
-fn matrix<'py>(what: &str, obj: &Bound<'py, PyAny>, dim: usize) -> PyResult<PyReadonlyArray2<'py, f32>> {
+fn matrix<'py>(
+    what: &str,
+    obj: &Bound<'py, PyAny>,
+    dim: usize,
+) -> PyResult<PyReadonlyArray2<'py, f32>> {
     let py = obj.py();
     let Ok(arr) = obj.cast::<PyUntypedArray>() else {
         let ty = obj.get_type().name()?;
-        return Err(PyTypeError::new_err(format!("{what} must be a numpy.ndarray of float32, got {ty}")));
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a numpy.ndarray of float32, got {ty}"
+        )));
     };
     let dtype = arr.dtype();
     if !dtype.is_equiv_to(&numpy::dtype::<f32>(py)) {
@@ -60,8 +68,13 @@ fn matrix<'py>(what: &str, obj: &Bound<'py, PyAny>, dim: usize) -> PyResult<PyRe
         )));
     }
     let typed = obj.cast::<PyArray2<f32>>()?;
-    typed.try_readonly().map_err(|e| PyValueError::new_err(format!("{what} cannot be read: {e}")))
+    typed
+        .try_readonly()
+        .map_err(|e| PyValueError::new_err(format!("{what} cannot be read: {e}")))
 }
+
+/// `(ids per query, scores [n, k])`.
+type SearchResult<'py> = (Vec<Vec<String>>, Bound<'py, PyArray2<f32>>);
 
 /// A watchlist gallery: templates per identity, searched for the best `k` identities.
 #[pyclass(module = "lfr._native", name = "Gallery", frozen)]
@@ -93,24 +106,45 @@ impl PyGallery {
             })?),
         };
         if dim < 1 {
-            return Err(PyValueError::new_err(format!("dim must be in 1..={}, got {dim}", lfr_search::MAX_DIM)));
+            return Err(PyValueError::new_err(format!(
+                "dim must be in 1..={}, got {dim}",
+                lfr_search::MAX_DIM
+            )));
         }
         let dim_u = dim as usize;
         let threads = match threads {
-            Some(t) if t < 1 => return Err(PyValueError::new_err(format!("threads must be at least 1, got {t}"))),
+            Some(t) if t < 1 => {
+                return Err(PyValueError::new_err(format!(
+                    "threads must be at least 1, got {t}"
+                )))
+            }
             Some(t) => Some(t as usize),
             None => None,
         };
-        let opts = Options { storage: Storage::from_name(storage).map_err(value_error)?, kernel, threads };
+        let opts = Options {
+            storage: Storage::from_name(storage).map_err(value_error)?,
+            kernel,
+            threads,
+        };
         let core = Core::new(dim_u, opts).map_err(value_error)?;
-        Ok(Self { inner: RwLock::new(core), dim: dim_u })
+        Ok(Self {
+            inner: RwLock::new(core),
+            dim: dim_u,
+        })
     }
 
     /// Adds one template per id (rows are L2-normalised); a repeated id adds another template
     /// to the same identity. Validated in full first: on error nothing is added.
-    fn add(&self, py: Python<'_>, ids: &Bound<'_, PyAny>, templates: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn add(
+        &self,
+        py: Python<'_>,
+        ids: &Bound<'_, PyAny>,
+        templates: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         if ids.is_instance_of::<PyString>() {
-            return Err(PyTypeError::new_err("ids must be a sequence of str, not a single str"));
+            return Err(PyTypeError::new_err(
+                "ids must be a sequence of str, not a single str",
+            ));
         }
         let ids: Vec<String> = ids
             .extract()
@@ -123,8 +157,11 @@ impl PyGallery {
                 ids.len()
             )));
         }
-        let flat = arr.as_slice().map_err(|e| PyValueError::new_err(e.to_string()))?;
-        py.detach(|| self.write().add(&ids, flat)).map_err(value_error)
+        let flat = arr
+            .as_slice()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        py.detach(|| self.write().add(&ids, flat))
+            .map_err(value_error)
     }
 
     /// Removes every template of `id`; returns how many (0 for an unknown id).
@@ -139,15 +176,24 @@ impl PyGallery {
         py: Python<'py>,
         queries: &Bound<'py, PyAny>,
         k: &Bound<'py, PyAny>,
-    ) -> PyResult<(Vec<Vec<String>>, Bound<'py, PyArray2<f32>>)> {
+    ) -> PyResult<SearchResult<'py>> {
         let k_raw = int_arg("k", k)?;
         let k = usize::try_from(k_raw)
             .ok()
             .filter(|&k| (1..=lfr_search::MAX_K).contains(&k))
-            .ok_or_else(|| value_error(SearchError::InvalidK { k: k_raw, max: lfr_search::MAX_K }))?;
+            .ok_or_else(|| {
+                value_error(SearchError::InvalidK {
+                    k: k_raw,
+                    max: lfr_search::MAX_K,
+                })
+            })?;
         let arr = matrix("queries", queries, self.dim)?;
-        let flat = arr.as_slice().map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let found = py.detach(|| self.read().search(flat, k)).map_err(value_error)?;
+        let flat = arr
+            .as_slice()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let found = py
+            .detach(|| self.read().search(flat, k))
+            .map_err(value_error)?;
         let mut scores = Array2::from_elem((found.len(), k), f32::NEG_INFINITY);
         let mut ids = Vec::with_capacity(found.len());
         for (row, hits) in found.into_iter().enumerate() {
@@ -166,7 +212,11 @@ impl PyGallery {
 
     /// Distinct identities, in enrolment order.
     fn identities(&self) -> Vec<String> {
-        self.read().identities().iter().map(|s| s.to_string()).collect()
+        self.read()
+            .identities()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     fn __len__(&self) -> usize {

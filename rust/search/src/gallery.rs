@@ -18,6 +18,9 @@ pub const MAX_K: usize = 4096;
 /// Multiply-adds (rows x dim x queries) below which a search stays on the calling thread:
 /// waking the pool costs tens of microseconds.
 pub const PAR_MIN_WORK: usize = 1 << 21;
+/// Gallery ranges per pool thread: rayon hands them out as threads free up, so a core slowed
+/// by another process costs its share of the ranges rather than holding up a fixed half.
+const PARTS_PER_THREAD: usize = 4;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Storage {
@@ -31,7 +34,9 @@ impl Storage {
         match name {
             "f32" => Ok(Storage::F32),
             "int8" => Ok(Storage::Int8),
-            _ => Err(SearchError::InvalidStorage { name: name.to_owned() }),
+            _ => Err(SearchError::InvalidStorage {
+                name: name.to_owned(),
+            }),
         }
     }
 
@@ -54,7 +59,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { storage: Storage::F32, kernel: None, threads: None }
+        Self {
+            storage: Storage::F32,
+            kernel: None,
+            threads: None,
+        }
     }
 }
 
@@ -82,12 +91,18 @@ impl Gallery {
             return Err(SearchError::InvalidDim { dim, max: MAX_DIM });
         }
         let kernel = opts.kernel.unwrap_or_else(Kernel::best);
-        let kernel = kernel.dispatch().ok_or_else(|| SearchError::KernelUnavailable {
-            name: kernel.name().to_owned(),
-            available: Kernel::available().into_iter().map(Kernel::name).collect(),
-        })?;
+        let kernel = kernel
+            .dispatch()
+            .ok_or_else(|| SearchError::KernelUnavailable {
+                name: kernel.name().to_owned(),
+                available: Kernel::available().into_iter().map(Kernel::name).collect(),
+            })?;
         let threads = match opts.threads {
-            Some(0) => return Err(SearchError::Threads { detail: "must be at least 1".into() }),
+            Some(0) => {
+                return Err(SearchError::Threads {
+                    detail: "must be at least 1".into(),
+                })
+            }
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
@@ -96,7 +111,9 @@ impl Gallery {
                 .num_threads(threads)
                 .thread_name(|i| format!("lfr-search-{i}"))
                 .build()
-                .map_err(|e| SearchError::Threads { detail: e.to_string() })?;
+                .map_err(|e| SearchError::Threads {
+                    detail: e.to_string(),
+                })?;
             Some(pool)
         } else {
             None
@@ -109,7 +126,10 @@ impl Gallery {
             pool,
             store: match opts.storage {
                 Storage::F32 => Store::F32(F32Blocks::new(dim)),
-                Storage::Int8 => Store::Int8 { codes: I8Blocks::new(dim), exact: F32Rows::new(dim) },
+                Storage::Int8 => Store::Int8 {
+                    codes: I8Blocks::new(dim),
+                    exact: F32Rows::new(dim),
+                },
             },
             row_ident: Vec::new(),
             slots: HashMap::new(),
@@ -149,14 +169,22 @@ impl Gallery {
         if templates.len() != ids.len() * self.dim {
             return Err(SearchError::ShapeMismatch {
                 what: "templates",
-                detail: format!("{} ids but {} values for dim {}", ids.len(), templates.len(), self.dim),
+                detail: format!(
+                    "{} ids but {} values for dim {}",
+                    ids.len(),
+                    templates.len(),
+                    self.dim
+                ),
             });
         }
         if let Some(index) = ids.iter().position(|s| s.as_ref().is_empty()) {
             return Err(SearchError::EmptyId { index });
         }
         let inv = unit_scales("templates", templates, self.dim)?;
-        let new_idents = ids.iter().filter(|s| !self.slots.contains_key(s.as_ref())).count();
+        let new_idents = ids
+            .iter()
+            .filter(|s| !self.slots.contains_key(s.as_ref()))
+            .count();
         if self.len() + ids.len() > u32::MAX as usize {
             return Err(SearchError::TooLarge { what: "templates" });
         }
@@ -168,7 +196,10 @@ impl Gallery {
             let slot = self.slot_for(id.as_ref());
             row.iter_mut().zip(src).for_each(|(o, &v)| *o = v * s);
             self.store.push(&row);
-            self.ident_rows.entry(slot).or_default().push(self.row_ident.len() as u32);
+            self.ident_rows
+                .entry(slot)
+                .or_default()
+                .push(self.row_ident.len() as u32);
             self.row_ident.push(slot);
         }
         Ok(())
@@ -188,7 +219,9 @@ impl Gallery {
 
     /// Removes every template of `id`; returns how many (0 for an unknown id).
     pub fn remove(&mut self, id: &str) -> usize {
-        let Some(slot) = self.slots.remove(id) else { return 0 };
+        let Some(slot) = self.slots.remove(id) else {
+            return 0;
+        };
         self.names.remove(&slot);
         let mut rows = self.ident_rows.remove(&slot).unwrap_or_default();
         rows.sort_unstable_by(|a, b| b.cmp(a));
@@ -197,8 +230,14 @@ impl Gallery {
             if r != last {
                 // The last row belongs to another identity: rows of `slot` above `r` are gone.
                 let moved = self.row_ident[last];
-                let list = self.ident_rows.get_mut(&moved).expect("every row's identity has a row list");
-                let at = list.iter().position(|&x| x as usize == last).expect("row listed");
+                let list = self
+                    .ident_rows
+                    .get_mut(&moved)
+                    .expect("every row's identity has a row list");
+                let at = list
+                    .iter()
+                    .position(|&x| x as usize == last)
+                    .expect("row listed");
                 list[at] = r as u32;
             }
             self.row_ident.swap_remove(r);
@@ -214,12 +253,24 @@ impl Gallery {
 
     /// `search` with the gallery split into exactly `parts` ranges (tests use it to show the
     /// result does not depend on the split). `None` picks by size and thread count.
-    pub fn search_parts(&self, queries: &[f32], k: usize, parts: Option<usize>) -> Result<Vec<Vec<Match>>, SearchError> {
+    pub fn search_parts(
+        &self,
+        queries: &[f32],
+        k: usize,
+        parts: Option<usize>,
+    ) -> Result<Vec<Vec<Match>>, SearchError> {
         if k == 0 || k > MAX_K {
-            return Err(SearchError::InvalidK { k: k as i64, max: MAX_K });
+            return Err(SearchError::InvalidK {
+                k: k as i64,
+                max: MAX_K,
+            });
         }
         if !queries.len().is_multiple_of(self.dim) {
-            return Err(SearchError::DimMismatch { what: "queries", expected: self.dim, got: queries.len() });
+            return Err(SearchError::DimMismatch {
+                what: "queries",
+                expected: self.dim,
+                got: queries.len(),
+            });
         }
         let inv = unit_scales("queries", queries, self.dim)?;
         let nq = inv.len();
@@ -233,7 +284,11 @@ impl Gallery {
         let i8s = matches!(self.store, Store::Int8 { .. }).then(|| QueryI8::new(&f32s, self.dim));
         let q = Queries { f32s, i8s };
         let work = self.len() * self.dim * nq;
-        let parts = parts.unwrap_or(if work >= PAR_MIN_WORK { self.threads } else { 1 });
+        let parts = parts.unwrap_or(if work >= PAR_MIN_WORK {
+            self.threads * PARTS_PER_THREAD
+        } else {
+            1
+        });
         let tops = match &self.store {
             Store::F32(blocks) => self.scan(Source::F32(blocks), &q, k, parts),
             Store::Int8 { codes, exact } => {
@@ -243,12 +298,27 @@ impl Gallery {
         };
         Ok(tops
             .into_iter()
-            .map(|t| t.into_sorted().into_iter().map(|(s, slot)| (self.names[&slot].clone(), s)).collect())
+            .map(|t| {
+                t.into_sorted()
+                    .into_iter()
+                    .map(|(s, slot)| (self.names[&slot].clone(), s))
+                    .collect()
+            })
             .collect())
     }
 
     fn scan(&self, src: Source<'_>, q: &Queries, k: usize, parts: usize) -> Vec<TopK> {
-        scan(self.kernel, src, self.dim, self.len(), &self.row_ident, q, k, self.pool.as_ref(), parts)
+        scan(
+            self.kernel,
+            src,
+            self.dim,
+            self.len(),
+            &self.row_ident,
+            q,
+            k,
+            self.pool.as_ref(),
+            parts,
+        )
     }
 
     /// Exact scores for every template of each candidate identity.
@@ -273,7 +343,10 @@ impl Gallery {
 enum Store {
     F32(F32Blocks),
     /// int8 codes to scan plus the exact rows to re-rank with (5 bytes per value in all).
-    Int8 { codes: I8Blocks, exact: F32Rows },
+    Int8 {
+        codes: I8Blocks,
+        exact: F32Rows,
+    },
 }
 
 impl Store {
@@ -311,7 +384,11 @@ fn unit_scales(what: &'static str, m: &[f32], dim: usize) -> Result<Vec<f32>, Se
             if let Some(col) = r.iter().position(|v| !v.is_finite()) {
                 return Err(SearchError::NonFinite { what, row, col });
             }
-            let norm = r.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>().sqrt();
+            let norm = r
+                .iter()
+                .map(|&v| f64::from(v) * f64::from(v))
+                .sum::<f64>()
+                .sqrt();
             if norm == 0.0 {
                 return Err(SearchError::ZeroNorm { what, row });
             }

@@ -23,7 +23,11 @@ pub struct F32Blocks {
 
 impl F32Blocks {
     pub fn new(dim: usize) -> Self {
-        Self { dim, rows: 0, data: Vec::new() }
+        Self {
+            dim,
+            rows: 0,
+            data: Vec::new(),
+        }
     }
 
     pub fn rows(&self) -> usize {
@@ -75,7 +79,6 @@ impl F32Blocks {
         self.rows -= 1;
         self.data.truncate(self.nblocks() * self.dim * BLOCK);
     }
-
 }
 
 /// Row-major f32 templates: the int8 storage's exact copy, read only to re-rank a few
@@ -88,7 +91,10 @@ pub struct F32Rows {
 
 impl F32Rows {
     pub fn new(dim: usize) -> Self {
-        Self { dim, data: Vec::new() }
+        Self {
+            dim,
+            data: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, row: &[f32]) {
@@ -139,7 +145,14 @@ pub struct I8Blocks {
 
 impl I8Blocks {
     pub fn new(dim: usize) -> Self {
-        Self { dim, dim4: dim4(dim), rows: 0, data: Vec::new(), rowsum: Vec::new(), scale: Vec::new() }
+        Self {
+            dim,
+            dim4: dim4(dim),
+            rows: 0,
+            data: Vec::new(),
+            rowsum: Vec::new(),
+            scale: Vec::new(),
+        }
     }
 
     pub fn dim4(&self) -> usize {

@@ -61,7 +61,13 @@ fn scan_range(
             let c1 = (c0 + chunk).min(b1);
             let stride = (c1 - c0) * BLOCK;
             match src {
-                Source::F32(s) => kernel.scores_f32(&q.f32s[t0 * dim..t1 * dim], dim, s.blocks(c0, c1), &mut buf, stride),
+                Source::F32(s) => kernel.scores_f32(
+                    &q.f32s[t0 * dim..t1 * dim],
+                    dim,
+                    s.blocks(c0, c1),
+                    &mut buf,
+                    stride,
+                ),
                 Source::I8(s) => {
                     let (blk, rowsum, scale) = s.blocks(c0, c1);
                     let qi = tile_i8.as_ref().expect("int8 scan needs int8 queries");
@@ -70,7 +76,11 @@ fn scan_range(
             }
             let (r0, r1) = (c0 * BLOCK, (c1 * BLOCK).min(rows));
             for (t, top) in tops[t0..t1].iter_mut().enumerate() {
-                feed(top, &buf[t * stride..t * stride + (r1 - r0)], &idents[r0..r1]);
+                feed(
+                    top,
+                    &buf[t * stride..t * stride + (r1 - r0)],
+                    &idents[r0..r1],
+                );
             }
         }
     }

@@ -43,7 +43,11 @@ pub struct TopK {
 
 impl TopK {
     pub fn new(k: usize) -> Self {
-        Self { k, heap: Vec::with_capacity(k), floor: f32::NEG_INFINITY }
+        Self {
+            k,
+            heap: Vec::with_capacity(k),
+            floor: f32::NEG_INFINITY,
+        }
     }
 
     #[inline]

@@ -7,10 +7,16 @@ use lfr_search::{Kernel, QueryI8};
 use proptest::prelude::*;
 
 fn simd_kernels() -> Vec<Kernel> {
-    let ks: Vec<Kernel> = Kernel::ALL.into_iter().filter(|&k| k != Kernel::Scalar).collect();
+    let ks: Vec<Kernel> = Kernel::ALL
+        .into_iter()
+        .filter(|&k| k != Kernel::Scalar)
+        .collect();
     for k in &ks {
         if !k.is_available() {
-            eprintln!("kernel {} not available on this CPU: not exercised", k.name());
+            eprintln!(
+                "kernel {} not available on this CPU: not exercised",
+                k.name()
+            );
         }
     }
     ks.into_iter().filter(|k| k.is_available()).collect()
@@ -38,7 +44,16 @@ fn case() -> impl Strategy<Value = Case> {
             prop::collection::vec(-127i8..=127, nb * d4 * BLOCK),
             prop::collection::vec(1e-4f32..0.02, nb * BLOCK),
         )
-            .prop_map(move |(queries, blocks, codes, scales)| Case { dim, nq, nb, pad, queries, blocks, codes, scales })
+            .prop_map(move |(queries, blocks, codes, scales)| Case {
+                dim,
+                nq,
+                nb,
+                pad,
+                queries,
+                blocks,
+                codes,
+                scales,
+            })
     })
 }
 

@@ -44,7 +44,15 @@ unsafe fn micro_f32<const R: usize, const M: usize>(
 /// # Safety
 /// Needs AVX2 + FMA; slices sized as `Dispatch::scores_f32` asserts.
 #[target_feature(enable = "avx2,fma")]
-pub unsafe fn scores_f32(q: &[f32], nq: usize, dim: usize, blocks: &[f32], nb: usize, out: &mut [f32], stride: usize) {
+pub unsafe fn scores_f32(
+    q: &[f32],
+    nq: usize,
+    dim: usize,
+    blocks: &[f32],
+    nb: usize,
+    out: &mut [f32],
+    stride: usize,
+) {
     let bw = dim * BLOCK;
     let (bp, op) = (blocks.as_ptr(), out.as_mut_ptr());
     let mut t = 0;
@@ -117,16 +125,31 @@ unsafe fn micro_i8<const M: usize>(
 /// # Safety
 /// Needs AVX2; slices sized as `Dispatch::scores_i8` asserts.
 #[target_feature(enable = "avx2,fma")]
-pub unsafe fn scores_i8(q: &QueryI8, blocks: &[i8], rscale: &[f32], nb: usize, out: &mut [f32], stride: usize) {
+pub unsafe fn scores_i8(
+    q: &QueryI8,
+    blocks: &[i8],
+    rscale: &[f32],
+    nb: usize,
+    out: &mut [f32],
+    stride: usize,
+) {
     let d4 = q.dim4;
     let bw = d4 * BLOCK;
     let mut t = 0;
     while t < q.n {
         let m = (q.n - t).min(4);
-        let (qv, qa, qs) = (q.q.as_ptr().add(t * d4), q.abs.as_ptr().add(t * d4), q.scale.as_ptr().add(t));
+        let (qv, qa, qs) = (
+            q.q.as_ptr().add(t * d4),
+            q.abs.as_ptr().add(t * d4),
+            q.scale.as_ptr().add(t),
+        );
         let ot = out.as_mut_ptr().add(t * stride);
         for b in 0..nb {
-            let (bp, sc, o) = (blocks.as_ptr().add(b * bw), rscale.as_ptr().add(b * BLOCK), ot.add(b * BLOCK));
+            let (bp, sc, o) = (
+                blocks.as_ptr().add(b * bw),
+                rscale.as_ptr().add(b * BLOCK),
+                ot.add(b * BLOCK),
+            );
             match m {
                 1 => micro_i8::<1>(qv, qa, qs, d4, bp, sc, o, stride),
                 2 => micro_i8::<2>(qv, qa, qs, d4, bp, sc, o, stride),

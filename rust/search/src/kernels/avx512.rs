@@ -42,7 +42,15 @@ unsafe fn micro_f32<const R: usize, const M: usize>(
 /// Needs AVX-512F; `q` holds `nq * dim`, `blocks` `nb * dim * 16` floats, `out` `nq` rows of
 /// `stride >= nb * 16`.
 #[target_feature(enable = "avx512f")]
-pub unsafe fn scores_f32(q: &[f32], nq: usize, dim: usize, blocks: &[f32], nb: usize, out: &mut [f32], stride: usize) {
+pub unsafe fn scores_f32(
+    q: &[f32],
+    nq: usize,
+    dim: usize,
+    blocks: &[f32],
+    nb: usize,
+    out: &mut [f32],
+    stride: usize,
+) {
     let bw = dim * BLOCK;
     let (bp, op) = (blocks.as_ptr(), out.as_mut_ptr());
     let mut t = 0;
@@ -132,18 +140,46 @@ pub unsafe fn scores_i8(
     let mut t = 0;
     while t < q.n {
         let m = (q.n - t).min(8);
-        let (qp, qs, ot) = (q.biased.as_ptr().add(t * d4), q.scale.as_ptr().add(t), op.add(t * stride));
+        let (qp, qs, ot) = (
+            q.biased.as_ptr().add(t * d4),
+            q.scale.as_ptr().add(t),
+            op.add(t * stride),
+        );
         macro_rules! run {
             ($r:literal, $m:literal) => {{
                 let mut b = 0;
                 while b + $r <= nb {
-                    let (rs, sc) = (rowsum.as_ptr().add(b * BLOCK), rscale.as_ptr().add(b * BLOCK));
-                    micro_i8::<$r, $m>(qp, qs, d4, bp.add(b * bw), rs, sc, ot.add(b * BLOCK), stride);
+                    let (rs, sc) = (
+                        rowsum.as_ptr().add(b * BLOCK),
+                        rscale.as_ptr().add(b * BLOCK),
+                    );
+                    micro_i8::<$r, $m>(
+                        qp,
+                        qs,
+                        d4,
+                        bp.add(b * bw),
+                        rs,
+                        sc,
+                        ot.add(b * BLOCK),
+                        stride,
+                    );
                     b += $r;
                 }
                 while b < nb {
-                    let (rs, sc) = (rowsum.as_ptr().add(b * BLOCK), rscale.as_ptr().add(b * BLOCK));
-                    micro_i8::<1, $m>(qp, qs, d4, bp.add(b * bw), rs, sc, ot.add(b * BLOCK), stride);
+                    let (rs, sc) = (
+                        rowsum.as_ptr().add(b * BLOCK),
+                        rscale.as_ptr().add(b * BLOCK),
+                    );
+                    micro_i8::<1, $m>(
+                        qp,
+                        qs,
+                        d4,
+                        bp.add(b * bw),
+                        rs,
+                        sc,
+                        ot.add(b * BLOCK),
+                        stride,
+                    );
                     b += 1;
                 }
             }};

@@ -63,7 +63,10 @@ impl Kernel {
 
     /// Kernels this CPU can run, slowest first.
     pub fn available() -> Vec<Kernel> {
-        Kernel::ALL.into_iter().filter(|k| k.is_available()).collect()
+        Kernel::ALL
+            .into_iter()
+            .filter(|k| k.is_available())
+            .collect()
     }
 
     /// The fastest available kernel.
@@ -104,7 +107,14 @@ impl QueryI8 {
             .collect();
         let biased = q.iter().map(|&v| (v as u8) ^ 0x80).collect();
         let abs = q.iter().map(|&v| v.unsigned_abs()).collect();
-        Self { n, dim4: d4, q, biased, abs, scale }
+        Self {
+            n,
+            dim4: d4,
+            q,
+            biased,
+            abs,
+            scale,
+        }
     }
 }
 
@@ -136,7 +146,14 @@ impl Dispatch {
     }
 
     /// Scores of `queries` (`nq * dim`, row-major) against `blocks` (whole blocks) into `out`.
-    pub fn scores_f32(self, queries: &[f32], dim: usize, blocks: &[f32], out: &mut [f32], stride: usize) {
+    pub fn scores_f32(
+        self,
+        queries: &[f32],
+        dim: usize,
+        blocks: &[f32],
+        out: &mut [f32],
+        stride: usize,
+    ) {
         let nq = queries.len() / dim;
         let nb = blocks.len() / (dim * BLOCK);
         assert!(queries.len() == nq * dim && blocks.len() == nb * dim * BLOCK);
@@ -145,7 +162,9 @@ impl Dispatch {
             // SAFETY: `Dispatch` exists only for kernels whose CPU features were detected, and
             // the slice bounds the kernels rely on were asserted above.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => unsafe { avx512::scores_f32(queries, nq, dim, blocks, nb, out, stride) },
+            Kernel::Avx512 => unsafe {
+                avx512::scores_f32(queries, nq, dim, blocks, nb, out, stride)
+            },
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => unsafe { avx2::scores_f32(queries, nq, dim, blocks, nb, out, stride) },
             #[cfg(target_arch = "aarch64")]
@@ -173,7 +192,9 @@ impl Dispatch {
         match self.0 {
             // SAFETY: as in `scores_f32`.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => unsafe { avx512::scores_i8(queries, blocks, rowsum, rscale, nb, out, stride) },
+            Kernel::Avx512 => unsafe {
+                avx512::scores_i8(queries, blocks, rowsum, rscale, nb, out, stride)
+            },
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => unsafe { avx2::scores_i8(queries, blocks, rscale, nb, out, stride) },
             #[cfg(target_arch = "aarch64")]

@@ -3,7 +3,15 @@
 use super::QueryI8;
 use crate::layout::BLOCK;
 
-pub fn scores_f32(q: &[f32], nq: usize, dim: usize, blocks: &[f32], nb: usize, out: &mut [f32], stride: usize) {
+pub fn scores_f32(
+    q: &[f32],
+    nq: usize,
+    dim: usize,
+    blocks: &[f32],
+    nb: usize,
+    out: &mut [f32],
+    stride: usize,
+) {
     for t in 0..nq {
         let qt = &q[t * dim..(t + 1) * dim];
         for b in 0..nb {
@@ -22,10 +30,19 @@ pub fn scores_f32(q: &[f32], nq: usize, dim: usize, blocks: &[f32], nb: usize, o
 /// Sequential FMA chain: the accumulation order every kernel shares.
 #[inline(always)]
 pub fn dot(q: &[f32], row: &[f32]) -> f32 {
-    q.iter().zip(row).fold(0.0f32, |acc, (&a, &b)| a.mul_add(b, acc))
+    q.iter()
+        .zip(row)
+        .fold(0.0f32, |acc, (&a, &b)| a.mul_add(b, acc))
 }
 
-pub fn scores_i8(q: &QueryI8, blocks: &[i8], rscale: &[f32], nb: usize, out: &mut [f32], stride: usize) {
+pub fn scores_i8(
+    q: &QueryI8,
+    blocks: &[i8],
+    rscale: &[f32],
+    nb: usize,
+    out: &mut [f32],
+    stride: usize,
+) {
     let d4 = q.dim4;
     for t in 0..q.n {
         let qt = &q.q[t * d4..(t + 1) * d4];
