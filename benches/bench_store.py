@@ -30,13 +30,17 @@ MODEL = "bench-model+00000000"
 
 
 def _cpu() -> str:
+    model, flags = platform.processor() or "unknown", ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and not flags:
+                have = set(line.split(":", 1)[1].split())
+                flags = " ".join(f for f in ("fma", "sse4_2", "avx2", "avx512f") if f in have)
     except OSError:
         pass
-    return platform.processor() or "unknown"
+    return f"{model} (flags {flags})"
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -112,3 +112,39 @@ async def test_frozen_camera_stalls_while_another_keeps_going(home, rtsp_server,
             rtsp_server.thaw()
         daemon.request_stop()
     assert _decode_threads() == []
+
+
+async def test_three_cameras_keep_their_rate_or_drop_visibly(home, rtsp_server, analyzer,
+                                                             hamilton_clip) -> None:
+    """Two RTSP cameras and one file on 2 cores: each analyses steadily or counts its drops,
+    and the frame queue never grows (keep-latest), so latency stays bounded."""
+    daemon = _daemon(home, [
+        {"id": "rtsp-a", "url": rtsp_server.url, "watchlist": "wl", "fps": 10},
+        {"id": "rtsp-b", "url": rtsp_server.url, "watchlist": "wl", "fps": 10},
+        {"id": "file", "url": str(hamilton_clip), "watchlist": "wl", "fps": 10, "loop": True},
+    ], analyzer)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(daemon.run)
+        engine = daemon.engine
+        with trio.fail_after(20):
+            for cid in ("rtsp-a", "rtsp-b", "file"):
+                await engine.sources[cid].wait_state(CameraState.LIVE)
+        await trio.sleep(2.0)
+        for ctx in engine.cameras.values():
+            ctx.latency.reset()
+        marks = {cid: (ctx.counters.frames_analysed, engine.sources[cid].counts.frames_decoded)
+                 for cid, ctx in engine.cameras.items()}
+        depths: list[int] = []
+        for _ in range(40):  # 6 s, sampling the frame queues
+            await trio.sleep(0.15)
+            depths += [src.frames.depth for src in engine.sources.values()]
+        for cid, ctx in engine.cameras.items():
+            source = engine.sources[cid]
+            analysed = ctx.counters.frames_analysed - marks[cid][0]
+            decoded = source.counts.frames_decoded - marks[cid][1]
+            assert analysed >= 6 * 10 * 0.8 or source.counts.frames_dropped > 0, (cid, analysed)
+            assert decoded > 0
+            p99 = ctx.latency.summary()["glass_to_decision"]["p99"]
+            assert p99 < 1500, (cid, p99)
+        assert max(depths) <= 2  # the slot never backs up
+        daemon.request_stop()

@@ -105,3 +105,29 @@ def test_properties_and_repr() -> None:
     assert "Gallery(dim=128" in repr(g)
     assert Gallery().kernel == Gallery.available_kernels()[-1]
     assert "scalar" in Gallery.available_kernels()
+
+
+def test_concurrent_searches_and_adds_from_threads_agree_with_serial() -> None:
+    # search runs with the GIL released behind a read lock; add waits for the write lock.
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(9)
+    t = rng.standard_normal((3000, 64)).astype(np.float32)
+    g = Gallery(64, threads=2)
+    g.add([f"id{i}" for i in range(3000)], t)
+    q = rng.standard_normal((16, 64)).astype(np.float32)
+    want = g.search(q, 5)[0]
+    # Orthogonal to every query (scores ~0), so the extra templates never enter a top-5.
+    basis = np.linalg.qr(q.T.astype(np.float64))[0]
+    r = rng.standard_normal(64)
+    extra = (r - basis @ (basis.T @ r)).astype(np.float32)[None, :]
+
+    def work(i: int) -> list[list[str]]:
+        if i % 5 == 0:
+            g.add([f"extra{i}"], extra)
+        return g.search(q, 5)[0]
+
+    with ThreadPoolExecutor(4) as ex:
+        results = list(ex.map(work, range(40)))
+    assert all(r == want for r in results)
+    assert len(g) == 3008

@@ -27,6 +27,11 @@ def test_open_creates_migrated_wal_database(home: Path) -> None:
     conn.close()
     with Store.open(home) as store:  # reopening migrates nothing and loses nothing
         store.watchlists.create("wl", actor="t")
+        files = sorted(p.name for p in home.iterdir())
+        assert files == [DB_FILENAME, DB_FILENAME + "-shm", DB_FILENAME + "-wal"]
+        for p in home.iterdir():  # biometric data: owner only, WAL and shm included
+            assert p.stat().st_mode & 0o077 == 0, p
+    assert home.stat().st_mode & 0o077 == 0
     with Store.open(home) as store:
         assert [w.name for w in store.watchlists.all()] == ["wl"]
 

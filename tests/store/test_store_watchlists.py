@@ -121,6 +121,10 @@ def test_expiry_refuses_load_and_purge_is_audited(store: Store, cli) -> None:
     wl.add("short", "p", templates(2), actor="t")
     wl.create("long", actor="t", expires_at=now + 86_400)
     assert wl.load("short", MODEL).templates == 2
+    wl.update("short", actor="t", expires_at=now - 1)  # revoked early
+    with pytest.raises(WatchlistExpired, match="nothing may be added"):
+        wl.add("short", "q", templates(1, seed=9), actor="t")
+    wl.update("short", actor="t", expires_at=now + 60)
     with pytest.raises(WatchlistExpired, match="expired"):
         wl.load("short", MODEL, now=now + 61)
     assert wl.purge_expired(actor="t", now=now + 30) == []

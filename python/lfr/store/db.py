@@ -11,6 +11,7 @@ before or as after: that is SQLite's journal, provided every logical change is o
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -37,6 +38,17 @@ def _check_header(path: Path) -> None:
                            "untouched: restore it from a backup or move it aside")
 
 
+def _create_private(path: Path) -> None:
+    """Templates are biometric data: the file (and the -wal/-shm files SQLite gives the same
+    mode) is readable by its owner only. An empty file is a new database to SQLite."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # another process created it first
+    except OSError as exc:
+        raise StoreError(f"cannot create database {path}: {exc.strerror}") from exc
+
+
 class Database:
     """One connection, shareable across threads (the daemon calls it from worker threads);
     a lock serialises use because a sqlite3 connection is not safe for concurrent calls."""
@@ -46,6 +58,8 @@ class Database:
         self._lock = threading.RLock()
         if path.exists():
             _check_header(path)
+        else:
+            _create_private(path)
         try:
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
                                    isolation_level=None, check_same_thread=False)

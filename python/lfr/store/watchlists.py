@@ -16,7 +16,8 @@ from typing import Any
 from lfr.store.audit import AuditLog
 from lfr.store.content import blob_to_template, content_hash
 from lfr.store.db import Database
-from lfr.store.errors import IdentityNotFound, StoreError, WatchlistExists, WatchlistNotFound
+from lfr.store.errors import (IdentityNotFound, StoreError, WatchlistExists, WatchlistExpired,
+                              WatchlistNotFound)
 from lfr.store.loader import LoadedWatchlist, load_watchlist
 from lfr.store.watchlist_records import (IdentityInfo, IdentityUpdate, NewTemplate,
                                          StoredTemplate, WatchlistInfo, check_dims,
@@ -143,6 +144,8 @@ class Watchlists:
         flat = [t for u in updates for t in u.templates]
         with self._db.transaction() as conn:
             wid = self._id(conn, name)
+            if self._info(conn, wid).expired():
+                raise WatchlistExpired(f"watchlist {name!r} has expired: nothing may be added")
             old_hash = _stored_hash(conn, wid)
             check_dims(conn, wid, flat, [b for bs in blobs for b in bs])
             now = time.time()
