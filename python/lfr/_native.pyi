@@ -7,6 +7,8 @@ __all__ = [
     "Gallery",
     "Tracker",
     "AlertEvent",
+    "resize_to_blob",
+    "warp_affine",
 ]
 
 __version__: str
@@ -128,3 +130,26 @@ class Tracker:
     def active_tracks(self) -> int: ...
     def stats(self) -> dict[str, int]: ...
     def config(self) -> dict[str, float | int]: ...
+
+# --- imaging (lfr-imaging) -------------------------------------------------------------------
+
+import numpy as _imaging_np
+import numpy.typing as _imaging_npt
+
+def resize_to_blob(
+    img: _imaging_npt.NDArray[_imaging_np.uint8],
+    height: int,
+    width: int,
+    pad_height: int,
+    pad_width: int,
+) -> _imaging_npt.NDArray[_imaging_np.float32]:
+    """uint8 [H, W, C] -> float32 [1, C, pad_height, pad_width]: box+bilinear resize to
+    height x width, zero padding bottom/right. GIL released."""
+
+def warp_affine(
+    img: _imaging_npt.NDArray[_imaging_np.uint8],
+    inverse: _imaging_npt.NDArray[_imaging_np.float32],
+    size: int,
+) -> _imaging_npt.NDArray[_imaging_np.uint8]:
+    """uint8 [H, W, C] through float32 [n, 2, 3] inverse maps -> uint8 [n, size, size, C],
+    bilinear, black outside. GIL released."""

@@ -285,6 +285,11 @@ class AsyncClient(_Methods):
                 return item
 
 
+def _newest(status: Any) -> int | None:
+    seq = status.get("last_alert_seq") if isinstance(status, dict) else None
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+
+
 def _backoff(attempt: int) -> float:
     return float(min(5.0, 0.1 * 2 ** min(attempt, 6)) * random.uniform(0.8, 1.2))
 
@@ -295,7 +300,8 @@ def follow_alerts(endpoint: Endpoint | None = None, since_seq: int | None = None
                   on_error: Callable[[ConnectionLost, int], None] | None = None
                   ) -> Iterator[Event]:
     """Yield every alert after `since_seq` exactly once, in seq order, reconnecting with
-    backoff and resubscribing after `lagged`. `since_seq=None` starts with live alerts.
+    backoff and resubscribing after `lagged`. `since_seq=None` starts after the newest alert
+    the daemon has persisted (its status' `last_alert_seq`).
     Gives up (ConnectionLost) after `max_attempts` failed connects in a row; `on_error` hears
     of each failure with the attempt count."""
     last, failures = since_seq, 0
@@ -303,6 +309,8 @@ def follow_alerts(endpoint: Endpoint | None = None, since_seq: int | None = None
         try:
             with Client.connect(endpoint, name=name, timeout=timeout) as client:
                 failures = 0
+                if last is None:  # "from now" = after the newest persisted alert, so a
+                    last = _newest(client.status())  # reconnect cannot skip any
                 client.subscribe(["alerts"], since_seq=last)
                 while True:
                     item = client.next_event()
@@ -351,6 +359,8 @@ async def afollow_alerts(send: trio.MemorySendChannel[Event], endpoint: Endpoint
         try:
             async with open_client(endpoint, name=name, timeout=timeout) as client:
                 failures = 0
+                if last is None:
+                    last = _newest(await client.status())
                 await client.subscribe(["alerts"], since_seq=last)
                 while True:
                     item = await client.next_event()

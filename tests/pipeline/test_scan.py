@@ -76,3 +76,16 @@ def test_scan_of_an_unknown_watchlist_fails_clearly(lin_home: Path, sample_data:
     proc = run_lfr(["scan", str(clip), "--watchlist", "nobody"], lin_home)
     assert proc.returncode != 0
     assert "nobody" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_realtime_scan_with_an_fps_cap_analyses_at_the_cap(home: Path, hamilton_clip: Path
+                                                           ) -> None:
+    proc = run_lfr(["scan", str(hamilton_clip), "--watchlist", "wl", "--json", "--realtime",
+                    "--fps", "5"], home)
+    assert proc.returncode == 0, proc.stderr
+    summary = json_lines(proc.stderr)[-1]
+    # 9.2 s of clip at a 5 fps cap: about 46 frames analysed, the rest skipped and counted.
+    assert 35 <= summary["frames_analysed"] <= 50, summary
+    assert summary["frames_decoded"] == 275
+    assert summary["frames_dropped"] >= 275 - 50
+    assert [a["identity"] for a in json_lines(proc.stdout)] == ["lin-manuel-miranda"]

@@ -75,3 +75,12 @@ def test_state_file_is_validated(short_dir: Path) -> None:
 def test_tcp_without_token_file_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["tail", "--tcp", "127.0.0.1:9"]) == 2
     assert "--tcp needs --token-file" in capsys.readouterr().err
+
+
+async def test_status_finds_the_socket_through_the_daemon_config(
+        served: Served, short_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = short_dir / "lfr.toml"
+    config.write_text(f'[daemon]\ndata_dir = "{served.unix.parent}"\n'
+                      f'[socket]\nunix = "{served.unix.name}"\n')
+    assert await run_cli("status", "--config", str(config)) == 0
+    assert f"socket {served.unix}" in capsys.readouterr().out

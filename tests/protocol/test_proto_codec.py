@@ -6,6 +6,7 @@ from __future__ import annotations
 import struct
 
 import msgpack
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -186,3 +187,10 @@ def test_object_budget_bounds_work() -> None:
 def test_unencodable_message_is_a_value_error() -> None:
     with pytest.raises(ValueError):
         encode_frame({"x": object()})
+    with pytest.raises(ValueError):
+        encode_frame({"x": np.zeros(3)})  # an array is not a number
+
+
+def test_numpy_scalars_travel_as_plain_numbers() -> None:
+    (decoded,) = FrameDecoder().feed(encode_frame({"n": np.int64(7), "s": np.float32(0.5)}))
+    assert decoded == {"n": 7, "s": 0.5}

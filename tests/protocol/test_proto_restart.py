@@ -47,7 +47,9 @@ class Daemon:
         assert self.scope is not None
         self.scope.cancel()
         self.hub = None
-        await trio.sleep(0.05)
+        with trio.fail_after(5):  # the server removes its socket file as it stops
+            while (self.home / "lfr.sock").exists():
+                await trio.sleep(0.01)
 
     def alert(self) -> str:
         """Persist an alert, then publish it if the daemon is up (the pipeline's order)."""
@@ -164,4 +166,27 @@ async def test_store_backed_requests(nursery: trio.Nursery, short_dir: Path) -> 
     audit = [r.action for r in daemon.store.audit.records()]
     assert "alert.adjudicate" in audit
     await daemon.stop()
+    daemon.store.close()
+
+
+async def test_follow_from_now_does_not_skip_alerts_raised_while_reconnecting(
+        nursery: trio.Nursery, short_dir: Path) -> None:
+    """Started without a seq, the follower anchors on the newest persisted alert, so alerts
+    raised while the daemon restarts are still delivered."""
+    home = short_dir / "home"
+    daemon = Daemon(nursery, home)
+    await daemon.start()
+    old = [daemon.alert() for _ in range(3)]
+    send, receive = trio.open_memory_channel[object](0)
+    nursery.start_soon(afollow_alerts, send, Endpoint(unix=home / "lfr.sock"), None)
+    hub = daemon.hub
+    assert hub is not None
+    await wait_for(lambda: hub.subscriber_count("alerts") == 1)  # anchored at seq 3
+    await daemon.stop()
+    missed_while_down = daemon.alert()
+    await daemon.start()
+    with trio.fail_after(20):
+        first = await receive.receive()
+    assert first.data["alert_id"] == missed_while_down and first.data["alert_id"] not in old
+    nursery.cancel_scope.cancel()
     daemon.store.close()

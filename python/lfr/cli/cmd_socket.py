@@ -48,6 +48,8 @@ def _endpoint_args(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--socket", type=Path, metavar="PATH",
                        help="the daemon's Unix socket (default: $LFR_SOCKET or DATA_DIR/lfr.sock)")
     where.add_argument("--tcp", metavar="HOST:PORT", help="connect over TCP (needs --token-file)")
+    where.add_argument("--config", type=Path, metavar="TOML",
+                       help="find the socket the way the daemon does, from its config file")
     parser.add_argument("--token-file", type=Path, metavar="F", help="the TCP token file")
 
 
@@ -57,6 +59,11 @@ def endpoint_from_args(args: argparse.Namespace) -> Endpoint:
             raise ConfigError("--tcp needs --token-file")
         host, port = parse_tcp(args.tcp, allow_remote=True)
         return Endpoint(tcp=(host, port), token=read_token(args.token_file).decode())
+    if args.config is not None:
+        from lfr.config import load_config
+
+        cfg = load_config(args.config)
+        return Endpoint(unix=Path(cfg.daemon.data_dir) / cfg.socket.unix)
     return Endpoint(unix=args.socket or default_socket_path())
 
 

@@ -2,7 +2,7 @@
 
 A similarity transform (rotation, uniform scale, translation) is fitted per face by least
 squares (Umeyama 1991, closed form via a 2x2 SVD; batched over faces), then the crop is
-sampled with bilinear interpolation and a black border, matching OpenCV's `alignCrop`
+sampled (in Rust, batched per frame; numpy reference below) with bilinear interpolation and a black border, matching OpenCV's `alignCrop`
 (warpAffine, INTER_LINEAR, BORDER_CONSTANT 0) so templates are comparable across both.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lfr import _native
 from lfr.errors import InputError
 
 CROP = 112
@@ -62,7 +63,14 @@ def _invert(m: np.ndarray) -> np.ndarray:
 
 def warp_affine(img: np.ndarray, transforms: np.ndarray, size: int = CROP) -> np.ndarray:
     """Bilinear warp of `img` (uint8 [H, W, C]) through each forward transform ([n, 2, 3],
-    src -> dst) into [n, size, size, C] uint8; outside the image reads as 0."""
+    src -> dst) into [n, size, size, C] uint8; outside the image reads as 0. Runs in Rust
+    (`lfr-imaging`, GIL released)."""
+    inv = np.ascontiguousarray(_invert(np.asarray(transforms, dtype=np.float64)), dtype=np.float32)
+    return _native.warp_affine(np.ascontiguousarray(img), inv, size)
+
+
+def warp_affine_reference(img: np.ndarray, transforms: np.ndarray, size: int = CROP) -> np.ndarray:
+    """The same warp in numpy: the reference the Rust kernel is tested against."""
     n = len(transforms)
     h, w, c = img.shape
     inv = _invert(transforms).astype(np.float32)

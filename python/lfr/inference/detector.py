@@ -3,6 +3,8 @@
 The frame is shrunk (never enlarged, unless `upscale`) so its longer side is at most
 `det_size`, then zero-padded on the right/bottom to multiples of 32 rather than to a square:
 the converted graph has a symbolic height/width, so a 16:9 frame costs 640x384, not 640x640.
+The resize (box filter by the integer factor, then bilinear) runs in Rust (`lfr-imaging`)
+with the GIL released; `lfr.inference.resize` holds the numpy reference it is tested against.
 Decoding follows the model's training head per stride 8/16/32: score = sqrt(cls * obj);
 centre = (cell + delta) * stride; size = exp(delta) * stride; landmark = (cell + delta) * stride.
 """
@@ -15,7 +17,7 @@ import numpy as np
 import onnxruntime as ort
 
 from lfr.errors import ConfigError, InputError
-from lfr.inference.resize import resize_float
+from lfr._native import resize_to_blob
 
 STRIDES = (8, 16, 32)
 
@@ -88,9 +90,7 @@ class Detector:
     def preprocess(self, img: np.ndarray) -> tuple[np.ndarray, float, float]:
         check_frame(img)
         scale, rh, rw = self.input_shape(*img.shape[:2])
-        resized = resize_float(img, rh, rw)
-        blob = np.zeros((1, 3, _round_up(rh), _round_up(rw)), dtype=np.float32)
-        blob[0, :, :rh, :rw] = resized.transpose(2, 0, 1)
+        blob = resize_to_blob(img, rh, rw, _round_up(rh), _round_up(rw))
         # exact scale per axis after rounding, so coordinates map back without drift
         return blob, rw / img.shape[1], rh / img.shape[0]
 

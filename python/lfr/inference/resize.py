@@ -1,4 +1,4 @@
-"""Downscaling a BGR frame straight into the detector's float blob, in numpy.
+"""Downscaling a BGR frame for the detector: the numpy reference of `lfr._native.resize_to_blob`.
 
 WHY not PyAV/swscale: a bgr24 -> bgr24 swscale pass costs ~10 ms for 1080p, more than YuNet
 itself at 640 (~3 ms on one core). A box filter by the integer part of the factor (separable

@@ -166,6 +166,15 @@ def decode_body(body: bytes, limits: Limits) -> dict[str, Any]:
     return obj
 
 
+def _plain(value: Any) -> Any:
+    """Numbers from numpy (a counter, a score) travel as plain numbers; anything else that
+    msgpack cannot encode is a bug in the caller."""
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "shape", None) == ():
+        return item()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
 class FrameTooLarge(ValueError):
     """An outgoing message does not fit in one frame (e.g. too many alerts in one reply)."""
 
@@ -174,7 +183,8 @@ def encode_frame(message: Mapping[str, Any], max_frame_bytes: int = DEFAULT_MAX_
     """Length prefix + msgpack map. Raises ValueError for unencodable or oversized messages
     (a bug on our side, never the peer's)."""
     try:
-        body: bytes = msgpack.packb(message, use_bin_type=True, datetime=False)
+        body: bytes = msgpack.packb(message, use_bin_type=True, datetime=False,
+                                    default=_plain)
     except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"message cannot be encoded as msgpack: {exc}") from exc
     if len(body) > max_frame_bytes:

@@ -7,6 +7,7 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod imaging;
 mod search;
 mod tracking;
 
@@ -14,6 +15,7 @@ mod tracking;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
+    imaging::register(m)?;
     search::register(m)?;
     tracking::register(m)?;
     Ok(())

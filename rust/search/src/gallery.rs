@@ -4,7 +4,7 @@
 //! leaves the gallery exactly as it was. Templates and queries are L2-normalised, so scores are
 //! cosine similarities whatever the caller's scaling.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::SearchError;
@@ -80,8 +80,9 @@ pub struct Gallery {
     /// Identity slot of each template row.
     row_ident: Vec<u32>,
     slots: HashMap<Arc<str>, u32>,
-    names: BTreeMap<u32, Arc<str>>,
-    ident_rows: HashMap<u32, Vec<u32>>,
+    /// Indexed by slot. Slots are never reused, so ties keep breaking by enrolment order; a
+    /// removed identity leaves an empty entry behind.
+    idents: Vec<Identity>,
     next_slot: u32,
 }
 
@@ -133,8 +134,7 @@ impl Gallery {
             },
             row_ident: Vec::new(),
             slots: HashMap::new(),
-            names: BTreeMap::new(),
-            ident_rows: HashMap::new(),
+            idents: Vec::new(),
             next_slot: 0,
         })
     }
@@ -160,7 +160,7 @@ impl Gallery {
 
     /// Distinct identities, in enrolment order.
     pub fn identities(&self) -> Vec<Arc<str>> {
-        self.names.values().cloned().collect()
+        self.idents.iter().filter_map(|i| i.name.clone()).collect()
     }
 
     /// Adds `ids.len()` templates (`templates` is row-major `ids.len() * dim`). An id repeated
@@ -196,9 +196,8 @@ impl Gallery {
             let slot = self.slot_for(id.as_ref());
             row.iter_mut().zip(src).for_each(|(o, &v)| *o = v * s);
             self.store.push(&row);
-            self.ident_rows
-                .entry(slot)
-                .or_default()
+            self.idents[slot as usize]
+                .rows
                 .push(self.row_ident.len() as u32);
             self.row_ident.push(slot);
         }
@@ -213,7 +212,10 @@ impl Gallery {
         self.next_slot += 1;
         let name: Arc<str> = Arc::from(id);
         self.slots.insert(name.clone(), slot);
-        self.names.insert(slot, name);
+        self.idents.push(Identity {
+            name: Some(name),
+            rows: Vec::new(),
+        });
         slot
     }
 
@@ -222,18 +224,16 @@ impl Gallery {
         let Some(slot) = self.slots.remove(id) else {
             return 0;
         };
-        self.names.remove(&slot);
-        let mut rows = self.ident_rows.remove(&slot).unwrap_or_default();
+        let ident = &mut self.idents[slot as usize];
+        ident.name = None;
+        let mut rows = std::mem::take(&mut ident.rows);
         rows.sort_unstable_by(|a, b| b.cmp(a));
         for &r in &rows {
             let (r, last) = (r as usize, self.row_ident.len() - 1);
             if r != last {
                 // The last row belongs to another identity: rows of `slot` above `r` are gone.
                 let moved = self.row_ident[last];
-                let list = self
-                    .ident_rows
-                    .get_mut(&moved)
-                    .expect("every row's identity has a row list");
+                let list = &mut self.idents[moved as usize].rows;
                 let at = list
                     .iter()
                     .position(|&x| x as usize == last)
@@ -301,10 +301,17 @@ impl Gallery {
             .map(|t| {
                 t.into_sorted()
                     .into_iter()
-                    .map(|(s, slot)| (self.names[&slot].clone(), s))
+                    .map(|(s, slot)| (self.name(slot), s))
                     .collect()
             })
             .collect())
+    }
+
+    fn name(&self, slot: u32) -> Arc<str> {
+        self.idents[slot as usize]
+            .name
+            .clone()
+            .expect("search only returns enrolled identities")
     }
 
     fn scan(&self, src: Source<'_>, q: &Queries, k: usize, parts: usize) -> Vec<TopK> {
@@ -329,7 +336,7 @@ impl Gallery {
             .map(|(c, q)| {
                 let mut top = TopK::new(k);
                 for (_, slot) in c.into_sorted() {
-                    for &r in &self.ident_rows[&slot] {
+                    for &r in &self.idents[slot as usize].rows {
                         top.push(exact_dot(q, exact.row(r as usize)), slot);
                     }
                 }
@@ -337,6 +344,12 @@ impl Gallery {
             })
             .collect()
     }
+}
+
+struct Identity {
+    name: Option<Arc<str>>,
+    /// Template rows of this identity.
+    rows: Vec<u32>,
 }
 
 /// The templates, in the layout the chosen storage scans.

@@ -91,14 +91,25 @@ fn scan_range(
 /// floor skips whole groups, so the per-score cost of a large batch stays near one compare.
 #[inline]
 fn feed(top: &mut TopK, scores: &[f32], idents: &[u32]) {
+    const W: usize = 4 * BLOCK;
     let mut floor = top.floor();
-    for (sc, id) in scores.chunks(BLOCK).zip(idents.chunks(BLOCK)) {
-        if sc.iter().fold(false, |any, &s| any | (s >= floor)) {
-            for (&s, &i) in sc.iter().zip(id) {
-                top.push(s, i);
-            }
-            floor = top.floor();
+    let mut offer = |sc: &[f32], id: &[u32], floor: &mut f32| {
+        for (&s, &i) in sc.iter().zip(id) {
+            top.push(s, i);
         }
+        *floor = top.floor();
+    };
+    let split = scores.len() / W * W;
+    let (head, tail) = scores.split_at(split);
+    for (c, sc) in head.chunks_exact(W).enumerate() {
+        let sc: &[f32; W] = sc.try_into().expect("chunks_exact yields W");
+        // Fixed width, no early exit: compiles to a few vector compares and one mask test.
+        if sc.iter().fold(false, |any, &s| any | (s >= floor)) {
+            offer(sc, &idents[c * W..(c + 1) * W], &mut floor);
+        }
+    }
+    if !tail.is_empty() {
+        offer(tail, &idents[split..split + tail.len()], &mut floor);
     }
 }
 
