@@ -1,4 +1,4 @@
-"""Inference benchmark: lfr (ONNX Runtime + numpy) vs OpenCV (cv2.FaceDetectorYN,
+"""Inference benchmark: lfr (ONNX Runtime + Rust pixel kernels) vs OpenCV (cv2.FaceDetectorYN,
 cv2.FaceRecognizerSF) on the same converted models and the same frames from the sample clips.
 
     .venv/bin/python benches/bench_inference.py [--threads 1] [--frames 12] [--repeat 3]
@@ -6,7 +6,7 @@ cv2.FaceRecognizerSF) on the same converted models and the same frames from the 
 Both sides get the same thread budget (ORT intra-op threads = cv2.setNumThreads). Detection
 time per frame includes everything from the BGR frame to boxes in frame pixels (our resize +
 pad + run + decode + NMS; OpenCV's cv2.resize + detect). Embedding time per face includes the
-alignment (ours: batched numpy warp + one batched SFace run; OpenCV: alignCrop + feature per
+alignment (ours: Umeyama in numpy + one Rust warp call per frame + one batched SFace run; OpenCV: alignCrop + feature per
 face, its API has no batch). OpenCV additionally runs on an SFace variant without the PRelu
 rewrite (its best case), so the comparison does not hinge on that rewrite.
 """
@@ -149,15 +149,22 @@ def main(argv: list[str] | None = None) -> int:
         for batch in (1, 8):
             groups = [list(range(i, min(i + batch, len(faces)))) for i in range(0, len(faces) - batch + 1, batch)]
             # a batch holds faces of one frame in the pipeline; here any 8 faces, aligned per source frame
+            def align_group(g: list[int]) -> np.ndarray:
+                """One warp call per source frame (as the pipeline does), crops concatenated."""
+                by_frame: dict[int, list[int]] = {}
+                for i in g:
+                    by_frame.setdefault(id(faces[i][0]), []).append(i)
+                return np.concatenate(
+                    [fa.aligner.align_arrays(faces[idx[0]][0], np.stack([faces[i][2] for i in idx])) for idx in by_frame.values()]
+                )
+
             def ours_align() -> None:
                 for g in groups:
-                    for i in g:
-                        fa.aligner.align_arrays(faces[i][0], faces[i][2][None])
+                    align_group(g)
 
             def ours_align_batched() -> None:
                 for g in groups:
-                    crops = np.concatenate([fa.aligner.align_arrays(faces[i][0], faces[i][2][None]) for i in g])
-                    fa.embed_crops(crops)
+                    fa.embed_crops(align_group(g))
 
             def cv_align() -> None:
                 rec = recognisers["same model"]
@@ -182,9 +189,7 @@ def main(argv: list[str] | None = None) -> int:
 
         # agreement: our templates vs OpenCV's for the same faces
         rec = recognisers["PRelu kept"]
-        ours_t = np.concatenate([fa.templates_from_landmarks(f, lm[None]) for f, _, lm, _ in faces[:16]]) if hasattr(fa, "templates_from_landmarks") else np.concatenate(
-            [fa.embed_crops(fa.aligner.align_arrays(f, lm[None])) for f, _, lm, _ in faces[:16]]
-        )
+        ours_t = np.concatenate([fa.embed_crops(fa.aligner.align_arrays(f, lm[None])) for f, _, lm, _ in faces[:16]])
         cv_t = np.concatenate([rec.feature(rec.alignCrop(faces[i][0], rows[i])) for i in range(min(16, len(faces)))])
         cv_t /= np.linalg.norm(cv_t, axis=1, keepdims=True)
         cos = (ours_t * cv_t).sum(axis=1)

@@ -46,7 +46,7 @@ def _read_bytes(path: Path) -> bytes:
 def _decode(data: bytes, header: Header) -> np.ndarray:
     import av
 
-    with av.open(io.BytesIO(data), format=f"{header.format}_pipe") as container:
+    with av.open(io.BytesIO(data), mode="r", format=f"{header.format}_pipe") as container:
         stream = container.streams.video[0]
         # Fail on bitstream errors instead of concealing them: a corrupt body would otherwise
         # decode into a smeared face that still yields a (wrong) template.

@@ -135,3 +135,13 @@ def test_models_list_json(tmp_path: Path, model_set) -> None:  # noqa: ANN001
     assert all(r["status"] == "ok" for r in rows)
     proc = lfr("models", "verify", home=tmp_path)
     assert proc.returncode == 0 and proc.stdout.count(": ok") == 2
+
+
+@pytest.mark.usefixtures("model_set")
+def test_eval_with_no_usable_pair_is_valid_json(sample_data: Path, tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("a\tb\tsame\nno/such/a.jpg\tno/such/b.jpg\t1\n")
+    proc = lfr("eval", "pairs", str(pairs), "--root", str(sample_data), "--json", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)  # strict JSON: no NaN tokens
+    assert doc["accuracy"] is None and doc["evaluated"] == 0 and len(doc["failures"]) == 1

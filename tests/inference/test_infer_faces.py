@@ -186,3 +186,18 @@ def test_largest_face_rule(analyzer: FaceAnalyzer, sample_data: Path) -> None:
     assert len(faces) > 1
     assert largest_face(faces) is max(faces, key=lambda f: f.area)
     assert largest_face([]) is None
+
+
+def test_concurrent_threads_give_identical_results(analyzer: FaceAnalyzer, two_people: np.ndarray, obama: np.ndarray) -> None:
+    """The pipeline runs the analyzer from worker threads (ORT and the Rust kernels release
+    the GIL): sessions are shared, so results must not depend on interleaving."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def work(img: np.ndarray) -> np.ndarray:
+        return analyzer.templates(img, analyzer.detect(img))
+
+    expected = [work(two_people), work(obama)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(work, [two_people, obama] * 4))
+    for i, got in enumerate(results):
+        assert np.allclose(got, expected[i % 2], atol=1e-6)

@@ -1,5 +1,6 @@
 """Fixtures for the socket tests: a real server on a real Unix socket (and loopback TCP with a
-token), a raw-frame connection for hostile inputs, and the in-memory DaemonApi."""
+token). Helpers live in `proto_support` (a uniquely named module: every test folder has a
+`conftest`, so tests must not import from one)."""
 
 from __future__ import annotations
 
@@ -8,22 +9,14 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import trio
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from proto_memory_api import AlertLog, MemoryDaemonApi  # noqa: E402
-
-from lfr.protocol.codec import FrameDecoder, Limits, encode_frame  # noqa: E402
-from lfr.protocol.hub import EventHub  # noqa: E402
-from lfr.protocol.server import SocketEndpoints, SocketSettings, serve_socket  # noqa: E402
-
-TOKEN = "s3cret-token-0123456789abcdef"
+from proto_support import TOKEN, Served, start_server  # noqa: E402
 
 
 @pytest.fixture
@@ -44,102 +37,6 @@ def token_file(short_dir: Path) -> Path:
     return path
 
 
-@dataclass
-class Served:
-    api: MemoryDaemonApi
-    hub: EventHub
-    settings: SocketSettings
-    endpoints: SocketEndpoints
-    cancel: trio.CancelScope
-
-    @property
-    def unix(self) -> Path:
-        assert self.endpoints.unix_path is not None
-        return self.endpoints.unix_path
-
-    @property
-    def tcp(self) -> tuple[str, int]:
-        assert self.endpoints.tcp is not None
-        return self.endpoints.tcp
-
-
-async def start_server(nursery: trio.Nursery, directory: Path, *, log: AlertLog | None = None,
-                       token_file: Path | None = None, **overrides: Any) -> Served:
-    """Start serve_socket in `nursery`; `Served.cancel.cancel()` stops it (a daemon exit)."""
-    hub = EventHub()
-    api = MemoryDaemonApi(log, hub)
-    overrides.setdefault("tcp", "127.0.0.1:0" if token_file else None)
-    settings = SocketSettings(unix_path=directory / "lfr.sock", token_file=token_file,
-                              **overrides)
-    scope = trio.CancelScope()
-
-    async def run(task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED
-                  ) -> None:
-        with scope:
-            await serve_socket(api, hub, settings, task_status=task_status)
-
-    endpoints = await nursery.start(run)
-    return Served(api, hub, settings, endpoints, scope)
-
-
 @pytest.fixture
 async def served(nursery: trio.Nursery, short_dir: Path, token_file: Path) -> Served:
     return await start_server(nursery, short_dir, token_file=token_file)
-
-
-class Raw:
-    """A raw socket connection for sending arbitrary bytes and reading decoded frames."""
-
-    def __init__(self, stream: trio.SocketStream) -> None:
-        self.stream = stream
-        self.decoder = FrameDecoder(Limits(max_depth=64))
-        self.inbox: list[dict[str, Any]] = []
-        self._ids = 0
-
-    @classmethod
-    async def open(cls, served: Served, *, tcp: bool = False) -> Raw:
-        if tcp:
-            return cls(await trio.open_tcp_stream(*served.tcp))
-        return cls(await trio.open_unix_socket(os.fspath(served.unix)))
-
-    async def send(self, message: dict[str, Any]) -> None:
-        await self.stream.send_all(encode_frame(message))
-
-    async def recv(self, timeout: float = 5.0) -> dict[str, Any] | None:
-        """Next message, or None when the server closed the connection."""
-        with trio.fail_after(timeout):
-            while not self.inbox:
-                try:
-                    data = await self.stream.receive_some(65536)
-                except trio.BrokenResourceError:
-                    return None
-                if not data:
-                    return None
-                self.inbox.extend(self.decoder.feed(data))
-        return self.inbox.pop(0)
-
-    async def request(self, kind: str, **fields: Any) -> dict[str, Any]:
-        """Send a request and return its reply (events arriving meanwhile stay queued)."""
-        self._ids += 1
-        await self.send({"type": kind, "id": self._ids, **fields})
-        skipped = []
-        while True:
-            msg = await self.recv()
-            assert msg is not None, f"connection closed awaiting the reply to {kind}"
-            if msg.get("type") == "reply" and msg.get("id") == self._ids:
-                self.inbox[:0] = skipped
-                return msg
-            skipped.append(msg)
-
-    async def hello(self, version: int = 1) -> dict[str, Any]:
-        return await self.request("hello", version=version, client="raw-test")
-
-    async def closed(self, timeout: float = 5.0) -> bool:
-        """True once the server has closed (draining anything it sent first)."""
-        while True:
-            msg = await self.recv(timeout)
-            if msg is None:
-                return True
-
-    async def aclose(self) -> None:
-        await self.stream.aclose()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import trio
-from conftest import Served
+from proto_support import Served
 
 from lfr.cli.admin import main
 from lfr.cli.cmd_socket import read_state, write_state

@@ -7,14 +7,14 @@ import threading
 from pathlib import Path
 
 import trio
-from conftest import Raw, Served, start_server
+from proto_support import Raw, Served, start_server
 
 from lfr.client import Endpoint, follow_alerts
 from lfr.protocol.hub import EventHub
 
 
 async def seqs_until(raw: Raw, count: int, *, topic: str = "alerts") -> list[int]:
-    out = []
+    out: list[int] = []
     while len(out) < count:
         msg = await raw.recv()
         assert msg is not None, f"closed after {out}"
@@ -79,7 +79,7 @@ async def test_reader_that_reads_nothing_does_not_hold_back_publishing(
     sleeper = await Raw.open(served)
     await sleeper.hello()
     await sleeper.request("subscribe", topics=["alerts"])
-    (sleeper_sub,) = served.hub._subs["alerts"].values()
+    (sleeper_sub,) = served.hub.subscribers("alerts")
     healthy = await Raw.open(served)
     await healthy.hello()
     await healthy.request("subscribe", topics=["alerts"])
@@ -92,7 +92,7 @@ async def test_reader_that_reads_nothing_does_not_hold_back_publishing(
     deepest = 0
     for i in range(2000):
         served.api.emit(identity=padding)
-        for sub in served.hub._subs["alerts"].values():
+        for sub in served.hub.subscribers("alerts"):
             deepest = max(deepest, sub.depth)
         if i % 16 == 15:
             await trio.sleep(0)
@@ -106,7 +106,8 @@ async def test_reader_that_reads_nothing_does_not_hold_back_publishing(
             await trio.sleep(0.05)
     assert sleeper_sub.closed and sleeper_sub.lag_episodes >= 1
     assert sleeper_sub.missed_total > 0
-    seen, notices = [], []
+    seen: list[dict] = []
+    notices: list[dict] = []
     while (msg := await sleeper.recv()) is not None:  # what reached it, then the close
         (seen if msg["type"] == "event" else notices).append(msg)
     assert [m["seq"] for m in seen] == sorted({m["seq"] for m in seen})  # in order, no dups
@@ -182,7 +183,7 @@ async def test_follower_recovers_from_lag_exactly_once(nursery: trio.Nursery,
     with trio.fail_after(10):
         while not subscribed.is_set():
             await trio.sleep(0.01)
-    (first_sub,) = served.hub._subs["alerts"].values()
+    (first_sub,) = served.hub.subscribers("alerts")
     for _ in range(300):  # no checkpoint: the pump cannot run, so the queue overflows
         served.api.emit()
     resume.set()
@@ -207,7 +208,8 @@ async def test_a_client_that_keeps_lagging_is_disconnected(nursery: trio.Nursery
     for _ in range(10):  # lags again within the window: one episode too many
         served.api.emit()
     assert await seqs_until(raw, 4) == [11, 12, 13, 14]
-    assert (await raw.recv())["type"] == "lagged"
+    notice = await raw.recv()
+    assert notice is not None and notice["type"] == "lagged"
     closing = await raw.recv()
     assert closing is not None and closing["error"]["code"] == "too_slow"
     assert await raw.closed()

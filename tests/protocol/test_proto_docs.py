@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import trio
-from conftest import TOKEN, Served
+from proto_support import TOKEN, Served
 
 from lfr.protocol.messages import REQUEST_TYPES, ErrorCode
 

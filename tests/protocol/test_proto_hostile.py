@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import trio
-from conftest import TOKEN, Raw, Served, start_server
+from proto_support import TOKEN, Raw, Served, start_server
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

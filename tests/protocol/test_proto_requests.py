@@ -8,9 +8,9 @@ import stat
 
 import pytest
 import trio
-from conftest import TOKEN, Raw, Served
+from proto_support import TOKEN, Raw, Served
 
-from lfr.client import Client, Endpoint, ServerError, open_client
+from lfr.client import Client, Endpoint, Event, ServerError, open_client
 from lfr.protocol.messages import CAPABILITIES, PROTOCOL_VERSION
 
 
@@ -124,7 +124,7 @@ async def test_blocking_client_typed_methods(served: Served) -> None:
             assert err.value.code == "not_found"
             c.subscribe(["alerts"], since_seq=0)
             event = c.next_event(timeout=5)
-            assert event is not None and event.seq == alert["seq"]
+            assert isinstance(event, Event) and event.seq == alert["seq"]
             assert c.ack("alerts", event.seq)["acked_seq"] == event.seq
             assert c.unsubscribe(["alerts"])["topics"] == []
             assert c.next_event(timeout=0.2) is None
@@ -142,4 +142,4 @@ async def test_trio_client_over_tcp_with_token(served: Served) -> None:
         await c.subscribe(["alerts"])
         live = served.api.emit()
         event = await c.next_event()
-        assert event.seq == live["seq"]  # live only: the older alert is not replayed
+        assert isinstance(event, Event) and event.seq == live["seq"]  # live only: the older alert is not replayed

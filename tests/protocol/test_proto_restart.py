@@ -14,7 +14,7 @@ from pathlib import Path
 
 import trio
 
-from lfr.client import Endpoint, afollow_alerts
+from lfr.client import Endpoint, Event, afollow_alerts
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketEndpoints, SocketSettings, serve_socket
 from lfr.protocol.store_api import StoreDaemonApi, alert_to_wire
@@ -120,7 +120,7 @@ async def test_trio_follower_rides_through_a_daemon_restart(nursery: trio.Nurser
     home = short_dir / "home"
     daemon = Daemon(nursery, home)
     await daemon.start()
-    send, receive = trio.open_memory_channel[object](0)
+    send, receive = trio.open_memory_channel[Event](0)
     nursery.start_soon(afollow_alerts, send, Endpoint(unix=home / "lfr.sock"), 0)
     ids = [daemon.alert() for _ in range(3)]
     got = []
@@ -177,7 +177,7 @@ async def test_follow_from_now_does_not_skip_alerts_raised_while_reconnecting(
     daemon = Daemon(nursery, home)
     await daemon.start()
     old = [daemon.alert() for _ in range(3)]
-    send, receive = trio.open_memory_channel[object](0)
+    send, receive = trio.open_memory_channel[Event](0)
     nursery.start_soon(afollow_alerts, send, Endpoint(unix=home / "lfr.sock"), None)
     hub = daemon.hub
     assert hub is not None

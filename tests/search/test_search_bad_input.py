@@ -36,9 +36,9 @@ def _inf() -> np.ndarray:
 
 
 BAD_ARRAYS: list[tuple[str, Any, type[Exception], str]] = [
-    ("wrong dim", np.ones((1, DIM + 1), np.float32), ValueError, "shape (n, 8)"),
-    ("1-D", np.ones(DIM, np.float32), ValueError, "shape (n, 8)"),
-    ("3-D", np.ones((1, 1, DIM), np.float32), ValueError, "shape (n, 8)"),
+    ("wrong dim", np.ones((1, DIM + 1), np.float32), ValueError, "shape (n, 8), got (1, 9)"),
+    ("1-D", np.ones(DIM, np.float32), ValueError, "shape (n, 8), got (8,)"),
+    ("3-D", np.ones((1, 1, DIM), np.float32), ValueError, "shape (n, 8), got (1, 1, 8)"),
     ("float64", np.ones((1, DIM)), TypeError, "float32"),
     ("int32", np.ones((1, DIM), np.int32), TypeError, "float32"),
     ("big-endian", np.ones((1, DIM), ">f4"), TypeError, "float32"),
@@ -110,6 +110,7 @@ def test_one_bad_row_rejects_the_whole_batch(g: Gallery) -> None:
         ({"dim": 100_000}, "dim"),
         ({"storage": "f16"}, "storage"),
         ({"threads": 0}, "threads"),
+        ({"threads": 100_000}, "threads"),
         ({"kernel": "sse9"}, "kernel"),
     ],
 )

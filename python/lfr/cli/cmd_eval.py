@@ -100,12 +100,23 @@ def evaluate(analyzer: FaceAnalyzer, pairs: list[Pair], root: Path, threshold: f
     return out
 
 
+def _json_safe(value: object) -> object:
+    """NaN (a metric with no pairs to measure) becomes null: JSON has no NaN."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
     analyzer = analyzer_from_args(args)
     threshold = analyzer.default_threshold if args.threshold is None else args.threshold
     result = evaluate(analyzer, read_pairs(args.pairs_file), args.root, threshold)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(_json_safe(result), indent=2, allow_nan=False))
         return 0
     tar = result["tar_at_far"]
     assert isinstance(tar, dict)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import onnxruntime as ort
+import onnxruntime as ort  # type: ignore[import-untyped]
 
 from lfr.errors import ConfigError, InputError
 from lfr._native import resize_to_blob
@@ -90,7 +90,7 @@ class Detector:
     def preprocess(self, img: np.ndarray) -> tuple[np.ndarray, float, float]:
         check_frame(img)
         scale, rh, rw = self.input_shape(*img.shape[:2])
-        blob = resize_to_blob(img, rh, rw, _round_up(rh), _round_up(rw))
+        blob = resize_to_blob(np.ascontiguousarray(img), rh, rw, _round_up(rh), _round_up(rw))
         # exact scale per axis after rounding, so coordinates map back without drift
         return blob, rw / img.shape[1], rh / img.shape[0]
 
@@ -124,8 +124,8 @@ class Detector:
         cfg = self.config
         if scores.size:
             keep = nms(boxes, scores, cfg.nms_iou, cfg.max_faces)
-            boxes = boxes[keep] / np.float32([sx, sy, sx, sy])
-            scores, kps = scores[keep], kps[keep] / np.float32([sx, sy] * 5)
+            boxes = boxes[keep] / np.array([sx, sy, sx, sy], dtype=np.float32)
+            scores, kps = scores[keep], kps[keep] / np.array([sx, sy] * 5, dtype=np.float32)
             h, w = img.shape[:2]
             boxes = np.clip(boxes, 0, [w, h, w, h])
             side = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])

@@ -8,7 +8,7 @@ into chunks of `max_batch` to bound memory when a crowd walks in.
 from __future__ import annotations
 
 import numpy as np
-import onnxruntime as ort
+import onnxruntime as ort  # type: ignore[import-untyped]
 
 from lfr.errors import InputError
 

@@ -83,7 +83,7 @@ def pose_from_landmarks(lm: np.ndarray) -> tuple[float, float, float]:
 
 def sharpness(crop: np.ndarray) -> float:
     """Variance of the 4-neighbour Laplacian of the crop's grey level."""
-    g = crop.astype(np.float32) @ np.float32([0.114, 0.587, 0.299])  # BGR -> luma
+    g = crop.astype(np.float32) @ np.array([0.114, 0.587, 0.299], dtype=np.float32)  # BGR -> luma
     lap = g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:] - 4 * g[1:-1, 1:-1]
     return float(lap.var())
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import onnxruntime as ort
+import onnxruntime as ort  # type: ignore[import-untyped]
 
 from lfr.errors import ConfigError
 

@@ -37,6 +37,7 @@ class AnalysisRunner:
         self._latency = latency
         self._limiter = trio.CapacityLimiter(max(1, concurrency))
         self._label_of = label_of
+        self._alert_lock = trio.Lock()
 
     async def run_camera(self, ctx: CameraContext, frames: AsyncIterator[FrameLike]) -> None:
         """Analyse until the source ends or the caller cancels. A frame that fails analysis is
@@ -62,7 +63,11 @@ class AnalysisRunner:
                     ctx.counters.alert_updates += 1
                     continue
                 label = self._label_of(cand.watchlist, cand.identity)
-                stored = await trio.to_thread.run_sync(self._dispatcher.persist, cand, label)
-                alert = self._dispatcher.announce(stored, cand.t_decoded)
+                # One alert at a time across cameras: publication order must be seq order,
+                # or a live subscriber holding seq 6 would never see seq 5.
+                async with self._alert_lock:
+                    stored = await trio.to_thread.run_sync(self._dispatcher.persist, cand,
+                                                           label)
+                    alert = self._dispatcher.announce(stored, cand.t_decoded)
                 ctx.latency.record({"glass_to_alert": alert.latency_ms or 0.0})
                 ctx.counters.alerts += 1

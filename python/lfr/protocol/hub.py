@@ -180,6 +180,10 @@ class EventHub:
     def subscriber_count(self, topic: str) -> int:
         return len(self._subs[self._check(topic)])
 
+    def subscribers(self, topic: str) -> tuple[Subscriber, ...]:
+        """The live subscriptions of `topic` (queue depth, missed and lag counts)."""
+        return tuple(self._subs[self._check(topic)].values())
+
     def _remove(self, sub: Subscriber) -> None:
         self._subs[sub.topic].pop(id(sub), None)
 

@@ -36,6 +36,21 @@ fn int_arg(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     })
 }
 
+/// `(2, 3)` / `(5,)`, as Python prints a shape.
+fn py_shape(shape: &[usize]) -> String {
+    match shape {
+        [one] => format!("({one},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// Borrows a float32 `[n, dim]` C-contiguous array without copying, or says what is wrong.
 fn matrix<'py>(
     what: &str,
@@ -58,8 +73,8 @@ fn matrix<'py>(
     }
     if arr.ndim() != 2 || arr.shape()[1] != dim {
         return Err(PyValueError::new_err(format!(
-            "{what} must have shape (n, {dim}), got {:?}",
-            arr.shape()
+            "{what} must have shape (n, {dim}), got {}",
+            py_shape(arr.shape())
         )));
     }
     if !arr.is_c_contiguous() || !arr.is_aligned() {

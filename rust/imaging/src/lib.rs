@@ -47,33 +47,61 @@ impl<'a> ImageRef<'a> {
 }
 
 /// Mean over `k x k` blocks; trailing rows/columns that do not fill a block are dropped.
+/// Rows are summed first (a straight, vectorisable u8 -> u32 add), then k columns per pixel.
 fn box_reduce(img: &ImageRef<'_>, k: usize) -> (Vec<f32>, usize, usize) {
-    let (c, rh, rw) = (img.channels, img.height / k, img.width / k);
-    let row_len = img.width * img.channels;
-    let used = rw * k * c;
+    match img.channels {
+        1 => box_reduce_c::<1>(img, k),
+        2 => box_reduce_c::<2>(img, k),
+        3 => box_reduce_c::<3>(img, k),
+        _ => box_reduce_c::<4>(img, k),
+    }
+}
+
+fn box_reduce_c<const C: usize>(img: &ImageRef<'_>, k: usize) -> (Vec<f32>, usize, usize) {
+    let (rh, rw) = (img.height / k, img.width / k);
+    let row_len = img.width * C;
+    let used = rw * k * C;
     let mut acc = vec![0u32; used];
-    let mut out = vec![0f32; rh * rw * c];
+    let mut out = vec![0f32; rh * rw * C];
     let norm = 1.0 / (k * k) as f32;
     for r in 0..rh {
-        acc.iter_mut().for_each(|a| *a = 0);
-        for i in 0..k {
+        let first = &img.data[r * k * row_len..][..used];
+        for (a, &v) in acc.iter_mut().zip(first) {
+            *a = u32::from(v);
+        }
+        for i in 1..k {
             let row = &img.data[(r * k + i) * row_len..][..used];
             for (a, &v) in acc.iter_mut().zip(row) {
                 *a += u32::from(v);
             }
         }
-        let dst = &mut out[r * rw * c..][..rw * c];
-        for x in 0..rw {
-            for ch in 0..c {
-                let mut s = 0u32;
-                for j in 0..k {
-                    s += acc[(x * k + j) * c + ch];
+        let dst = &mut out[r * rw * C..][..rw * C];
+        for (px, block) in dst.chunks_exact_mut(C).zip(acc.chunks_exact(k * C)) {
+            let mut s = [0u32; C];
+            for tap in block.chunks_exact(C) {
+                for ch in 0..C {
+                    s[ch] += tap[ch];
                 }
-                dst[x * c + ch] = s as f32 * norm;
+            }
+            for ch in 0..C {
+                px[ch] = s[ch] as f32 * norm;
             }
         }
     }
     (out, rh, rw)
+}
+
+/// Interleaved `[h, w, c]` -> planar `[c, pad_h, pad_w]` (top-left), no resampling.
+fn copy_planar<T: Px>(src: &[T], h: usize, w: usize, c: usize, pad_w: usize, plane: usize, out: &mut [f32]) {
+    for y in 0..h {
+        let row = &src[y * w * c..][..w * c];
+        for ch in 0..c {
+            let dst = &mut out[ch * plane + y * pad_w..][..w];
+            for (x, d) in dst.iter_mut().enumerate() {
+                *d = row[x * c + ch].f();
+            }
+        }
+    }
 }
 
 /// Half-pixel-centred linear taps: (i0, i1, weight of i1) per output index.
@@ -135,14 +163,33 @@ pub fn resize_into_planar(img: &ImageRef<'_>, dst_h: usize, dst_w: usize, pad_h:
     if out.len() != img.channels * plane {
         return err(format!("output holds {} floats, {}x{pad_h}x{pad_w} needs {}", out.len(), img.channels, img.channels * plane));
     }
+    let c = img.channels;
     let k = (img.height / dst_h).min(img.width / dst_w).max(1);
     if k >= 2 {
         let (reduced, rh, rw) = box_reduce(img, k);
-        bilinear_planar(&reduced, rh, rw, img.channels, dst_h, dst_w, pad_w, plane, out);
+        if (rh, rw) == (dst_h, dst_w) {
+            copy_planar(&reduced, rh, rw, c, pad_w, plane, out);
+        } else {
+            bilinear_planar(&reduced, rh, rw, c, dst_h, dst_w, pad_w, plane, out);
+        }
+    } else if (img.height, img.width) == (dst_h, dst_w) {
+        copy_planar(img.data, dst_h, dst_w, c, pad_w, plane, out);
     } else {
-        bilinear_planar(img.data, img.height, img.width, img.channels, dst_h, dst_w, pad_w, plane, out);
+        bilinear_planar(img.data, img.height, img.width, c, dst_h, dst_w, pad_w, plane, out);
     }
     Ok(())
+}
+
+/// `f32::floor` without the libm call it becomes on baseline x86-64 (no SSE4.1 `roundss`):
+/// called twice per crop pixel, the call dominated the warp. Valid for |x| < 2^31.
+#[inline(always)]
+fn floor(x: f32) -> f32 {
+    let t = x as i32 as f32;
+    if t > x {
+        t - 1.0
+    } else {
+        t
+    }
 }
 
 /// Warp `img` through each inverse affine map (crop pixel (x, y) -> source
@@ -157,45 +204,58 @@ pub fn warp_affine(img: &ImageRef<'_>, inverse: &[[f32; 6]], size: usize, out: &
     if inverse.iter().flatten().any(|v| !v.is_finite()) {
         return err("affine maps contain NaN or infinity".to_string());
     }
+    for (m, dst) in inverse.iter().zip(out.chunks_exact_mut(crop.max(1))) {
+        match c {
+            1 => warp_one::<1>(img, m, size, dst),
+            2 => warp_one::<2>(img, m, size, dst),
+            3 => warp_one::<3>(img, m, size, dst),
+            _ => warp_one::<4>(img, m, size, dst),
+        }
+    }
+    Ok(())
+}
+
+fn warp_one<const C: usize>(img: &ImageRef<'_>, m: &[f32; 6], size: usize, dst: &mut [u8]) {
     let (h, w) = (img.height as isize, img.width as isize);
+    let stride = img.width * C;
     let px = |x: isize, y: isize, ch: usize| -> f32 {
         if x < 0 || y < 0 || x >= w || y >= h {
             0.0
         } else {
-            f32::from(img.data[(y as usize * img.width + x as usize) * c + ch])
+            f32::from(img.data[y as usize * stride + x as usize * C + ch])
         }
     };
-    for (m, dst) in inverse.iter().zip(out.chunks_exact_mut(crop)) {
-        for y in 0..size {
-            for x in 0..size {
-                let (xf, yf) = (x as f32, y as f32);
-                let sx = m[0] * xf + m[1] * yf + m[2];
-                let sy = m[3] * xf + m[4] * yf + m[5];
-                let (fx0, fy0) = (sx.floor(), sy.floor());
-                let (fx, fy) = (sx - fx0, sy - fy0);
-                // far outside: skip the taps (and avoid isize overflow on huge coordinates)
-                let o = (y * size + x) * c;
-                if fx0 < -2.0 || fy0 < -2.0 || fx0 > w as f32 + 1.0 || fy0 > h as f32 + 1.0 {
-                    dst[o..o + c].iter_mut().for_each(|v| *v = 0);
-                    continue;
+    for (y, row) in dst.chunks_exact_mut(size * C).enumerate() {
+        let yf = y as f32;
+        for (x, o) in row.chunks_exact_mut(C).enumerate() {
+            let xf = x as f32;
+            let sx = m[0] * xf + m[1] * yf + m[2];
+            let sy = m[3] * xf + m[4] * yf + m[5];
+            let (fx0, fy0) = (floor(sx), floor(sy));
+            // far outside: black (and no isize overflow on huge coordinates)
+            if fx0 < -2.0 || fy0 < -2.0 || fx0 > w as f32 + 1.0 || fy0 > h as f32 + 1.0 {
+                o.iter_mut().for_each(|v| *v = 0);
+                continue;
+            }
+            let (fx, fy) = (sx - fx0, sy - fy0);
+            let (w00, w01, w10, w11) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy);
+            let (x0, y0) = (fx0 as isize, fy0 as isize);
+            if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+                let i = y0 as usize * stride + x0 as usize * C;
+                let top = &img.data[i..i + 2 * C];
+                let bot = &img.data[i + stride..i + stride + 2 * C];
+                for ch in 0..C {
+                    let v = f32::from(top[ch]) * w00 + f32::from(top[C + ch]) * w01 + f32::from(bot[ch]) * w10 + f32::from(bot[C + ch]) * w11;
+                    o[ch] = (v.clamp(0.0, 255.0) + 0.5) as u8; // round half up
                 }
-                let (x0, y0) = (fx0 as isize, fy0 as isize);
-                let inside = x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h;
-                for ch in 0..c {
-                    let (a, b, d, e) = if inside {
-                        let i = (y0 as usize * img.width + x0 as usize) * c + ch;
-                        let j = i + img.width * c;
-                        (f32::from(img.data[i]), f32::from(img.data[i + c]), f32::from(img.data[j]), f32::from(img.data[j + c]))
-                    } else {
-                        (px(x0, y0, ch), px(x0 + 1, y0, ch), px(x0, y0 + 1, ch), px(x0 + 1, y0 + 1, ch))
-                    };
-                    let v = (a * (1.0 - fx) + b * fx) * (1.0 - fy) + (d * (1.0 - fx) + e * fx) * fy;
-                    dst[o + ch] = v.round().clamp(0.0, 255.0) as u8;
+            } else {
+                for ch in 0..C {
+                    let v = px(x0, y0, ch) * w00 + px(x0 + 1, y0, ch) * w01 + px(x0, y0 + 1, ch) * w10 + px(x0 + 1, y0 + 1, ch) * w11;
+                    o[ch] = (v.clamp(0.0, 255.0) + 0.5) as u8;
                 }
             }
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -8,13 +8,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::SearchError;
-use crate::kernels::{exact_dot, Dispatch, Kernel, QueryI8};
+use crate::kernels::{exact_dots, Dispatch, Kernel, QueryI8};
 use crate::layout::{F32Blocks, F32Rows, I8Blocks};
 use crate::scan::{scan, Queries, Source};
 use crate::topk::TopK;
 
 pub const MAX_DIM: usize = 8192;
 pub const MAX_K: usize = 4096;
+pub const MAX_THREADS: usize = 256;
 /// Multiply-adds (rows x dim x queries) below which a search stays on the calling thread:
 /// waking the pool costs tens of microseconds.
 pub const PAR_MIN_WORK: usize = 1 << 21;
@@ -99,9 +100,9 @@ impl Gallery {
                 available: Kernel::available().into_iter().map(Kernel::name).collect(),
             })?;
         let threads = match opts.threads {
-            Some(0) => {
+            Some(n) if n == 0 || n > MAX_THREADS => {
                 return Err(SearchError::Threads {
-                    detail: "must be at least 1".into(),
+                    detail: format!("must be in 1..={MAX_THREADS}, got {n}"),
                 })
             }
             Some(n) => n,
@@ -285,7 +286,11 @@ impl Gallery {
         let q = Queries { f32s, i8s };
         let work = self.len() * self.dim * nq;
         let parts = parts.unwrap_or(if work >= PAR_MIN_WORK {
-            self.threads * PARTS_PER_THREAD
+            if self.threads > 1 {
+                self.threads * PARTS_PER_THREAD
+            } else {
+                1
+            }
         } else {
             1
         });
@@ -330,16 +335,25 @@ impl Gallery {
 
     /// Exact scores for every template of each candidate identity.
     fn rerank(&self, cands: Vec<TopK>, exact: &F32Rows, queries: &[f32], k: usize) -> Vec<TopK> {
+        let (mut rows, mut slots, mut scores) = (Vec::new(), Vec::new(), Vec::new());
         cands
             .into_iter()
             .zip(queries.chunks_exact(self.dim))
             .map(|(c, q)| {
-                let mut top = TopK::new(k);
+                rows.clear();
+                slots.clear();
                 for (_, slot) in c.into_sorted() {
                     for &r in &self.idents[slot as usize].rows {
-                        top.push(exact_dot(q, exact.row(r as usize)), slot);
+                        rows.push(exact.row(r as usize));
+                        slots.push(slot);
                     }
                 }
+                exact_dots(q, &rows, &mut scores);
+                let mut top = TopK::new(k);
+                scores
+                    .iter()
+                    .zip(&slots)
+                    .for_each(|(&s, &slot)| top.push(s, slot));
                 top
             })
             .collect()

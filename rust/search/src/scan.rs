@@ -7,7 +7,7 @@
 
 use rayon::prelude::*;
 
-use crate::kernels::{Dispatch, QueryI8};
+use crate::kernels::{Dispatch, Kernel, QueryI8};
 use crate::layout::{F32Blocks, I8Blocks, BLOCK};
 use crate::topk::TopK;
 
@@ -15,6 +15,8 @@ use crate::topk::TopK;
 pub const QUERY_TILE: usize = 64;
 /// Bytes of templates per chunk: the chunk is re-read from L2 once per 8 queries of a tile.
 const CHUNK_BYTES: usize = 64 * 1024;
+/// Blocks per chunk at least, so wide templates still give the micro-kernels several blocks.
+const MIN_CHUNK_BLOCKS: usize = 4;
 
 /// What to scan: one of the two stored copies.
 #[derive(Clone, Copy)]
@@ -52,7 +54,7 @@ fn scan_range(
 ) -> Vec<TopK> {
     let nq = q.f32s.len() / dim;
     let mut tops = vec![TopK::new(k); nq];
-    let chunk = (CHUNK_BYTES / src.block_bytes(dim)).max(1);
+    let chunk = (CHUNK_BYTES / src.block_bytes(dim)).max(MIN_CHUNK_BLOCKS);
     let mut buf = vec![0.0f32; QUERY_TILE.min(nq) * chunk * BLOCK];
     for t0 in (0..nq).step_by(QUERY_TILE) {
         let t1 = (t0 + QUERY_TILE).min(nq);
@@ -77,6 +79,7 @@ fn scan_range(
             let (r0, r1) = (c0 * BLOCK, (c1 * BLOCK).min(rows));
             for (t, top) in tops[t0..t1].iter_mut().enumerate() {
                 feed(
+                    kernel,
                     top,
                     &buf[t * stride..t * stride + (r1 - r0)],
                     &idents[r0..r1],
@@ -87,29 +90,49 @@ fn scan_range(
     tops
 }
 
-/// Offers scores to `top`, 16 at a time: a branch-free (vectorised) test against the current
-/// floor skips whole groups, so the per-score cost of a large batch stays near one compare.
-#[inline]
-fn feed(top: &mut TopK, scores: &[f32], idents: &[u32]) {
-    const W: usize = 4 * BLOCK;
+/// Offers scores to `top` in groups: a branch-free (vectorised) test against the current floor
+/// skips whole groups, so the per-score cost of a large scan stays near one vector compare.
+/// Compiled once per instruction set, so the test uses the widest vectors the kernel does.
+fn feed(kernel: Dispatch, top: &mut TopK, scores: &[f32], idents: &[u32]) {
+    match kernel.kernel() {
+        // SAFETY: `Dispatch` exists only for kernels whose CPU features were detected.
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 => unsafe { feed_avx512(top, scores, idents) },
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 => unsafe { feed_avx2(top, scores, idents) },
+        _ => feed_generic(top, scores, idents),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn feed_avx512(top: &mut TopK, scores: &[f32], idents: &[u32]) {
+    feed_generic(top, scores, idents)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn feed_avx2(top: &mut TopK, scores: &[f32], idents: &[u32]) {
+    feed_generic(top, scores, idents)
+}
+
+#[inline(always)]
+fn feed_generic(top: &mut TopK, scores: &[f32], idents: &[u32]) {
+    const W: usize = 2 * BLOCK;
     let mut floor = top.floor();
-    let mut offer = |sc: &[f32], id: &[u32], floor: &mut f32| {
-        for (&s, &i) in sc.iter().zip(id) {
-            top.push(s, i);
-        }
-        *floor = top.floor();
-    };
     let split = scores.len() / W * W;
-    let (head, tail) = scores.split_at(split);
-    for (c, sc) in head.chunks_exact(W).enumerate() {
+    for (c, sc) in scores[..split].chunks_exact(W).enumerate() {
         let sc: &[f32; W] = sc.try_into().expect("chunks_exact yields W");
-        // Fixed width, no early exit: compiles to a few vector compares and one mask test.
+        // Fixed width, no early exit: a few vector compares and one mask test.
         if sc.iter().fold(false, |any, &s| any | (s >= floor)) {
-            offer(sc, &idents[c * W..(c + 1) * W], &mut floor);
+            for (&s, &i) in sc.iter().zip(&idents[c * W..(c + 1) * W]) {
+                top.push(s, i);
+            }
+            floor = top.floor();
         }
     }
-    if !tail.is_empty() {
-        offer(tail, &idents[split..split + tail.len()], &mut floor);
+    for (&s, &i) in scores[split..].iter().zip(&idents[split..]) {
+        top.push(s, i);
     }
 }
 

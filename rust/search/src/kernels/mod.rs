@@ -118,22 +118,39 @@ impl QueryI8 {
     }
 }
 
-/// One exact score, accumulated like every kernel (one FMA chain over `d`), so a re-ranked
-/// score equals the f32 search's score bit for bit. Uses the hardware FMA when there is one:
-/// `mul_add` without it is a libm call per element.
-pub fn exact_dot(q: &[f32], row: &[f32]) -> f32 {
+/// Exact scores of `q` against each row, each accumulated like every kernel (one FMA chain
+/// over `d`), so a re-ranked score equals the f32 search's score bit for bit. Four chains run
+/// interleaved to hide the FMA latency, on the hardware FMA when there is one (`mul_add`
+/// without it is a libm call per element).
+pub fn exact_dots(q: &[f32], rows: &[&[f32]], out: &mut Vec<f32>) {
     #[cfg(target_arch = "x86_64")]
     if is_x86_feature_detected!("fma") {
         // SAFETY: the FMA instructions were just detected.
-        return unsafe { exact_dot_fma(q, row) };
+        return unsafe { exact_dots_fma(q, rows, out) };
     }
-    scalar::dot(q, row)
+    exact_dots_generic(q, rows, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "fma")]
-unsafe fn exact_dot_fma(q: &[f32], row: &[f32]) -> f32 {
-    scalar::dot(q, row)
+unsafe fn exact_dots_fma(q: &[f32], rows: &[&[f32]], out: &mut Vec<f32>) {
+    exact_dots_generic(q, rows, out)
+}
+
+#[inline(always)]
+fn exact_dots_generic(q: &[f32], rows: &[&[f32]], out: &mut Vec<f32>) {
+    out.clear();
+    let mut quads = rows.chunks_exact(4);
+    for r in &mut quads {
+        let mut acc = [0.0f32; 4];
+        for (d, &qv) in q.iter().enumerate() {
+            for (a, row) in acc.iter_mut().zip(r) {
+                *a = qv.mul_add(row[d], *a);
+            }
+        }
+        out.extend_from_slice(&acc);
+    }
+    out.extend(quads.remainder().iter().map(|r| scalar::dot(q, r)));
 }
 
 /// A kernel proven runnable on this CPU.
