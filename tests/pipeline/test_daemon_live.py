@@ -148,3 +148,33 @@ async def test_three_cameras_keep_their_rate_or_drop_visibly(home, rtsp_server, 
             assert p99 < 1500, (cid, p99)
         assert max(depths) <= 2  # the slot never backs up
         daemon.request_stop()
+
+
+async def test_alerts_exactly_once_across_a_daemon_restart(home, analyzer, hamilton_clip
+                                                           ) -> None:
+    """A subscriber that resumes from its last seq after the daemon restarts gets every alert
+    the store holds, once each, in order."""
+    from lfr.store import Store
+
+    camera = [{"id": "loop", "url": str(hamilton_clip), "watchlist": "wl", "loop": True}]
+    seen: list = []
+    for _run in range(2):
+        daemon = _daemon(home, camera, analyzer, cooldown_s=0.5)
+        async with trio.open_nursery() as nursery:
+            await nursery.start(daemon.run)
+            send, recv = trio.open_memory_channel(100)
+            since = seen[-1].seq if seen else 0
+            nursery.start_soon(afollow_alerts, send, Endpoint(unix=daemon.endpoints.unix_path),
+                               since)
+            target = len(seen) + 1
+            with trio.fail_after(40):
+                async for event in recv:
+                    seen.append(event)
+                    if len(seen) >= target:
+                        break
+            daemon.request_stop()
+            nursery.cancel_scope.cancel()
+    with Store.open(home) as store:
+        stored = [a.seq for a in store.alerts.list_since(0)]
+    assert [e.seq for e in seen] == stored[:len(seen)]
+    assert len({e.data["alert_id"] for e in seen}) == len(seen) >= 2

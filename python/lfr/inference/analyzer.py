@@ -62,7 +62,7 @@ class FaceAnalyzer:
         min_face_px: float = 16.0,
     ) -> FaceAnalyzer:
         """Fetch (first use) and verify the pinned models, then open ORT sessions on them."""
-        models = ensure_models(models_dir)
+        models = ensure_models(Path(models_dir) if models_dir is not None else None)
         config = make_config(threads, providers)
         det_cfg = DetectorConfig(det_size=det_size, score_threshold=score_threshold, min_face_px=min_face_px)
         detector = Detector(create_session(models.read("detector"), config), det_cfg)

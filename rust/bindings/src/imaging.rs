@@ -13,7 +13,10 @@ fn value_error(e: ImagingError) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
-fn contiguous<'a, T: numpy::Element>(what: &str, a: &'a PyReadonlyArray3<'_, T>) -> PyResult<&'a [T]> {
+fn contiguous<'a, T: numpy::Element>(
+    what: &str,
+    a: &'a PyReadonlyArray3<'_, T>,
+) -> PyResult<&'a [T]> {
     a.as_slice()
         .map_err(|_| PyValueError::new_err(format!("{what} must be C-contiguous")))
 }
@@ -69,7 +72,9 @@ fn warp_affine<'py>(
         .map_err(|_| PyTypeError::new_err("inverse must be a float32 numpy array [n, 2, 3]"))?;
     let mshape = maps.shape().to_vec();
     if mshape[1] != 2 || mshape[2] != 3 {
-        return Err(PyValueError::new_err(format!("inverse must be [n, 2, 3], got {mshape:?}")));
+        return Err(PyValueError::new_err(format!(
+            "inverse must be [n, 2, 3], got {mshape:?}"
+        )));
     }
     let flat = contiguous("inverse", &maps)?;
     let mats: Vec<[f32; 6]> = flat
@@ -83,7 +88,8 @@ fn warp_affine<'py>(
     {
         let mut rw = out.readwrite();
         let dst = rw.as_slice_mut().expect("fresh array is contiguous");
-        py.detach(|| warp_core(&src, &mats, size, dst)).map_err(value_error)?;
+        py.detach(|| warp_core(&src, &mats, size, dst))
+            .map_err(value_error)?;
     }
     Ok(out)
 }
