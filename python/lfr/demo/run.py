@@ -68,8 +68,7 @@ def run_demo(*, rtsp: bool | None = None, as_json: bool = False) -> int:
                                    "logging": {"json": as_json, "level": "WARNING"},
                                    "cameras": [{"id": CAMERA, "url": url, "watchlist": WATCHLIST,
                                                 "loop": server is None}]})
-            daemon = Daemon(config, handle_signals=False, analyzer=analyzer,
-                            announce=_say)
+            daemon = Daemon(config, handle_signals=False, announce=_say)
             trio.run(_watch, daemon, clip_seconds(media.clip))
             summary = daemon.engine.summary() if daemon.engine else {}
         finally:

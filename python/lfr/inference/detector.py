@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import onnxruntime as ort  # type: ignore[import-untyped]
 
-from lfr.errors import ConfigError, InputError
 from lfr._native import resize_to_blob
+from lfr.errors import ConfigError, InputError
 
 STRIDES = (8, 16, 32)
 

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from lfr.stream import CameraSource
 
 
+# Detections down to the tracker's `low_score` reach it: ByteTrack's second stage uses them
+# to keep a track alive through blur or a turned head (they are never embedded).
+DETECTION_FLOOR = 0.3
+
+
 @dataclass(frozen=True, slots=True)
 class _Totals:
     frames: int = 0

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from lfr.pipeline.alerts import AlertOutput
-from lfr.pipeline.engine import Engine, EngineSettings
+from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.summary import format_summary
 
 
@@ -21,7 +21,8 @@ def open_engine(outputs: Sequence[AlertOutput], settings: EngineSettings = Engin
     from lfr.inference import FaceAnalyzer
     from lfr.store import Store
 
-    analyzer = FaceAnalyzer.create(models_dir=models_dir, threads=threads)
+    analyzer = FaceAnalyzer.create(models_dir=models_dir, threads=threads,
+                                   score_threshold=DETECTION_FLOOR)
     with Store.open(home) as store:
         yield Engine(store, analyzer, outputs, settings)
 

