@@ -54,13 +54,27 @@ def set_blas_threads(n: int) -> str:
 
 
 def read_bandwidth(threads: int, gib: float = 1.0) -> float:
-    """Read bandwidth in GB/s: a vectorised max-reduction over a buffer far larger than the
-    caches, split over `threads` threads (numpy releases the GIL), best of 5."""
-    a = np.ones(int(gib * 2**30) // 4, dtype=np.float32)
-    parts = np.array_split(a, threads)
+    """Read bandwidth in GB/s: the best of a few vectorised reductions over a buffer far larger
+    than the caches (numpy backs it with huge pages), split over `threads` threads (numpy
+    releases the GIL), best of 5 each."""
+    a = np.ones(int(gib * 2**30) // 8, dtype=np.float64)
+    views = {
+        "max f32": a.view(np.float32),
+        "or u64": a.view(np.uint64),
+        "max f64": a,
+    }
+    reducers: dict[str, Callable[[np.ndarray], object]] = {
+        "max f32": np.max,
+        "or u64": np.bitwise_or.reduce,
+        "max f64": np.max,
+    }
+    best = 0.0
     with ThreadPoolExecutor(threads) as ex:
-        t = best_time(lambda: list(ex.map(np.max, parts)), budget_s=0, min_calls=5)
-    return a.nbytes / t / 1e9
+        for name, view in views.items():
+            parts, fn = np.array_split(view, threads), reducers[name]
+            t = best_time(lambda: list(ex.map(fn, parts)), budget_s=0, min_calls=5)
+            best = max(best, a.nbytes / t / 1e9)
+    return best
 
 
 def cpu_model() -> str:
@@ -113,7 +127,8 @@ def run_case(
     recall_random = recall_probe = float("nan")
     for threads in threads_list:
         faiss.omp_set_num_threads(threads)
-        set_blas_threads(threads)
+        blas = set_blas_threads(threads)
+        print(f"  (threads={threads}: faiss OpenMP {threads}, numpy BLAS {blas}, lfr pool {threads})", flush=True)
         exact, compact = Gallery(dim, threads=threads), Gallery(dim, threads=threads, storage="int8")
         exact.add(ids, g_data)
         compact.add(ids, g_data)
@@ -186,7 +201,7 @@ def main() -> None:
     sizes = [1_000, 10_000, 100_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
     dims = [128] if args.quick else [128, 512]
     batches, threads_list = [1, 8, 64], [1, 2]
-    budget = 0.1 if args.quick else 0.3
+    budget = 0.1 if args.quick else 0.8
 
     print(f"kernels: {Gallery.available_kernels()} (auto = {Gallery().kernel}); faiss {faiss.__version__}; "
           f"numpy {np.__version__}")
@@ -203,13 +218,15 @@ def main() -> None:
         big = unit(rng.standard_normal((max(sizes), dim), dtype=np.float32))
         for n in sizes:
             # The 1M x 512 case moves 2 GB per call: fewer repetitions keep the run short.
-            case_budget = budget / 3 if n * dim >= 500_000_000 else budget
+            case_budget = budget / 4 if n * dim >= 500_000_000 else budget
             r, rr, rp = run_case(big[:n], batches, threads_list, bw, case_budget)
             rows += r
             recalls[(n, dim)] = (rr, rp)
+            if n >= 100_000:  # other tenants come and go: keep the best reading of the run
+                bw = {t: max(bw[t], read_bandwidth(t)) for t in threads_list}
         del big
     bw_end = {t: read_bandwidth(t) for t in threads_list}
-    print("\nread bandwidth after the cases: " + ", ".join(f"{t} thread(s) {v:.1f} GB/s" for t, v in bw_end.items()))
+    print("\nread bandwidth after the cases (best during the run was used): " + ", ".join(f"{t} thread(s) {v:.1f} GB/s" for t, v in bw_end.items()))
     bw = {t: max(bw[t], bw_end[t]) for t in threads_list}
     print(f"\nresults ('% of bw' against the higher reading: {', '.join(f'{v:.1f}' for v in bw.values())} GB/s)")
     print(HEADER)

@@ -1,4 +1,5 @@
-"""`lfr probe IMAGE... [--json]`: the faces found in each image, with quality.
+"""`lfr probe IMAGE... [--json] [--watchlist NAME]`: the faces found in each image, with
+quality, and with `--watchlist` each face's best matches on that watchlist.
 
 Nothing is written anywhere: probe images and their templates stay in memory.
 """
@@ -14,24 +15,39 @@ from lfr.cli.inference_args import add_analyzer_options, analyzer_from_args
 from lfr.errors import LfrError
 from lfr.imageio import load_image
 from lfr.inference import FaceAnalyzer
+from lfr.store.loader import LoadedWatchlist
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser("probe", help="detect faces in images and report their quality")
     parser.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    parser.add_argument("--watchlist", default=None,
+                        help="also search each face on this watchlist ($LFR_HOME's store)")
+    parser.add_argument("--top", type=int, default=3, help="matches per face (default 3)")
     add_analyzer_options(parser)
     parser.set_defaults(func=run)
 
 
-def probe_one(analyzer: FaceAnalyzer, path: Path) -> dict[str, object]:
+def probe_one(analyzer: FaceAnalyzer, path: Path, watchlist: LoadedWatchlist | None = None,
+              top: int = 3) -> dict[str, object]:
     img = load_image(path)
     faces = analyzer.detect(img)
+    described = [face.as_dict() for face in faces]
+    if watchlist is not None and faces:
+        threshold = watchlist.threshold if watchlist.threshold is not None \
+            else analyzer.default_threshold
+        ids, scores = watchlist.gallery.search(analyzer.templates(img, faces), top)
+        for face, row_ids, row_scores in zip(described, ids, scores):
+            face["matches"] = [
+                {"identity": ident, "label": watchlist.labels.get(ident),
+                 "score": round(float(score), 4), "match": bool(score >= threshold)}
+                for ident, score in zip(row_ids, row_scores)]
     return {
         "image": str(path),
         "width": img.shape[1],
         "height": img.shape[0],
-        "faces": [face.as_dict() for face in faces],
+        "faces": described,
     }
 
 
@@ -47,15 +63,19 @@ def _print_text(result: dict[str, object]) -> None:
             f"eyes={q['inter_eye_px']:.0f}px yaw={q['yaw_deg']:.0f} pitch={q['pitch_deg']:.0f} "
             f"roll={q['roll_deg']:.0f} sharp={q['sharpness']:.0f} quality={q['score']:.2f}"
         )
+        for m in f.get("matches", []):
+            flag = "MATCH" if m["match"] else "     "
+            print(f"     {flag} {m['identity']} ({m['label'] or '-'}) score={m['score']:.3f}")
 
 
 def run(args: argparse.Namespace) -> int:
     analyzer = analyzer_from_args(args)
+    watchlist = _load_watchlist(args.watchlist, analyzer) if args.watchlist else None
     results: list[dict[str, object]] = []
     failed = 0
     for path in args.images:
         try:
-            result = probe_one(analyzer, path)
+            result = probe_one(analyzer, path, watchlist, args.top)
         except LfrError as exc:
             if len(args.images) == 1:
                 raise
@@ -69,3 +89,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"model_id": analyzer.model_id, "images": results}, indent=2))
     return 1 if failed else 0
+
+
+def _load_watchlist(name: str, analyzer: FaceAnalyzer) -> LoadedWatchlist:
+    from lfr.store import Store
+
+    with Store.open() as store:
+        return store.watchlists.load(name, analyzer.model_id)

@@ -7,7 +7,7 @@
 
 use rayon::prelude::*;
 
-use crate::kernels::{Dispatch, Kernel, QueryI8};
+use crate::kernels::{Dispatch, QueryI8};
 use crate::layout::{F32Blocks, I8Blocks, BLOCK};
 use crate::topk::TopK;
 
@@ -97,9 +97,9 @@ fn feed(kernel: Dispatch, top: &mut TopK, scores: &[f32], idents: &[u32]) {
     match kernel.kernel() {
         // SAFETY: `Dispatch` exists only for kernels whose CPU features were detected.
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx512 => unsafe { feed_avx512(top, scores, idents) },
+        crate::kernels::Kernel::Avx512 => unsafe { feed_avx512(top, scores, idents) },
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2 => unsafe { feed_avx2(top, scores, idents) },
+        crate::kernels::Kernel::Avx2 => unsafe { feed_avx2(top, scores, idents) },
         _ => feed_generic(top, scores, idents),
     }
 }
