@@ -8,7 +8,7 @@ clock in both processes on Linux. The peer in the same run is a bare fan-out ser
 no per-subscriber queue, no replay: one `send_all` per subscriber per event) with the same
 frames and the same subscriber code: it shows what the guarantees cost.
 
-    python benches/bench_socket.py [--quick] [--out benches/results/socket.md]
+    python benches/bench_socket.py [--quick] [--out FILE]
 """
 
 from __future__ import annotations

@@ -4,15 +4,14 @@ per identity, sort by (score desc, enrolment order)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 
-def unit_rows(m: npt.NDArray[np.float32], rng: np.random.Generator | None = None) -> npt.NDArray[np.float32]:
-    out = m.astype(np.float64)
-    out /= np.linalg.norm(out, axis=1, keepdims=True)
-    return out.astype(np.float32)
+KernelName = Literal["auto", "scalar", "avx2", "avx512", "neon"]
+StorageName = Literal["f32", "int8"]
 
 
 def random_templates(rng: np.random.Generator, n: int, dim: int) -> npt.NDArray[np.float32]:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lfr._native import Gallery
+from search_reference import KernelName
 
 DIM = 8
 
@@ -79,6 +80,10 @@ def test_k_not_an_int(g: Gallery, k: Any) -> None:
         g.search(_rows(), k)
 
 
+def test_numpy_integer_k_is_accepted(g: Gallery) -> None:
+    assert g.search(_rows(), np.int64(2))[1].shape == (1, 2)
+
+
 @pytest.mark.parametrize(
     ("ids", "exc", "msg"),
     [
@@ -120,7 +125,8 @@ def test_bad_constructor_arguments(kwargs: dict[str, Any], msg: str) -> None:
 
 
 def test_kernels_this_cpu_lacks_are_refused() -> None:
-    missing = [k for k in ("scalar", "avx2", "avx512", "neon") if k not in Gallery.available_kernels()]
+    every: tuple[KernelName, ...] = ("scalar", "avx2", "avx512", "neon")
+    missing = [k for k in every if k not in Gallery.available_kernels()]
     assert missing, "at least one architecture's kernel is absent on any CPU"
     for k in missing:
         with pytest.raises(ValueError, match="not available"):

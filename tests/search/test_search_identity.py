@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lfr._native import Gallery
+from search_reference import StorageName
 
 
 def _e(dim: int, *hot: int) -> np.ndarray:
@@ -15,7 +16,7 @@ def _e(dim: int, *hot: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("storage", ["f32", "int8"])
-def test_identity_appears_once_with_its_best_template(storage: str) -> None:
+def test_identity_appears_once_with_its_best_template(storage: StorageName) -> None:
     g = Gallery(4, storage=storage)
     # "ann" has three templates (two in one call: a documented repeat, not an error).
     g.add(["ann", "bob", "ann"], np.array([[1, 0, 0, 0], [0.6, 0.8, 0, 0], [0, 0, 1, 0]], np.float32))
@@ -53,7 +54,7 @@ def test_scores_are_cosine_whatever_the_scaling() -> None:
 
 
 @pytest.mark.parametrize("storage", ["f32", "int8"])
-def test_remove_returns_count_and_search_forgets(storage: str) -> None:
+def test_remove_returns_count_and_search_forgets(storage: StorageName) -> None:
     rng = np.random.default_rng(1)
     t = rng.standard_normal((50, 16)).astype(np.float32)
     ids = [f"id{i % 10}" for i in range(50)]
@@ -131,3 +132,38 @@ def test_concurrent_searches_and_adds_from_threads_agree_with_serial() -> None:
         results = list(ex.map(work, range(40)))
     assert all(r == want for r in results)
     assert len(g) == 3008
+
+
+def test_search_releases_the_gil() -> None:
+    # While one thread is inside a long search, another must keep running Python. Were the GIL
+    # held, the other thread could run only briefly after the window opens (one switch
+    # interval, 5 ms), never in the window's later part.
+    import sys
+    import threading
+    import time
+
+    rng = np.random.default_rng(2)
+    g = Gallery(128, threads=1)
+    g.add([str(i) for i in range(100_000)], rng.standard_normal((100_000, 128)).astype(np.float32))
+    q = rng.standard_normal((256, 128)).astype(np.float32)
+    window: list[float] = []
+    ticks: list[float] = []
+    done = threading.Event()
+
+    def searcher() -> None:
+        for _ in range(3):
+            t0 = time.perf_counter()
+            g.search(q, 10)
+            window.extend((t0, time.perf_counter()))
+        done.set()
+
+    th = threading.Thread(target=searcher)
+    th.start()
+    while not done.is_set():
+        ticks.append(time.perf_counter())
+    th.join()
+    slack = 2 * sys.getswitchinterval()
+    spans = [(window[i] + slack, window[i + 1]) for i in range(0, len(window), 2)]
+    assert all(b - a > 0.005 for a, b in spans), f"searches too short to tell: {spans}"
+    inside = sum(1 for t in ticks if any(a < t < b for a, b in spans))
+    assert inside > 0

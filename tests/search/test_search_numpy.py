@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from search_reference import identity_scores, random_templates, reference_search
+from search_reference import KernelName, identity_scores, random_templates, reference_search
 
 from lfr._native import Gallery
 
@@ -42,7 +42,7 @@ def _check(g: Gallery, ids: list[str], t: np.ndarray, q: np.ndarray, k: int) -> 
 
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize(("n", "n_ids", "dim", "k", "nq"), SHAPES)
-def test_f32_search_matches_numpy(kernel: str, n: int, n_ids: int, dim: int, k: int, nq: int) -> None:
+def test_f32_search_matches_numpy(kernel: KernelName, n: int, n_ids: int, dim: int, k: int, nq: int) -> None:
     rng = np.random.default_rng(n * 7919 + dim)
     t = random_templates(rng, n, dim)
     ids = [f"id{i % n_ids}" for i in range(n)]
@@ -55,7 +55,7 @@ def test_f32_search_matches_numpy(kernel: str, n: int, n_ids: int, dim: int, k: 
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
-def test_int8_search_is_exact_after_rerank_on_small_galleries(kernel: str) -> None:
+def test_int8_search_is_exact_after_rerank_on_small_galleries(kernel: KernelName) -> None:
     # With fewer identities than re-rank candidates (k + 32), every identity is re-scored in f32.
     rng = np.random.default_rng(5)
     t = random_templates(rng, 90, 64)
@@ -68,7 +68,7 @@ def test_int8_search_is_exact_after_rerank_on_small_galleries(kernel: str) -> No
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
-def test_int8_recall_at_10_on_a_larger_gallery(kernel: str) -> None:
+def test_int8_recall_at_10_on_a_larger_gallery(kernel: KernelName) -> None:
     rng = np.random.default_rng(11)
     n, dim, k = 20_000, 128, 10
     t = random_templates(rng, n, dim)

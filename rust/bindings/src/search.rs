@@ -13,25 +13,24 @@ use numpy::prelude::*;
 use numpy::{PyArray2, PyReadonlyArray2, PyUntypedArray};
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyInt, PyString};
+use pyo3::types::PyString;
 
 fn value_error(e: SearchError) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
-/// An integer argument; out-of-range ints are a `ValueError`, non-ints a `TypeError`.
+/// An integer argument; out-of-range ints are a `ValueError`, non-integers a `TypeError`.
 fn int_arg(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
-    if !obj.is_instance_of::<PyInt>() {
-        let ty = obj.get_type().name()?;
-        return Err(PyTypeError::new_err(format!(
-            "{name} must be an int, got {ty}"
-        )));
-    }
+    // `extract` goes through `__index__`, so numpy integers work and floats do not.
     obj.extract::<i64>().map_err(|e| {
         if e.is_instance_of::<PyOverflowError>(obj.py()) {
             PyValueError::new_err(format!("{name} is out of range"))
         } else {
-            e
+            let ty = obj
+                .get_type()
+                .name()
+                .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+            PyTypeError::new_err(format!("{name} must be an int, got {ty}"))
         }
     })
 }

@@ -8,67 +8,23 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::SearchError;
-use crate::kernels::{exact_dots, Dispatch, Kernel, QueryI8};
+use crate::kernels::{Dispatch, Kernel, QueryI8};
 use crate::layout::{F32Blocks, F32Rows, I8Blocks};
+use crate::options::{Options, Storage, MAX_DIM, MAX_K, MAX_THREADS};
 use crate::scan::{scan, Queries, Source};
+use crate::store::{rerank, rerank_candidates, unit_scales, Identity, Store};
 use crate::topk::TopK;
 
-pub const MAX_DIM: usize = 8192;
-pub const MAX_K: usize = 4096;
-pub const MAX_THREADS: usize = 256;
-/// Template bytes scanned x queries below which a search stays on the calling thread: waking
-/// the pool costs some microseconds, and a 10k x 128 f32 gallery (5 MB) already gains from it.
-pub const PAR_MIN_BYTES: usize = 4 << 20;
+/// Template bytes scanned x queries below which a search stays on the calling thread. Waking
+/// the pool costs microseconds when a core is idle, far more when another process holds it
+/// (the live pipeline shares the cores with decoding and inference), so small searches such
+/// as one query against 10k x 128 (5 MB, ~50 us) do not split.
+pub const PAR_MIN_BYTES: usize = 8 << 20;
 /// Gallery ranges per pool thread: rayon hands them out as threads free up, so a core slowed
 /// by another process costs its share of the ranges rather than holding up a fixed half.
 const PARTS_PER_THREAD: usize = 4;
 /// Rows per range at least: each range keeps its own top-k per query, which fills slowly.
 const PAR_MIN_ROWS: usize = 4096;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Storage {
-    F32,
-    /// int8 scan, then an exact f32 re-rank of the best candidates.
-    Int8,
-}
-
-impl Storage {
-    pub fn from_name(name: &str) -> Result<Self, SearchError> {
-        match name {
-            "f32" => Ok(Storage::F32),
-            "int8" => Ok(Storage::Int8),
-            _ => Err(SearchError::InvalidStorage {
-                name: name.to_owned(),
-            }),
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Storage::F32 => "f32",
-            Storage::Int8 => "int8",
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct Options {
-    pub storage: Storage,
-    /// `None`: the fastest kernel this CPU runs.
-    pub kernel: Option<Kernel>,
-    /// `None`: one per available core.
-    pub threads: Option<usize>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            storage: Storage::F32,
-            kernel: None,
-            threads: None,
-        }
-    }
-}
 
 /// One search result: identity name and its best template's score.
 pub type Match = (Arc<str>, f32);
@@ -293,7 +249,7 @@ impl Gallery {
             Store::F32(blocks) => self.scan(Source::F32(blocks), &q, k, parts),
             Store::Int8 { codes, exact } => {
                 let cands = self.scan(Source::I8(codes), &q, rerank_candidates(k), parts);
-                self.rerank(cands, exact, &q.f32s, k)
+                rerank(&self.idents, self.dim, cands, exact, &q.f32s, k)
             }
         };
         Ok(tops
@@ -342,104 +298,4 @@ impl Gallery {
             parts,
         )
     }
-
-    /// Exact scores for every template of each candidate identity.
-    fn rerank(&self, cands: Vec<TopK>, exact: &F32Rows, queries: &[f32], k: usize) -> Vec<TopK> {
-        let (mut rows, mut slots, mut scores) = (Vec::new(), Vec::new(), Vec::new());
-        cands
-            .into_iter()
-            .zip(queries.chunks_exact(self.dim))
-            .map(|(c, q)| {
-                rows.clear();
-                slots.clear();
-                for (_, slot) in c.into_sorted() {
-                    for &r in &self.idents[slot as usize].rows {
-                        rows.push(exact.row(r as usize));
-                        slots.push(slot);
-                    }
-                }
-                exact_dots(q, &rows, &mut scores);
-                let mut top = TopK::new(k);
-                scores
-                    .iter()
-                    .zip(&slots)
-                    .for_each(|(&s, &slot)| top.push(s, slot));
-                top
-            })
-            .collect()
-    }
-}
-
-struct Identity {
-    name: Option<Arc<str>>,
-    /// Template rows of this identity.
-    rows: Vec<u32>,
-}
-
-/// The templates, in the layout the chosen storage scans.
-enum Store {
-    F32(F32Blocks),
-    /// int8 codes to scan plus the exact rows to re-rank with (5 bytes per value in all).
-    Int8 {
-        codes: I8Blocks,
-        exact: F32Rows,
-    },
-}
-
-impl Store {
-    fn reserve(&mut self, rows: usize) {
-        match self {
-            Store::F32(b) => b.reserve(rows),
-            Store::Int8 { codes, exact } => {
-                codes.reserve(rows);
-                exact.reserve(rows);
-            }
-        }
-    }
-
-    fn push(&mut self, row: &[f32]) {
-        match self {
-            Store::F32(b) => b.push(row),
-            Store::Int8 { codes, exact } => {
-                codes.push(row);
-                exact.push(row);
-            }
-        }
-    }
-
-    fn swap_remove(&mut self, r: usize) {
-        match self {
-            Store::F32(b) => b.swap_remove(r),
-            Store::Int8 { codes, exact } => {
-                codes.swap_remove(r);
-                exact.swap_remove(r);
-            }
-        }
-    }
-}
-
-/// Identities kept by the int8 scan for exact re-scoring.
-pub fn rerank_candidates(k: usize) -> usize {
-    (4 * k).max(k + 32)
-}
-
-/// `1 / ||row||` per row, after checking every value is finite and no row is zero.
-fn unit_scales(what: &'static str, m: &[f32], dim: usize) -> Result<Vec<f32>, SearchError> {
-    m.chunks_exact(dim)
-        .enumerate()
-        .map(|(row, r)| {
-            if let Some(col) = r.iter().position(|v| !v.is_finite()) {
-                return Err(SearchError::NonFinite { what, row, col });
-            }
-            let norm = r
-                .iter()
-                .map(|&v| f64::from(v) * f64::from(v))
-                .sum::<f64>()
-                .sqrt();
-            if norm == 0.0 {
-                return Err(SearchError::ZeroNorm { what, row });
-            }
-            Ok((1.0 / norm) as f32)
-        })
-        .collect()
 }

@@ -10,9 +10,12 @@ pub mod error;
 pub mod gallery;
 pub mod kernels;
 pub mod layout;
+pub mod options;
 pub mod scan;
+mod store;
 pub mod topk;
 
 pub use error::SearchError;
-pub use gallery::{Gallery, Match, Options, Storage, MAX_DIM, MAX_K};
+pub use gallery::{Gallery, Match};
 pub use kernels::{Dispatch, Kernel, QueryI8};
+pub use options::{Options, Storage, MAX_DIM, MAX_K, MAX_THREADS};
