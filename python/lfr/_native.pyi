@@ -1,6 +1,14 @@
 """Typed stubs for the Rust extension `lfr._native` (checked by `python -m mypy.stubtest`)."""
 
-# One name per line: the gallery and tracker work each add theirs.
+from collections.abc import Sequence as _Sequence
+from typing import Literal as _Literal
+from typing import SupportsIndex as _SupportsIndex
+from typing import final as _final
+
+import numpy as _np
+import numpy.typing as _npt
+
+# One name per line.
 __all__ = [
     "__version__",
     "NativeError",
@@ -17,15 +25,8 @@ class NativeError(Exception): ...
 
 # --- gallery (lfr-search) -------------------------------------------------------------------
 
-from collections.abc import Sequence as _GallerySequence
-from typing import Literal as _GalleryLiteral
-from typing import SupportsIndex as _GallerySupportsIndex
-from typing import final as _gallery_final
 
-import numpy as _gallery_np
-import numpy.typing as _gallery_npt
-
-@_gallery_final
+@_final
 class Gallery:
     """Watchlist templates per identity, searched for the best k identities per query.
 
@@ -41,36 +42,30 @@ class Gallery:
         cls,
         dim: int = 128,
         *,
-        storage: _GalleryLiteral["f32", "int8"] = "f32",
+        storage: _Literal["f32", "int8"] = "f32",
         threads: int | None = None,
-        kernel: _GalleryLiteral["auto", "scalar", "avx2", "avx512", "neon"] = "auto",
+        kernel: _Literal["auto", "scalar", "avx2", "avx512", "neon"] = "auto",
     ) -> Gallery: ...
-    def add(self, ids: _GallerySequence[str], templates: _gallery_npt.NDArray[_gallery_np.float32]) -> None: ...
+    def add(self, ids: _Sequence[str], templates: _npt.NDArray[_np.float32]) -> None: ...
     def remove(self, id: str) -> int: ...
     def search(
-        self, queries: _gallery_npt.NDArray[_gallery_np.float32], k: _GallerySupportsIndex
-    ) -> tuple[list[list[str]], _gallery_npt.NDArray[_gallery_np.float32]]: ...
+        self, queries: _npt.NDArray[_np.float32], k: _SupportsIndex
+    ) -> tuple[list[list[str]], _npt.NDArray[_np.float32]]: ...
     def identities(self) -> list[str]: ...
     def __len__(self) -> int: ...
     @property
     def dim(self) -> int: ...
     @property
-    def storage(self) -> _GalleryLiteral["f32", "int8"]: ...
+    def storage(self) -> _Literal["f32", "int8"]: ...
     @property
-    def kernel(self) -> _GalleryLiteral["scalar", "avx2", "avx512", "neon"]: ...
+    def kernel(self) -> _Literal["scalar", "avx2", "avx512", "neon"]: ...
     @property
     def threads(self) -> int: ...
     @staticmethod
-    def available_kernels() -> list[_GalleryLiteral["scalar", "avx2", "avx512", "neon"]]: ...
+    def available_kernels() -> list[_Literal["scalar", "avx2", "avx512", "neon"]]: ...
 
 # --- tracker (lfr-tracking) -----------------------------------------------------------------
 
-from collections.abc import Sequence as _Sequence
-from typing import Literal as _Literal
-from typing import final as _final
-
-import numpy as _np
-import numpy.typing as _npt
 
 @_final
 class AlertEvent:
@@ -134,23 +129,21 @@ class Tracker:
 
 # --- imaging (lfr-imaging) -------------------------------------------------------------------
 
-import numpy as _imaging_np
-import numpy.typing as _imaging_npt
 
 def resize_to_blob(
-    img: _imaging_npt.NDArray[_imaging_np.uint8],
+    img: _npt.NDArray[_np.uint8],
     height: int,
     width: int,
     pad_height: int,
     pad_width: int,
-) -> _imaging_npt.NDArray[_imaging_np.float32]:
+) -> _npt.NDArray[_np.float32]:
     """uint8 [H, W, C] -> float32 [1, C, pad_height, pad_width]: box+bilinear resize to
     height x width, zero padding bottom/right. GIL released."""
 
 def warp_affine(
-    img: _imaging_npt.NDArray[_imaging_np.uint8],
-    inverse: _imaging_npt.NDArray[_imaging_np.float32],
+    img: _npt.NDArray[_np.uint8],
+    inverse: _npt.NDArray[_np.float32],
     size: int,
-) -> _imaging_npt.NDArray[_imaging_np.uint8]:
+) -> _npt.NDArray[_np.uint8]:
     """uint8 [H, W, C] through float32 [n, 2, 3] inverse maps -> uint8 [n, size, size, C],
     bilinear, black outside. GIL released."""
