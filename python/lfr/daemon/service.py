@@ -31,7 +31,7 @@ from lfr.pipeline.camera import TrackerSettings
 from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
 from lfr.protocol.hub import EventHub
-from lfr.protocol.server import SocketSettings, serve_socket
+from lfr.protocol.server import SocketEndpoints, SocketSettings, serve_socket
 
 if TYPE_CHECKING:
     from lfr.inference import FaceAnalyzer
@@ -60,7 +60,7 @@ class Daemon:
         self._announce = announce or (lambda line: print(line, file=sys.stderr, flush=True))
         self.engine: Engine | None = None
         self.hub = EventHub(max_frame_bytes=config.socket.max_frame_bytes)
-        self.endpoints: object | None = None
+        self.endpoints: SocketEndpoints | None = None
         self._stop = trio.Event()
         self._cameras: CameraSet | None = None
         self._analyzer = analyzer  # models already loaded by the caller (the demo)
@@ -105,9 +105,9 @@ class Daemon:
                 await nursery.start(self._signals)
             self._announce(f"lfr-run: data dir {data_dir.resolve()}")
             self._announce(f"lfr-run: database {store.path}")
-            self._announce(f"lfr-run: socket {getattr(self.endpoints, 'unix_path', None)}"
-                           + (f", tcp {self.endpoints.tcp}" if getattr(self.endpoints, "tcp",
-                                                                         None) else ""))
+            unix = self.endpoints.unix_path if self.endpoints is not None else None
+            tcp = self.endpoints.tcp if self.endpoints is not None else None
+            self._announce(f"lfr-run: socket {unix}" + (f", tcp {tcp[0]}:{tcp[1]}" if tcp else ""))
             self._announce(f"lfr-run: {len(cfg.cameras)} camera(s), watchlists "
                            f"{', '.join(engine.watchlists.names()) or '-'}; ready")
             task_status.started(self)

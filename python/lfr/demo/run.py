@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 import trio
@@ -19,6 +20,9 @@ from lfr.config import parse_config
 from lfr.demo.media import DemoMedia, pick_media
 from lfr.paths import sample_data_dir
 from lfr.pipeline.session import print_summary
+
+if TYPE_CHECKING:
+    from lfr.devserver.rtsp import RtspServer
 
 CAMERA = "demo-cam"
 WATCHLIST = "demo"
@@ -92,7 +96,7 @@ async def _watch(daemon: object, seconds: float) -> None:
         daemon.request_stop()  # type: ignore[attr-defined]
 
 
-def _rtsp_server(clip: Path) -> object | None:
+def _rtsp_server(clip: Path) -> RtspServer | None:
     from lfr.devserver.rtsp import RtspServer, gstreamer_missing
 
     missing = gstreamer_missing()

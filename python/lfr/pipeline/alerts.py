@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from lfr.jpeg import encode_jpeg
 from lfr.pipeline.latency import LatencyBook
@@ -45,7 +45,7 @@ class EmittedAlert:
     latency_ms: float | None
     status: str = "raised"
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, Any]:
         """The wire shape: identical in live events, replays and `alerts.list`."""
         return asdict(self)
 
@@ -96,7 +96,7 @@ class AlertDispatcher:
     """Persists tracker decisions as alerts and fans them out to the outputs."""
 
     def __init__(self, store: Store, outputs: Sequence[AlertOutput], latency: LatencyBook, *,
-                 publish: Callable[[EmittedAlert], None] | None = None,
+                 publish: Callable[[EmittedAlert], object] | None = None,
                  keep_crops: bool = True) -> None:
         self._store = store
         self._outputs = list(outputs)

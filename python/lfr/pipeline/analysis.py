@@ -83,8 +83,8 @@ class FrameAnalysis:
         stage_ms = {"queue": (t_dequeued - frame.t_decoded) * 1e3, "detect": (t1 - t0) * 1e3,
                     "track": (t2 - t1) * 1e3}
         watchlist = ctx.watchlist()
-        wanted = np.flatnonzero(need_embed & (track_ids >= 0)) if watchlist is not None else []
-        if len(wanted):
+        wanted = np.flatnonzero(need_embed & (track_ids >= 0))
+        if watchlist is not None and len(wanted):
             crops = self._fa.aligner.align_arrays(frame.image, landmarks[wanted])
             templates = self._fa.embed_crops(crops)
             t3 = time.monotonic()

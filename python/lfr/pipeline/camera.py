@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lfr._native import Tracker
 from lfr.pipeline.latency import LatencyBook
@@ -44,7 +44,7 @@ class TrackerSettings:
     iou_threshold: float | None = None
     reembed_interval_s: float | None = None
 
-    def kwargs(self) -> dict[str, float | int]:
+    def kwargs(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__slots__  # type: ignore[attr-defined]
                 if getattr(self, name) is not None}
 

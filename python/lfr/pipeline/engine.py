@@ -63,7 +63,7 @@ class EngineSettings:
 class Engine:
     def __init__(self, store: Store, analyzer: FaceAnalyzer, outputs: Sequence[AlertOutput],
                  settings: EngineSettings = EngineSettings(), *,
-                 publish: Callable[[EmittedAlert], None] | None = None) -> None:
+                 publish: Callable[[EmittedAlert], object] | None = None) -> None:
         self.store = store
         self.analyzer = analyzer
         self.settings = settings
@@ -106,7 +106,7 @@ class Engine:
     # --- the run record behind the transparency report (numbers only) -------------------
 
     def begin_run(self, config_hash: str) -> str:
-        hashes = {wl["name"]: wl["content_hash"] for wl in self.watchlists.describe()}
+        hashes = {str(wl["name"]): str(wl["content_hash"]) for wl in self.watchlists.describe()}
         self._run_id = self.store.runs.start(config_hash, sorted(self.cameras), hashes)
         self.dispatcher.run_id = self._run_id
         self._flushed = _Totals()

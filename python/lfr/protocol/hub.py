@@ -38,7 +38,8 @@ class AlertOrderError(ValueError):
 
 
 class AlertLike(Protocol):
-    seq: int
+    @property
+    def seq(self) -> int: ...
 
     def to_json(self) -> dict[str, Any]: ...
 
