@@ -7,7 +7,7 @@ SYS_PYTHON ?= python3
 SAMPLE_DEFAULT := $(abspath ../shared/data)
 export LFR_SAMPLE_DATA ?= $(if $(wildcard $(SAMPLE_DEFAULT)),$(SAMPLE_DEFAULT),)
 
-.PHONY: venv build test test-rust test-py stubtest demo bench bench-rust lint clean
+.PHONY: venv build test test-rust test-py stubtest typecheck demo bench bench-rust clean
 
 $(VENV)/.deps: pyproject.toml
 	test -x $(PY) || $(SYS_PYTHON) -m venv $(VENV)
@@ -21,13 +21,16 @@ venv: $(VENV)/.deps
 build: venv
 	flock .build.lock $(VENV)/bin/maturin develop --release --extras test --quiet
 
-test: build test-rust stubtest test-py
+test: build test-rust stubtest typecheck test-py
 
 test-rust:
 	cargo test --workspace
 
 stubtest:
 	$(PY) -m mypy.stubtest lfr._native
+
+typecheck:
+	$(PY) -m mypy python/lfr
 
 test-py:
 	$(PY) -m pytest
