@@ -127,3 +127,27 @@ def test_unreachable_camera_starts_and_retries(home: Path, tmp_path: Path) -> No
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_damaged_model_stops_the_start_with_a_clear_error(home: Path, hamilton_clip: Path,
+                                                            tmp_path: Path) -> None:
+    from lfr.assets import ensure_models
+
+    cache = tmp_path / "models"
+    cache.mkdir()
+    for role in ("detector", "embedder"):
+        spec = ensure_models().manifest.models[role]
+        (cache / spec.file).write_bytes(ensure_models().read(role))
+    detector = cache / ensure_models().manifest.models["detector"].file
+    damaged = bytearray(detector.read_bytes())
+    damaged[1000] ^= 0xFF
+    detector.write_bytes(bytes(damaged))
+    config = _write(tmp_path / "lfr.toml",
+                    f'[daemon]\ndata_dir = "{home}"\n[models]\ndir = "{cache}"\n'
+                    f'[[cameras]]\nid = "c"\nurl = "{hamilton_clip}"\nwatchlist = "wl"\n')
+    proc = subprocess.run([*LFR_RUN, "--config", str(config)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode != 0
+    assert detector.name in proc.stderr and "sha256" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert detector.read_bytes() == bytes(damaged)  # never silently replaced
