@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from lfr.errors import LfrError, StateError
-from lfr.protocol import messages as m
 from lfr.protocol.codec import FrameDecoder, Limits, encode_frame
 
 
