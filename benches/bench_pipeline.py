@@ -159,12 +159,12 @@ def main() -> None:
             print(json.dumps({"live_720p": live}), flush=True)
             results["live_720p"] = live
         capacity = []
-        for n in (1, 2, 3, 4) if "capacity" in parts else ():
+        for n in range(1, 9) if "capacity" in parts else ():
             home = tmpd / f"home-cap{n}"
             shutil.copytree(base, home)
             row = trio.run(partial(_live, home, [str(clip720)] * n, seconds / 2, loop=True))
             keeps = all(c["analysed_fps"] >= 9.5 for c in row["cameras"].values())
-            capacity.append({"cameras": n, "keeps_up": keeps, **row})
+            capacity.append({"n_cameras": n, "keeps_up": keeps, **row})
             print(json.dumps(capacity[-1]), flush=True)
             if not keeps:
                 break
