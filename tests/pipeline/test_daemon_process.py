@@ -79,8 +79,14 @@ def test_sighup_adds_a_camera_and_sigterm_stops_cleanly(home: Path, hamilton_cli
     from lfr.store import Store
 
     with Store.open(home) as store:
-        actions = [r.action for r in store.audit.records()]
+        store_records = store.audit.records()
+        actions = [r.action for r in store_records]
     assert "daemon.start" in actions and "daemon.stop" in actions
+    # The SIGHUP reload is on the record: the new config hash and what changed.
+    (reload,) = [r for r in store_records if r.action == "config.reload"]
+    assert reload.details["cameras"]["added"] == ["two"]
+    assert reload.details["config_hash"] != reload.details["previous"]
+    assert "watchlist.reload" in actions
 
 
 @pytest.mark.parametrize("body, key", [

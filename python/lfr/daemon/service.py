@@ -155,7 +155,12 @@ class Daemon:
         assert self.engine is not None
         names = [name] if name else sorted({c.watchlist for c in self.config.cameras}
                                            | set(self.engine.watchlists.names()))
-        return await trio.to_thread.run_sync(self.engine.watchlists.load_all, names)
+        outcomes = await trio.to_thread.run_sync(self.engine.watchlists.load_all, names)
+        # Which watchlist content the cameras match against is part of the record.
+        await trio.to_thread.run_sync(self.engine.store.audit.append, "watchlist.reload",
+                                      "daemon", {o.name: o.content_hash if o.loaded else
+                                                 f"not loaded: {o.error}" for o in outcomes})
+        return outcomes
 
     async def reload(self) -> None:
         """SIGHUP: re-read the camera list (when started from a file), reload watchlists."""
@@ -165,9 +170,14 @@ class Daemon:
             except ConfigError as exc:
                 log.error("reload: config not applied: %s", exc)
             else:
-                self.config = fresh
+                previous, self.config = self.config, fresh
                 await self.reload_watchlists()
-                await self._cameras.apply(fresh.cameras)
+                changes = await self._cameras.apply(fresh.cameras)
+                assert self.engine is not None
+                await trio.to_thread.run_sync(self.engine.store.audit.append, "config.reload",
+                                              "daemon", {"config_hash": fresh.digest(),
+                                                         "previous": previous.digest(),
+                                                         "cameras": changes})
                 return
         await self.reload_watchlists()
 
