@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from lfr.assets import ensure_models
+from machine import cpu_model, simd_flags
 from lfr.assets.convert import convert
 from lfr.inference import FaceAnalyzer
 from lfr.inference.detector import Detector, DetectorConfig
@@ -52,27 +53,6 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
         fn()
         best = min(best, time.perf_counter() - t)
     return best
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
-
-
-def cpu_flags() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                return " ".join(f for f in ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16") if f in flags)
-    except OSError:
-        pass
-    return "?"
 
 
 def bench_detection(fa: FaceAnalyzer, model: Path, frames: list[np.ndarray], size: int, repeat: int) -> tuple[float, float, int, int]:
@@ -108,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     cv2.setNumThreads(args.threads)
     fa = FaceAnalyzer.create(threads=args.threads)
     models = ensure_models()
-    print(f"# lfr inference benchmark\n\nmachine: {cpu_model()} ({cpu_flags()}), {platform.machine()}, "
+    print(f"# lfr inference benchmark\n\nmachine: {cpu_model()} ({' '.join(simd_flags())}), {platform.machine()}, "
           f"Python {platform.python_version()}, onnxruntime {__import__('onnxruntime').__version__}, "
           f"OpenCV {cv2.__version__}; threads: ORT intra-op = cv2.setNumThreads = {args.threads}; "
           f"best of {args.repeat}\n")

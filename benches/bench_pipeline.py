@@ -26,6 +26,7 @@ from functools import partial
 from pathlib import Path
 
 import trio
+from machine import describe
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -128,7 +129,7 @@ def main() -> None:
     assert sample is not None, "set LFR_SAMPLE_DATA"
     ex = sample / "face_recognition/examples"
     hamilton, crowd = ex / "short_hamilton_clip.mp4", sample / "facenet-pytorch/examples/video.mp4"
-    results: dict[str, object] = {"cpu": _cpu()}
+    results: dict[str, object] = {"cpu": describe()}
     with tempfile.TemporaryDirectory(prefix="lfr-bench-") as tmp:
         tmpd = Path(tmp)
         base = tmpd / "base"
@@ -171,13 +172,6 @@ def main() -> None:
         results["capacity_720p_10fps"] = capacity
     if args.out:
         args.out.write_text(json.dumps(results, indent=2))
-
-
-def _cpu() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip() + f" x{os.cpu_count()}"
-    return "unknown"
 
 
 if __name__ == "__main__":

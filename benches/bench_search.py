@@ -25,6 +25,7 @@ import faiss
 import numpy as np
 
 from lfr._native import Gallery
+from machine import cpu_model, simd_flags
 
 K = 10
 
@@ -76,17 +77,6 @@ def read_bandwidth(threads: int, gib: float = 1.0) -> float:
             t = best_time(lambda: list(ex.map(fn, parts)), budget_s=0, min_calls=5)
             best = max(best, a.nbytes / t / 1e9)
     return best
-
-
-def cpu_model() -> str:
-    with open("/proc/cpuinfo") as f:
-        return next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "unknown")
-
-
-def simd_flags() -> list[str]:
-    with open("/proc/cpuinfo") as f:
-        flags = next((ln.split(":", 1)[1].split() for ln in f if ln.startswith("flags")), [])
-    return [x for x in flags if x.startswith(("avx", "fma", "sse4", "asimd"))]
 
 
 def numpy_search(g: np.ndarray, q: np.ndarray, k: int) -> np.ndarray:

@@ -28,6 +28,7 @@ from typing import Any
 import trio
 
 from lfr.client import Endpoint, open_client
+from machine import describe
 from lfr.protocol.codec import FrameDecoder, Limits, encode_frame
 from lfr.protocol.hub import EventHub
 from lfr.protocol.messages import event
@@ -174,17 +175,6 @@ async def run_case(peer: str, sub: str, n: int, count: int, rate: float | None,
             "p50_ms": lat[len(lat) // 2] * 1e3, "p99_ms": lat[int(len(lat) * 0.99)] * 1e3}
 
 
-def machine() -> str:
-    model = flags = "?"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name") and model == "?":
-            model = line.split(":", 1)[1].strip()
-        if line.startswith("flags") and flags == "?":
-            wanted = ("avx2", "avx512f", "sse4_2", "fma")
-            flags = " ".join(f for f in line.split(":", 1)[1].split() if f in wanted)
-    return f"{model} ({os.cpu_count()} cores; flags {flags}), Python {platform.python_version()}"
-
-
 async def main_async(args: argparse.Namespace) -> None:
     sizes = {1: 20000, 10: 4000, 100: 600} if not args.quick else {1: 2000, 10: 500, 100: 100}
     cases = (("lfr", "raw"), ("bare", "raw"), ("lfr", "client"))
@@ -204,7 +194,7 @@ async def main_async(args: argparse.Namespace) -> None:
     lines = ["# Socket benchmark (issue 7)", "",
              "Command: `.venv/bin/python benches/bench_socket.py"
              f"{' --quick' if args.quick else ''}`",
-             f"Machine: {machine()}; 1-min load average {load_before:.1f} before, "
+             f"Machine: {describe()}, Python {platform.python_version()}; 1-min load average {load_before:.1f} before, "
              f"{load_after:.1f} after (the machine is shared: expect noise).", "",
              "Subscribers run in a second process. `raw` subscribers decode with "
              "`lfr.protocol.codec.FrameDecoder` on a plain trio socket (the same code for both "

@@ -25,22 +25,9 @@ import numpy as np
 from lfr.store import AlertRecord, NewTemplate, Store
 from lfr.store.db import DB_FILENAME
 from lfr.store.watchlists import IdentityUpdate
+from machine import describe
 
 MODEL = "bench-model+00000000"
-
-
-def _cpu() -> str:
-    model, flags = platform.processor() or "unknown", ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags") and not flags:
-                have = set(line.split(":", 1)[1].split())
-                flags = " ".join(f for f in ("fma", "sse4_2", "avx2", "avx512f") if f in have)
-    except OSError:
-        pass
-    return f"{model} (flags {flags})"
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -111,7 +98,7 @@ def main() -> None:
         "# Store benchmark (issue 5)", "",
         f"Command: `.venv/bin/python benches/bench_store.py --identities {args.identities} "
         f"--alerts {args.alerts}`",
-        f"Machine: {_cpu()}, Python {platform.python_version()}, SQLite "
+        f"Machine: {describe()}, Python {platform.python_version()}, SQLite "
         f"{sqlite3.sqlite_version}; temp dir on the local disk", "",
         "| what | n | p50 ms | p99 ms |", "|---|---|---|---|",
         f"| lfr alerts.record (6 KB crop, synchronous=FULL, committed) | {args.alerts} | "

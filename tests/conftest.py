@@ -3,7 +3,6 @@ run instead of skipping tests silently."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,12 @@ from lfr.paths import sample_data_dir
 
 @pytest.fixture(scope="session")
 def sample_data() -> Path:
+    from support.skips import require
+
     root = sample_data_dir()
     if root is None or not (root / "MANIFEST.tsv").is_file():
-        message = "sample media not found: set LFR_SAMPLE_DATA (default ../shared/data)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        require("sample media not found: set LFR_SAMPLE_DATA (default ../shared/data)")
+    assert root is not None
     return root
 
 

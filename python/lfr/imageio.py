@@ -80,7 +80,17 @@ def _orient(img: np.ndarray, orientation: int) -> np.ndarray:
 def load_image(path: str | Path, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """uint8 [H, W, 3] BGR, C-contiguous. Raises ImageError with the file and the reason."""
     path = Path(path)
-    data = _read_bytes(path)
+    return decode_image(_read_bytes(path), path, max_pixels=max_pixels)
+
+
+def decode_image(data: bytes, path: str | Path, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """`load_image` for bytes already read (e.g. to hash them too); `path` names them in
+    errors."""
+    if not data:
+        raise ImageError(f"{path}: empty file")
+    if len(data) > MAX_FILE_BYTES:
+        raise ImageError(f"{path}: file is {len(data) / 2**20:.0f} MiB, over the "
+                         f"{MAX_FILE_BYTES // 2**20} MiB limit")
     try:
         header = read_header(data)
     except HeaderError as exc:

@@ -138,12 +138,12 @@ def test_a_damaged_model_stops_the_start_with_a_clear_error(home: Path, hamilton
                                                             tmp_path: Path) -> None:
     from lfr.assets import ensure_models
 
+    models = ensure_models()
     cache = tmp_path / "models"
     cache.mkdir()
-    for role in ("detector", "embedder"):
-        spec = ensure_models().manifest.models[role]
-        (cache / spec.file).write_bytes(ensure_models().read(role))
-    detector = cache / ensure_models().manifest.models["detector"].file
+    for role, spec in models.manifest.models.items():
+        (cache / spec.file).write_bytes(models.read(role))
+    detector = cache / models.manifest.models["detector"].file
     damaged = bytearray(detector.read_bytes())
     damaged[1000] ^= 0xFF
     detector.write_bytes(bytes(damaged))

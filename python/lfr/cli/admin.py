@@ -10,7 +10,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from lfr.errors import LfrError, find_lfr_error
+from lfr.cli.exits import run_reporting
 
 # Command-group modules, in help order. Each defines `register(subparsers) -> None`.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -38,16 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except (LfrError, BaseExceptionGroup) as exc:
-        error = find_lfr_error(exc)
-        if error is None:
-            raise
-        print(f"lfr: error: {error}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        return 130
+    return run_reporting("lfr", lambda: args.func(args))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import trio
 
-from lfr.errors import LfrError, find_lfr_error
+from lfr.cli.exits import run_reporting
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,24 +33,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from lfr.daemon.logs import setup_logging
 
     args = build_parser().parse_args(argv)
-    try:
+
+    def run() -> int:
         overrides = {"daemon.data_dir": str(args.data_dir)} if args.data_dir else None
         config = load_config(args.config, overrides)
         if args.check:
             print(f"config ok: {config.digest()}")
             return 0
         setup_logging(as_json=config.logging.json, level=config.logging.level)
-        daemon = Daemon(config, config_path=args.config)
-        trio.run(daemon.run)
-    except (LfrError, BaseExceptionGroup) as exc:
-        error = find_lfr_error(exc)
-        if error is None:
-            raise
-        print(f"lfr-run: error: {error}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        return 130
-    return 0
+        trio.run(Daemon(config, config_path=args.config).run)
+        return 0
+
+    return run_reporting("lfr-run", run)
 
 
 if __name__ == "__main__":

@@ -55,9 +55,8 @@ class Housekeeping:
 
     def retention(self) -> None:
         """Delete alerts past retention and purge expired watchlists (both audited)."""
-        store = self._engine.store
-        store.retention.purge_alerts(alerts_days=self._alerts_days)
-        for name in store.watchlists.purge_expired(actor="daemon"):
+        purged, _ = self._engine.store.purge_due(alerts_days=self._alerts_days)
+        for name in purged:
             self._engine.watchlists.load(name)  # drops it from the running set
             log.warning("watchlist %s expired and was purged", name)
 

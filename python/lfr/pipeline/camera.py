@@ -8,7 +8,6 @@ continue from where it was, so one tracker can follow a camera for days.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -63,7 +62,6 @@ class CameraContext:
     latency: LatencyBook = field(default_factory=lambda: LatencyBook(1024))
     _last_ts: float = float("-inf")
     _offset: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.tracker = Tracker(match_threshold=self.threshold, **self.settings.kwargs())
@@ -73,12 +71,13 @@ class CameraContext:
         return self.lookup(self.watchlist_name)
 
     def track_time(self, frame: FrameLike) -> float:
+        # Called for one frame at a time per camera (the runner analyses a camera's frames in
+        # sequence), so this state needs no lock.
         raw = frame.pts_s if (self.media_clock and frame.pts_s is not None) else frame.t_decoded
-        with self._lock:
+        ts = raw + self._offset
+        if ts <= self._last_ts:
+            # The media clock went back (loop, reconnect): continue just after the last.
+            self._offset += self._last_ts - ts + 1e-3
             ts = raw + self._offset
-            if ts <= self._last_ts:
-                # The media clock went back (loop, reconnect): continue just after the last.
-                self._offset += self._last_ts - ts + 1e-3
-                ts = raw + self._offset
-            self._last_ts = ts
-            return ts
+        self._last_ts = ts
+        return ts

@@ -19,6 +19,13 @@ STAGES: tuple[str, ...] = ("queue", "detect", "track", "embed", "match", "total"
                            "glass_to_decision", "glass_to_alert")
 
 
+def rounded(summary: Mapping[str, Mapping[str, float]], ndigits: int = 2
+            ) -> dict[str, dict[str, float]]:
+    """A `LatencyBook.summary()` for people and wire formats: rounded, without sample counts."""
+    return {stage: {k: round(v, ndigits) for k, v in stats.items() if k != "n"}
+            for stage, stats in summary.items()}
+
+
 class LatencyRing:
     """The last `capacity` samples (milliseconds) of one stage, plus a lifetime count."""
 

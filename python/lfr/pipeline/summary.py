@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lfr.pipeline.camera import CameraCounters
-from lfr.pipeline.latency import LatencyBook
+from lfr.pipeline.latency import LatencyBook, rounded
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +25,6 @@ def run_summary(cameras: Iterable[CameraCounters], sources: Iterable[SourceCount
     cams = list(cameras)
     srcs = list(sources)
     analysed = sum(c.frames_analysed for c in cams)
-    latency_ms = {stage: {k: round(v, 2) for k, v in stats.items() if k != "n"}
-                  for stage, stats in latency.summary().items()}
     return {
         "frames_decoded": sum(s.frames_decoded for s in srcs),
         "frames_analysed": analysed,
@@ -39,7 +37,7 @@ def run_summary(cameras: Iterable[CameraCounters], sources: Iterable[SourceCount
         "errors": sum(c.errors for c in cams),
         "elapsed_s": round(elapsed_s, 3),
         "fps": round(analysed / elapsed_s, 2) if elapsed_s > 0 else 0.0,
-        "latency_ms": latency_ms,
+        "latency_ms": rounded(latency.summary()),
     }
 
 

@@ -46,8 +46,8 @@ class StoreDaemonApi:
 
     async def status(self) -> Wire:
         def read() -> dict[str, Any]:
-            today = self.store.alerts.query(since_ts=_midnight(time.time()), limit=1_000_000)
-            return {"alerts_today": len(today), "last_alert_seq": self.store.alerts.last_seq()}
+            return {"alerts_today": self.store.alerts.count_since(_midnight(time.time())),
+                    "last_alert_seq": self.store.alerts.last_seq()}
         result: dict[str, Any] = await self._run(read)
         result.update(version=lfr.__version__, uptime_s=time.monotonic() - self._started,
                       cameras=list(await self.cameras_list()))
@@ -77,7 +77,12 @@ class StoreDaemonApi:
 
     async def alerts_since(self, seq: int, limit: int) -> Sequence[Wire]:
         alerts = await self._run(self.store.alerts.list_since, seq, limit)
-        return [alert_to_wire(a) for a in alerts]
+        return [self.wire(a) for a in alerts]
+
+    def wire(self, alert: Alert) -> dict[str, Any]:
+        """The alert payload; the daemon overrides it with the shape it publishes live, so
+        replays and live events stay identical."""
+        return alert_to_wire(alert)
 
     async def alert_adjudicate(self, alert_id: str, verdict: str, by: str,
                                note: str | None) -> Wire:
@@ -89,4 +94,6 @@ class StoreDaemonApi:
             alert = await self._run(self.store.alerts.adjudicate, alert_id, value, by, note)
         except AlertNotFound as exc:
             raise NotFoundError(str(exc)) from None
-        return alert_to_wire(alert)
+        except StoreError as exc:  # e.g. no officer named
+            raise InvalidArgumentError(str(exc)) from None
+        return self.wire(alert)

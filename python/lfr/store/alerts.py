@@ -142,6 +142,13 @@ class Alerts:
             rows = conn.execute(sql, (*params, int(limit))).fetchall()
         return [Alert(*r) for r in rows]
 
+    def count_since(self, since_ts: float) -> int:
+        """How many alerts were captured at or after `since_ts` (e.g. "alerts today")."""
+        with self._db.read() as conn:
+            row = conn.execute("SELECT count(*) FROM alerts WHERE ts >= ?",
+                               (float(since_ts),)).fetchone()
+        return int(row[0])
+
     def last_seq(self) -> int:
         """The highest seq ever issued (deleted alerts included)."""
         with self._db.read() as conn:

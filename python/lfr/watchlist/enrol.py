@@ -69,7 +69,8 @@ class EnrolmentResult:
 def assess_photo(analyzer: Any, path: Path, *, largest: bool = False,
                  thumbnails: bool = True) -> Candidate | Refusal:
     """Run one photo through detection, the one-face rule and the quality gate."""
-    from lfr.imageio import ImageError, load_image
+    from lfr.imageio import ImageError, decode_image
+    from lfr.inference import largest_face
     from lfr.inference.quality import assess_enrolment
 
     try:
@@ -77,7 +78,7 @@ def assess_photo(analyzer: Any, path: Path, *, largest: bool = False,
     except OSError as exc:
         return Refusal(path, [f"cannot read file: {exc.strerror}"])
     try:
-        image = load_image(path)
+        image = decode_image(data, path)
     except ImageError as exc:
         return Refusal(path, [f"not a usable image: {exc}"])
     faces = analyzer.detect(image)
@@ -86,7 +87,8 @@ def assess_photo(analyzer: Any, path: Path, *, largest: bool = False,
     if len(faces) > 1 and not largest:
         return Refusal(path, [f"{len(faces)} faces found; enrol from a photo of one person "
                               "or pass --largest to take the largest face"])
-    face = max(faces, key=_area) if largest else faces[0]
+    face = largest_face(faces) if largest else faces[0]
+    assert face is not None  # faces is not empty here
     crops = analyzer.align(image, [face])
     reasons = list(assess_enrolment(face, crops[0]))
     if reasons:
@@ -165,11 +167,6 @@ def _refusal_message(refused: Sequence[Refusal], skip_refused: bool) -> str:
             f"{len(refused)} photo(s) refused; nothing enrolled (pass --skip-refused to enrol "
             "the others)")
     return head + ": " + " | ".join(map(str, refused))
-
-
-def _area(face: Any) -> float:
-    x1, y1, x2, y2 = (float(v) for v in face.bbox)
-    return max(0.0, x2 - x1) * max(0.0, y2 - y1)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
