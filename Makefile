@@ -7,7 +7,7 @@ SYS_PYTHON ?= python3
 SAMPLE_DEFAULT := $(abspath ../shared/data)
 export LFR_SAMPLE_DATA ?= $(if $(wildcard $(SAMPLE_DEFAULT)),$(SAMPLE_DEFAULT),)
 
-.PHONY: venv build test test-rust test-py stubtest typecheck demo bench bench-rust clean
+.PHONY: venv build test test-rust test-py stubtest typecheck lint fmt demo bench bench-rust clean
 
 $(VENV)/.deps: pyproject.toml
 	test -x $(PY) || $(SYS_PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ venv: $(VENV)/.deps
 build: venv
 	flock .build.lock $(VENV)/bin/maturin develop --release --extras test --quiet
 
-test: build test-rust stubtest typecheck test-py
+test: build lint test-rust stubtest typecheck test-py
 
 test-rust:
 	cargo test --workspace
@@ -31,6 +31,20 @@ stubtest:
 
 typecheck:
 	$(PY) -m mypy python/lfr
+
+# Lint that cannot be skipped: the same checks run in `make test` and fail it.
+PY_SOURCES := python tests benches
+lint:
+	$(PY) -m ruff check $(PY_SOURCES)
+	$(PY) -m ruff format --check $(PY_SOURCES)
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+# Rewrites the sources into the checked style.
+fmt:
+	$(PY) -m ruff check --fix $(PY_SOURCES)
+	$(PY) -m ruff format $(PY_SOURCES)
+	cargo fmt --all
 
 test-py:
 	$(PY) -m pytest

@@ -27,11 +27,11 @@ import cv2
 import numpy as np
 
 from lfr.assets import ensure_models
-from machine import cpu_model, simd_flags
 from lfr.assets.convert import convert
 from lfr.inference import FaceAnalyzer
 from lfr.inference.detector import Detector, DetectorConfig
 from lfr.paths import sample_data_dir
+from machine import cpu_model, simd_flags
 
 CLIPS = ("face_recognition/examples/short_hamilton_clip.mp4", "facenet-pytorch/examples/video.mp4")
 
@@ -40,7 +40,9 @@ def frames_from(path: Path, count: int) -> list[np.ndarray]:
     with av.open(str(path)) as c:
         stream = c.streams.video[0]
         every = max(1, (stream.frames or 100) // count)
-        out = [f.to_ndarray(format="bgr24") for i, f in enumerate(c.decode(stream)) if i % every == 0]
+        out = [
+            f.to_ndarray(format="bgr24") for i, f in enumerate(c.decode(stream)) if i % every == 0
+        ]
     return out[:count]
 
 
@@ -55,8 +57,13 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
     return best
 
 
-def bench_detection(fa: FaceAnalyzer, model: Path, frames: list[np.ndarray], size: int, repeat: int) -> tuple[float, float, int, int]:
-    det = Detector(fa.detector.session, DetectorConfig(det_size=size, score_threshold=0.6, nms_iou=0.3, min_face_px=0))
+def bench_detection(
+    fa: FaceAnalyzer, model: Path, frames: list[np.ndarray], size: int, repeat: int
+) -> tuple[float, float, int, int]:
+    det = Detector(
+        fa.detector.session,
+        DetectorConfig(det_size=size, score_threshold=0.6, nms_iou=0.3, min_face_px=0),
+    )
     h, w = frames[0].shape[:2]
     _, rh, rw = det.input_shape(h, w)
     cvdet = cv2.FaceDetectorYN.create(str(model), "", (rw, rh), 0.6, 0.3, 5000)
@@ -67,7 +74,9 @@ def bench_detection(fa: FaceAnalyzer, model: Path, frames: list[np.ndarray], siz
     def theirs() -> int:
         n = 0
         for f in frames:
-            small = f if (rh, rw) == (h, w) else cv2.resize(f, (rw, rh), interpolation=cv2.INTER_LINEAR)
+            small = (
+                f if (rh, rw) == (h, w) else cv2.resize(f, (rw, rh), interpolation=cv2.INTER_LINEAR)
+            )
             faces = cvdet.detect(small)[1]
             n += 0 if faces is None else len(faces)
         return n
@@ -88,10 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     cv2.setNumThreads(args.threads)
     fa = FaceAnalyzer.create(threads=args.threads)
     models = ensure_models()
-    print(f"# lfr inference benchmark\n\nmachine: {cpu_model()} ({' '.join(simd_flags())}), {platform.machine()}, "
-          f"Python {platform.python_version()}, onnxruntime {__import__('onnxruntime').__version__}, "
-          f"OpenCV {cv2.__version__}; threads: ORT intra-op = cv2.setNumThreads = {args.threads}; "
-          f"best of {args.repeat}\n")
+    print(
+        f"# lfr inference benchmark\n\nmachine: {cpu_model()} ({' '.join(simd_flags())}), {platform.machine()}, "
+        f"Python {platform.python_version()}, onnxruntime {__import__('onnxruntime').__version__}, "
+        f"OpenCV {cv2.__version__}; threads: ORT intra-op = cv2.setNumThreads = {args.threads}; "
+        f"best of {args.repeat}\n"
+    )
 
     print("## Detection (ms per frame, frame -> boxes in frame pixels)\n")
     print("| clip | frame | det size | lfr | OpenCV | speed-up | faces lfr / OpenCV |")
@@ -99,9 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     clip_frames = {clip: frames_from(root / clip, args.frames) for clip in CLIPS}
     for clip, frames in clip_frames.items():
         for size in (320, 640):
-            ours, cv, n_ours, n_cv = bench_detection(fa, models.path("detector"), frames, size, args.repeat)
+            ours, cv, n_ours, n_cv = bench_detection(
+                fa, models.path("detector"), frames, size, args.repeat
+            )
             h, w = frames[0].shape[:2]
-            print(f"| {Path(clip).name} | {w}x{h} | {size} | {ours:.2f} | {cv:.2f} | {cv / ours:.2f}x | {n_ours} / {n_cv} |")
+            print(
+                f"| {Path(clip).name} | {w}x{h} | {size} | {ours:.2f} | {cv:.2f} | {cv / ours:.2f}x | {n_ours} / {n_cv} |"
+            )
 
     # faces for embedding: every face the detector finds in the crowd clip frames
     faces: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]] = []
@@ -121,13 +136,22 @@ def main(argv: list[str] | None = None) -> int:
             "same model": cv2.FaceRecognizerSF.create(str(models.path("embedder")), ""),
             "PRelu kept": cv2.FaceRecognizerSF.create(str(plain), ""),
         }
-        rows = [np.concatenate([b[:2], b[2:] - b[:2], lm, [s]]).astype(np.float32) for _, b, lm, s in faces]
+        rows = [
+            np.concatenate([b[:2], b[2:] - b[:2], lm, [s]]).astype(np.float32)
+            for _, b, lm, s in faces
+        ]
 
         print(f"\n## Alignment and embedding (ms per face; {len(faces)} faces from the clips)\n")
-        print("| batch | lfr align | OpenCV alignCrop | lfr align+embed | OpenCV align+feature (same model) | OpenCV (PRelu kept) | speed-up vs best OpenCV |")
+        print(
+            "| batch | lfr align | OpenCV alignCrop | lfr align+embed | OpenCV align+feature (same model) | OpenCV (PRelu kept) | speed-up vs best OpenCV |"
+        )
         print("|---|---|---|---|---|---|---|")
         for batch in (1, 8):
-            groups = [list(range(i, min(i + batch, len(faces)))) for i in range(0, len(faces) - batch + 1, batch)]
+            groups = [
+                list(range(i, min(i + batch, len(faces))))
+                for i in range(0, len(faces) - batch + 1, batch)
+            ]
+
             # a batch holds faces of one frame in the pipeline; here any 8 faces, aligned per source frame
             def align_group(g: list[int]) -> np.ndarray:
                 """One warp call per source frame (as the pipeline does), crops concatenated."""
@@ -135,7 +159,12 @@ def main(argv: list[str] | None = None) -> int:
                 for i in g:
                     by_frame.setdefault(id(faces[i][0]), []).append(i)
                 return np.concatenate(
-                    [fa.aligner.align_arrays(faces[idx[0]][0], np.stack([faces[i][2] for i in idx])) for idx in by_frame.values()]
+                    [
+                        fa.aligner.align_arrays(
+                            faces[idx[0]][0], np.stack([faces[i][2] for i in idx])
+                        )
+                        for idx in by_frame.values()
+                    ]
                 )
 
             def ours_align() -> None:
@@ -157,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                     for g in groups:
                         for i in g:
                             rec.feature(rec.alignCrop(faces[i][0], rows[i]))
+
                 return run
 
             n = sum(len(g) for g in groups)
@@ -165,15 +195,23 @@ def main(argv: list[str] | None = None) -> int:
             e_ours = timed(ours_align_batched, args.repeat) / n * 1e3
             e_cv = timed(cv_full(recognisers["same model"]), args.repeat) / n * 1e3
             e_cv2 = timed(cv_full(recognisers["PRelu kept"]), args.repeat) / n * 1e3
-            print(f"| {batch} | {a_ours:.3f} | {a_cv:.3f} | {e_ours:.2f} | {e_cv:.2f} | {e_cv2:.2f} | {min(e_cv, e_cv2) / e_ours:.2f}x |")
+            print(
+                f"| {batch} | {a_ours:.3f} | {a_cv:.3f} | {e_ours:.2f} | {e_cv:.2f} | {e_cv2:.2f} | {min(e_cv, e_cv2) / e_ours:.2f}x |"
+            )
 
         # agreement: our templates vs OpenCV's for the same faces
         rec = recognisers["PRelu kept"]
-        ours_t = np.concatenate([fa.embed_crops(fa.aligner.align_arrays(f, lm[None])) for f, _, lm, _ in faces[:16]])
-        cv_t = np.concatenate([rec.feature(rec.alignCrop(faces[i][0], rows[i])) for i in range(min(16, len(faces)))])
+        ours_t = np.concatenate(
+            [fa.embed_crops(fa.aligner.align_arrays(f, lm[None])) for f, _, lm, _ in faces[:16]]
+        )
+        cv_t = np.concatenate(
+            [rec.feature(rec.alignCrop(faces[i][0], rows[i])) for i in range(min(16, len(faces)))]
+        )
         cv_t /= np.linalg.norm(cv_t, axis=1, keepdims=True)
         cos = (ours_t * cv_t).sum(axis=1)
-        print(f"\nTemplate agreement with OpenCV on {len(cos)} faces: cosine min {cos.min():.4f}, mean {statistics.fmean(cos.tolist()):.4f}")
+        print(
+            f"\nTemplate agreement with OpenCV on {len(cos)} faces: cosine min {cos.min():.4f}, mean {statistics.fmean(cos.tolist()):.4f}"
+        )
     return 0
 
 

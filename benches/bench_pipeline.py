@@ -26,6 +26,7 @@ from functools import partial
 from pathlib import Path
 
 import trio
+
 from machine import describe
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,10 +52,24 @@ def whole_process(clip: Path, enrol: Path, home: Path, repeats: int) -> dict[str
     from lfr.paths import models_dir
 
     env = {**os.environ, "LFR_HOME": str(home)}
-    ref_cmd = [sys.executable, str(ROOT / "benches/reference_loop.py"), str(clip), str(enrol),
-               "--models", str(models_dir())]
-    lfr_cmd = [sys.executable, "-m", "lfr.cli.admin", "scan", str(clip), "--watchlist", "wl",
-               "--json"]
+    ref_cmd = [
+        sys.executable,
+        str(ROOT / "benches/reference_loop.py"),
+        str(clip),
+        str(enrol),
+        "--models",
+        str(models_dir()),
+    ]
+    lfr_cmd = [
+        sys.executable,
+        "-m",
+        "lfr.cli.admin",
+        "scan",
+        str(clip),
+        "--watchlist",
+        "wl",
+        "--json",
+    ]
     ref_walls, lfr_walls, ref_out, lfr_sum = [], [], {}, {}
     for _ in range(repeats):  # interleaved, so drifting load hits both alike
         t0 = time.perf_counter()
@@ -67,35 +82,71 @@ def whole_process(clip: Path, enrol: Path, home: Path, repeats: int) -> dict[str
         lfr_sum = json.loads(out.stderr.strip().splitlines()[-1])
     frames = int(ref_out["frames"])
     ref_fps, lfr_fps = frames / _median(ref_walls), lfr_sum["frames_analysed"] / _median(lfr_walls)
-    return {"clip": clip.name, "frames": frames, "reference_fps": round(ref_fps, 1),
-            "lfr_fps": round(lfr_fps, 1), "ratio": round(lfr_fps / ref_fps, 2),
-            "reference_templates": ref_out["templates"], "lfr_templates": lfr_sum["templates"],
-            "lfr_alerts": lfr_sum["alerts"], "lfr_inner_fps": lfr_sum["fps"]}
+    return {
+        "clip": clip.name,
+        "frames": frames,
+        "reference_fps": round(ref_fps, 1),
+        "lfr_fps": round(lfr_fps, 1),
+        "ratio": round(lfr_fps / ref_fps, 2),
+        "reference_templates": ref_out["templates"],
+        "lfr_templates": lfr_sum["templates"],
+        "lfr_alerts": lfr_sum["alerts"],
+        "lfr_inner_fps": lfr_sum["fps"],
+    }
 
 
 def upscale_720p(clip: Path, out: Path) -> Path:
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(clip), "-vf",
-                    "scale=1280:720", "-c:v", "libx264", "-preset", "veryfast", "-g", "25",
-                    str(out)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(clip),
+            "-vf",
+            "scale=1280:720",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-g",
+            "25",
+            str(out),
+        ],
+        check=True,
+    )
     return out
 
 
-async def _live(home: Path, urls: list[str], seconds: float, *, loop: bool
-                ) -> dict[str, object]:
+async def _live(home: Path, urls: list[str], seconds: float, *, loop: bool) -> dict[str, object]:
     from lfr.config import parse_config
     from lfr.daemon import Daemon
 
-    cams = [{"id": f"cam{i}", "url": u, "watchlist": "wl", "fps": 10, "loop": loop}
-            for i, u in enumerate(urls)]
-    cfg = parse_config({"daemon": {"data_dir": str(home)}, "matching": {"cooldown_s": 1.0},
-                        "logging": {"level": "WARNING"}, "cameras": cams})
+    cams = [
+        {"id": f"cam{i}", "url": u, "watchlist": "wl", "fps": 10, "loop": loop}
+        for i, u in enumerate(urls)
+    ]
+    cfg = parse_config(
+        {
+            "daemon": {"data_dir": str(home)},
+            "matching": {"cooldown_s": 1.0},
+            "logging": {"level": "WARNING"},
+            "cameras": cams,
+        }
+    )
     daemon = Daemon(cfg, handle_signals=False, announce=lambda _l: None)
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
         await trio.sleep(3.0)  # warm-up: connect, first frames
         engine = daemon.engine
-        start = {c: (x.counters.frames_analysed, engine.sources[c].counts.frames_dropped
-                     + engine.sources[c].counts.frames_skipped) for c, x in engine.cameras.items()}
+        start = {
+            c: (
+                x.counters.frames_analysed,
+                engine.sources[c].counts.frames_dropped + engine.sources[c].counts.frames_skipped,
+            )
+            for c, x in engine.cameras.items()
+        }
         for ctx in engine.cameras.values():
             ctx.latency.reset()  # measure after the warm-up only
         engine.latency.reset()
@@ -104,24 +155,31 @@ async def _live(home: Path, urls: list[str], seconds: float, *, loop: bool
         for cid, ctx in engine.cameras.items():
             done = ctx.counters.frames_analysed - start[cid][0]
             lat = ctx.latency.summary().get("glass_to_decision", {})
-            per_cam[cid] = {"analysed_fps": round(done / seconds, 2),
-                            "g2d_p50_ms": round(lat.get("p50", 0), 1),
-                            "g2d_p99_ms": round(lat.get("p99", 0), 1)}
+            per_cam[cid] = {
+                "analysed_fps": round(done / seconds, 2),
+                "g2d_p50_ms": round(lat.get("p50", 0), 1),
+                "g2d_p99_ms": round(lat.get("p99", 0), 1),
+            }
         summary = engine.latency.summary()
         daemon.request_stop()
-    return {"cameras": per_cam,
-            "glass_to_alert": {k: round(v, 1) for k, v in summary.get("glass_to_alert",
-                                                                        {}).items()},
-            "glass_to_decision": {k: round(v, 1) for k, v in summary.get("glass_to_decision",
-                                                                           {}).items()}}
+    return {
+        "cameras": per_cam,
+        "glass_to_alert": {k: round(v, 1) for k, v in summary.get("glass_to_alert", {}).items()},
+        "glass_to_decision": {
+            k: round(v, 1) for k, v in summary.get("glass_to_decision", {}).items()
+        },
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", type=Path, default=None)
-    ap.add_argument("--parts", default="whole,live,capacity",
-                    help="comma-separated subset of whole,live,capacity")
+    ap.add_argument(
+        "--parts",
+        default="whole,live,capacity",
+        help="comma-separated subset of whole,live,capacity",
+    )
     args = ap.parse_args()
     from lfr.paths import sample_data_dir
 

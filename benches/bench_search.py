@@ -30,12 +30,16 @@ from machine import cpu_model, simd_flags
 K = 10
 
 
-def best_time(fn: Callable[[], object], budget_s: float, min_calls: int = 2, max_calls: int = 500) -> float:
+def best_time(
+    fn: Callable[[], object], budget_s: float, min_calls: int = 2, max_calls: int = 500
+) -> float:
     """Fastest of repeated calls: the run shares 2 cores with others, so the minimum is the
     least disturbed estimate of the code's own cost."""
     times: list[float] = []
     start = time.perf_counter()
-    while len(times) < max_calls and (len(times) < min_calls or time.perf_counter() - start < budget_s):
+    while len(times) < max_calls and (
+        len(times) < min_calls or time.perf_counter() - start < budget_s
+    ):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
@@ -44,7 +48,9 @@ def best_time(fn: Callable[[], object], budget_s: float, min_calls: int = 2, max
 
 def set_blas_threads(n: int) -> str:
     """numpy's OpenBLAS thread count, set through its own C entry point (no threadpoolctl)."""
-    libs = glob.glob(os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs", "libscipy_openblas*.so"))
+    libs = glob.glob(
+        os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs", "libscipy_openblas*.so")
+    )
     for path in libs:
         lib = ctypes.CDLL(path)
         for name in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads"):
@@ -105,13 +111,19 @@ def unit(m: np.ndarray) -> np.ndarray:
 
 
 def run_case(
-    g_data: np.ndarray, batches: list[int], threads_list: list[int], bw: dict[int, float], budget: float
+    g_data: np.ndarray,
+    batches: list[int],
+    threads_list: list[int],
+    bw: dict[int, float],
+    budget: float,
 ) -> tuple[list[Row], float, float]:
     n, dim = g_data.shape
     rng = np.random.default_rng(n + dim)
     ids = [str(i) for i in range(n)]
     queries = unit(rng.standard_normal((max(batches), dim), dtype=np.float32))
-    probes = unit(g_data[rng.integers(0, n, 64)] + 0.1 * rng.standard_normal((64, dim), dtype=np.float32))
+    probes = unit(
+        g_data[rng.integers(0, n, 64)] + 0.1 * rng.standard_normal((64, dim), dtype=np.float32)
+    )
     index = faiss.IndexFlatIP(dim)
     index.add(g_data)
     rows: list[Row] = []
@@ -119,26 +131,53 @@ def run_case(
     for threads in threads_list:
         faiss.omp_set_num_threads(threads)
         blas = set_blas_threads(threads)
-        print(f"  (threads={threads}: faiss OpenMP {threads}, numpy BLAS {blas}, lfr pool {threads})", flush=True)
-        exact, compact = Gallery(dim, threads=threads), Gallery(dim, threads=threads, storage="int8")
+        print(
+            f"  (threads={threads}: faiss OpenMP {threads}, numpy BLAS {blas}, lfr pool {threads})",
+            flush=True,
+        )
+        exact, compact = (
+            Gallery(dim, threads=threads),
+            Gallery(dim, threads=threads, storage="int8"),
+        )
         exact.add(ids, g_data)
         compact.add(ids, g_data)
         # Same answers as faiss on the same data, else the timings compare different work.
-        agree = np.mean([int(a[0]) == b[0] for a, b in zip(exact.search(queries, K)[0], index.search(queries, K)[1])])
+        agree = np.mean(
+            [
+                int(a[0]) == b[0]
+                for a, b in zip(
+                    exact.search(queries, K)[0], index.search(queries, K)[1], strict=False
+                )
+            ]
+        )
         assert agree >= 0.95, f"lfr and faiss disagree on top-1 ({agree:.2f})"
         e_r, c_r = exact.search(queries, K)[0], compact.search(queries, K)[0]
         e_p, c_p = exact.search(probes, K)[0], compact.search(probes, K)[0]
-        recall_random = float(np.mean([len(set(a) & set(b)) / K for a, b in zip(e_r, c_r)]))
-        recall_probe = float(np.mean([len(set(a) & set(b)) / K for a, b in zip(e_p, c_p)]))
+        recall_random = float(
+            np.mean([len(set(a) & set(b)) / K for a, b in zip(e_r, c_r, strict=False)])
+        )
+        recall_probe = float(
+            np.mean([len(set(a) & set(b)) / K for a, b in zip(e_p, c_p, strict=False)])
+        )
         for b in batches:
             q = queries[:b]
-            t_lfr = best_time(lambda: exact.search(q, K), budget)
+            t_lfr = best_time(lambda g=exact, q=q: g.search(q, K), budget)
             t_np = best_time(lambda: numpy_search(g_data, q, K), budget)
             t_faiss = best_time(lambda: index.search(q, K), budget)
-            t_int8 = best_time(lambda: compact.search(q, K), budget)
+            t_int8 = best_time(lambda g=compact, q=q: g.search(q, K), budget)
             gbs = n * dim * 4 / t_lfr / 1e9  # the gallery is streamed once per call
             rows.append(
-                Row(n, dim, b, threads, t_lfr / b * 1e6, t_np / b * 1e6, t_faiss / b * 1e6, t_int8 / b * 1e6, gbs)
+                Row(
+                    n,
+                    dim,
+                    b,
+                    threads,
+                    t_lfr / b * 1e6,
+                    t_np / b * 1e6,
+                    t_faiss / b * 1e6,
+                    t_int8 / b * 1e6,
+                    gbs,
+                )
             )
             print(fmt(rows[-1], bw), flush=True)
         if threads > 1 and n >= 1_000_000:
@@ -151,7 +190,9 @@ def run_case(
 PAIRED: list[str] = []
 
 
-def paired(g_data: np.ndarray, g: Gallery, index: faiss.IndexFlatIP, q: np.ndarray, threads: int) -> str:
+def paired(
+    g_data: np.ndarray, g: Gallery, index: faiss.IndexFlatIP, q: np.ndarray, threads: int
+) -> str:
     """The large single-query case again, round-robin: read bandwidth over the very same
     gallery array, lfr, faiss; 15 rounds, best of each. All three then see the same share of
     the two cores (other tenants come and go), so their ratios are like for like."""
@@ -191,34 +232,46 @@ def fmt(r: Row, bw: dict[int, float]) -> str:
     )
 
 
-def goals(rows: list[Row], recalls: dict[tuple[int, int], tuple[float, float]], bw: dict[int, float]) -> list[str]:
+def goals(
+    rows: list[Row], recalls: dict[tuple[int, int], tuple[float, float]], bw: dict[int, float]
+) -> list[str]:
     def get(n: int, dim: int, b: int, t: int) -> Row | None:
         return next((r for r in rows if (r.n, r.dim, r.batch, r.threads) == (n, dim, b, t)), None)
 
     out = []
     if r := get(1_000_000, 128, 1, 2):
         s, f = r.faiss_us / r.lfr_us, r.lfr_gbs / bw[2]
-        out.append(f"1M x 128 f32, 1 query, 2 threads: {s:.2f}x faiss (goal 1.8x) {'MET' if s >= 1.8 else 'MISSED'}; "
-                   f"{100 * f:.0f}% of measured bandwidth (goal 75%) {'MET' if f >= 0.75 else 'MISSED'}")
+        out.append(
+            f"1M x 128 f32, 1 query, 2 threads: {s:.2f}x faiss (goal 1.8x) {'MET' if s >= 1.8 else 'MISSED'}; "
+            f"{100 * f:.0f}% of measured bandwidth (goal 75%) {'MET' if f >= 0.75 else 'MISSED'}"
+        )
     if (r := get(1_000_000, 128, 64, 2)) and (r1 := get(1_000_000, 128, 1, 2)):
         s, s1 = r.faiss_us / r.lfr_us, r1.faiss_us / r.lfr_us
-        out.append(f"1M x 128 batch 64, 2 threads: {s:.1f}x faiss at batch 64, {s1:.1f}x faiss's single-query "
-                   f"cost (goal 4x) {'MET' if min(s, s1) >= 4 else 'MISSED'}")
+        out.append(
+            f"1M x 128 batch 64, 2 threads: {s:.1f}x faiss at batch 64, {s1:.1f}x faiss's single-query "
+            f"cost (goal 4x) {'MET' if min(s, s1) >= 4 else 'MISSED'}"
+        )
     for t in (1, 2):
         if r := get(10_000, 128, 1, t):
-            out.append(f"10k x 128, 1 query, {t} thread(s): {r.lfr_us:.0f} us from Python (goal < 100 us) "
-                       f"{'MET' if r.lfr_us < 100 else 'MISSED'}")
+            out.append(
+                f"10k x 128, 1 query, {t} thread(s): {r.lfr_us:.0f} us from Python (goal < 100 us) "
+                f"{'MET' if r.lfr_us < 100 else 'MISSED'}"
+            )
     for t in (1, 2):
         if (r := get(1_000_000, 128, 1, t)) and (1_000_000, 128) in recalls:
             s, (rr, rp) = r.lfr_us / r.int8_us, recalls[(1_000_000, 128)]
-            out.append(f"int8 1M x 128, 1 query, {t} thread(s): {s:.2f}x the f32 path (goal 3x) "
-                       f"{'MET' if s >= 3 else 'MISSED'}; recall@10 {rr:.3f} random queries / {rp:.3f} probes "
-                       f"(goal 0.99) {'MET' if min(rr, rp) >= 0.99 else 'MISSED'}")
+            out.append(
+                f"int8 1M x 128, 1 query, {t} thread(s): {s:.2f}x the f32 path (goal 3x) "
+                f"{'MET' if s >= 3 else 'MISSED'}; recall@10 {rr:.3f} random queries / {rp:.3f} probes "
+                f"(goal 0.99) {'MET' if min(rr, rp) >= 0.99 else 'MISSED'}"
+            )
     return out
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="N <= 100k, dim 128, short timing budget")
     args = ap.parse_args()
     sizes = [1_000, 10_000, 100_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
@@ -226,12 +279,17 @@ def main() -> None:
     batches, threads_list = [1, 8, 64], [1, 2]
     budget = 0.1 if args.quick else 1.5
 
-    print(f"kernels: {Gallery.available_kernels()} (auto = {Gallery().kernel}); faiss {faiss.__version__}; "
-          f"numpy {np.__version__}")
+    print(
+        f"kernels: {Gallery.available_kernels()} (auto = {Gallery().kernel}); faiss {faiss.__version__}; "
+        f"numpy {np.__version__}"
+    )
     print(f"cpu: {cpu_model()}; simd flags: {' '.join(simd_flags())}")
     # Measured before and after the cases; the higher reading is the one least disturbed.
     bw = {t: read_bandwidth(t) for t in threads_list}
-    print("measured read bandwidth: " + ", ".join(f"{t} thread(s) {v:.1f} GB/s" for t, v in bw.items()))
+    print(
+        "measured read bandwidth: "
+        + ", ".join(f"{t} thread(s) {v:.1f} GB/s" for t, v in bw.items())
+    )
     print(HEADER)
     rows: list[Row] = []
     recalls: dict[tuple[int, int], tuple[float, float]] = {}
@@ -252,7 +310,9 @@ def main() -> None:
     readings = ", ".join(f"{t} thread(s) {v:.1f} GB/s" for t, v in bw_end.items())
     print(f"\nread bandwidth after the cases: {readings}")
     bw = {t: max(bw[t], bw_end[t]) for t in threads_list}
-    print(f"\nresults ('% of bw' against the higher reading: {', '.join(f'{v:.1f}' for v in bw.values())} GB/s)")
+    print(
+        f"\nresults ('% of bw' against the higher reading: {', '.join(f'{v:.1f}' for v in bw.values())} GB/s)"
+    )
     print(HEADER)
     for row in rows:
         print(fmt(row, bw))

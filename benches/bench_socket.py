@@ -26,18 +26,28 @@ from pathlib import Path
 from typing import Any
 
 import trio
+import trio.lowlevel
 
 from lfr.client import Endpoint, open_client
-from machine import describe
 from lfr.protocol.codec import FrameDecoder, Limits, encode_frame
 from lfr.protocol.hub import EventHub
 from lfr.protocol.messages import event
 from lfr.protocol.server import SocketSettings, serve_socket
+from machine import describe
 
-ALERT = {"alert_id": "3f3bf822-fd6d-47eb-a4a9-a3802503fa50", "camera": "gate-2",
-         "watchlist": "op-heron", "watchlist_hash": "9f2c41d07a3b5e11",
-         "identity": "subject-0042", "score": 0.612, "threshold": 0.363, "track_id": 118,
-         "latency_ms": 184.5, "status": "raised", "has_crop": True}
+ALERT = {
+    "alert_id": "3f3bf822-fd6d-47eb-a4a9-a3802503fa50",
+    "camera": "gate-2",
+    "watchlist": "op-heron",
+    "watchlist_hash": "9f2c41d07a3b5e11",
+    "identity": "subject-0042",
+    "score": 0.612,
+    "threshold": 0.363,
+    "track_id": 118,
+    "latency_ms": 184.5,
+    "status": "raised",
+    "has_crop": True,
+}
 
 
 class BenchApi:
@@ -52,6 +62,7 @@ def payload(seq: int) -> dict[str, Any]:
 
 
 # ---- subscriber process ---------------------------------------------------------------------
+
 
 async def subscribe_role(args: argparse.Namespace) -> None:
     latencies: list[float] = []
@@ -80,8 +91,9 @@ async def subscribe_role(args: argparse.Namespace) -> None:
         decoder = FrameDecoder(Limits(max_depth=32))
         if args.peer == "lfr":  # the handshake; the replies are read (and skipped) below
             await stream.send_all(encode_frame({"type": "hello", "id": 1, "version": 1}))
-            await stream.send_all(encode_frame({"type": "subscribe", "id": 2,
-                                                "topics": ["alerts"]}))
+            await stream.send_all(
+                encode_frame({"type": "subscribe", "id": 2, "topics": ["alerts"]})
+            )
             replies = 0
             while replies < 2:
                 replies += len(decoder.feed(await stream.receive_some(1 << 16)))
@@ -107,14 +119,27 @@ async def subscribe_role(args: argparse.Namespace) -> None:
         await ready.wait()
         print("READY", flush=True)
     latencies.sort()
-    print(json.dumps({"received": sum(got), "t_first": min(first_last),
-                      "t_last": max(first_last), "lat": latencies}), flush=True)
+    print(
+        json.dumps(
+            {
+                "received": sum(got),
+                "t_first": min(first_last),
+                "t_last": max(first_last),
+                "lat": latencies,
+            }
+        ),
+        flush=True,
+    )
 
 
 # ---- publisher side -------------------------------------------------------------------------
 
-async def bare_server(path: Path, conns: list[trio.SocketStream],
-                      task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+
+async def bare_server(
+    path: Path,
+    conns: list[trio.SocketStream],
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
     sock = trio.socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     await sock.bind(str(path))
     sock.listen(256)
@@ -124,8 +149,9 @@ async def bare_server(path: Path, conns: list[trio.SocketStream],
         conns.append(await listener.accept())
 
 
-async def run_case(peer: str, sub: str, n: int, count: int, rate: float | None,
-                   directory: Path) -> dict[str, Any]:
+async def run_case(
+    peer: str, sub: str, n: int, count: int, rate: float | None, directory: Path
+) -> dict[str, Any]:
     """Publish `count` alerts (as fast as delivery allows, or paced at `rate`/s) to `n`
     subscribers; return throughput and latency."""
     sock_path = directory / f"{peer}-{n}-{int(rate or 0)}.sock"
@@ -138,9 +164,24 @@ async def run_case(peer: str, sub: str, n: int, count: int, rate: float | None,
         else:
             await nursery.start(bare_server, sock_path, conns)
         proc = await trio.lowlevel.open_process(
-            [sys.executable, __file__, "--role", "subscribe", "--peer", peer, "--n", str(n),
-             "--expect", str(count), "--socket", str(sock_path), "--sub", sub],
-            stdout=subprocess.PIPE)
+            [
+                sys.executable,
+                __file__,
+                "--role",
+                "subscribe",
+                "--peer",
+                peer,
+                "--n",
+                str(n),
+                "--expect",
+                str(count),
+                "--socket",
+                str(sock_path),
+                "--sub",
+                sub,
+            ],
+            stdout=subprocess.PIPE,
+        )
         assert proc.stdout is not None
         buf = b""
         while b"READY\n" not in buf:
@@ -159,7 +200,7 @@ async def run_case(peer: str, sub: str, n: int, count: int, rate: float | None,
             if rate:
                 await trio.sleep_until(trio_t0 + seq / rate)
             elif seq % 64 == 0:
-                await trio.sleep(0)
+                await trio.lowlevel.checkpoint()
         while True:
             chunk = await proc.stdout.receive_some(1 << 20)
             if not chunk:
@@ -170,9 +211,17 @@ async def run_case(peer: str, sub: str, n: int, count: int, rate: float | None,
     result = json.loads(buf.decode().strip().splitlines()[-1])
     lat = result["lat"]
     span = result["t_last"] - t0
-    return {"peer": peer, "sub": sub, "subscribers": n, "events": count, "rate": rate,
-            "delivered": result["received"], "events_per_s": result["received"] / span,
-            "p50_ms": lat[len(lat) // 2] * 1e3, "p99_ms": lat[int(len(lat) * 0.99)] * 1e3}
+    return {
+        "peer": peer,
+        "sub": sub,
+        "subscribers": n,
+        "events": count,
+        "rate": rate,
+        "delivered": result["received"],
+        "events_per_s": result["received"] / span,
+        "p50_ms": lat[len(lat) // 2] * 1e3,
+        "p99_ms": lat[int(len(lat) * 0.99)] * 1e3,
+    }
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -191,32 +240,42 @@ async def main_async(args: argparse.Namespace) -> None:
                 rows.append(await run_case(peer, sub, n, paced * 5, paced, Path(tmp)))
                 print(json.dumps(rows[-1]), file=sys.stderr)
     load_after = os.getloadavg()[0]
-    lines = ["# Socket benchmark (issue 7)", "",
-             "Command: `.venv/bin/python benches/bench_socket.py"
-             f"{' --quick' if args.quick else ''}`",
-             f"Machine: {describe()}, Python {platform.python_version()}; 1-min load average {load_before:.1f} before, "
-             f"{load_after:.1f} after (the machine is shared: expect noise).", "",
-             "Subscribers run in a second process. `raw` subscribers decode with "
-             "`lfr.protocol.codec.FrameDecoder` on a plain trio socket (the same code for both "
-             "servers); `client` subscribers use `lfr.client.AsyncClient`. `bare` = naive "
-             "fan-out server (one awaited send_all per subscriber per event: no queues, no "
-             "lag handling, a slow subscriber stalls everyone). Latency: `EventHub.publish()` "
-             "-> event decoded in the subscriber process (CLOCK_MONOTONIC). flood = publish "
-             "as fast as delivery allows (yield every 64 events); paced = fixed rate.", "",
-             "| server | subscriber | subscribers | mode | events | delivered | "
-             "events/s delivered | p50 ms | p99 ms |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Socket benchmark (issue 7)",
+        "",
+        f"Command: `.venv/bin/python benches/bench_socket.py{' --quick' if args.quick else ''}`",
+        f"Machine: {describe()}, Python {platform.python_version()}; 1-min load average {load_before:.1f} before, "
+        f"{load_after:.1f} after (the machine is shared: expect noise).",
+        "",
+        "Subscribers run in a second process. `raw` subscribers decode with "
+        "`lfr.protocol.codec.FrameDecoder` on a plain trio socket (the same code for both "
+        "servers); `client` subscribers use `lfr.client.AsyncClient`. `bare` = naive "
+        "fan-out server (one awaited send_all per subscriber per event: no queues, no "
+        "lag handling, a slow subscriber stalls everyone). Latency: `EventHub.publish()` "
+        "-> event decoded in the subscriber process (CLOCK_MONOTONIC). flood = publish "
+        "as fast as delivery allows (yield every 64 events); paced = fixed rate.",
+        "",
+        "| server | subscriber | subscribers | mode | events | delivered | "
+        "events/s delivered | p50 ms | p99 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         mode = f"paced {r['rate']:.0f}/s" if r["rate"] else "flood"
-        lines.append(f"| {r['peer']} | {r['sub']} | {r['subscribers']} | {mode} | {r['events']} | "
-                     f"{r['delivered']} | {r['events_per_s']:,.0f} | {r['p50_ms']:.2f} | "
-                     f"{r['p99_ms']:.2f} |")
-    lines += ["", "Reading it: alerts are rare (a few per minute per camera), so the paced rows "
-              "are the realistic ones, at 100x a busy deployment; flood rows give the "
-              "delivery ceiling, and their latency is queueing time behind thousands of "
-              "events published in a burst. lfr pays a task wakeup per subscriber per event "
-              "(each connection has its own pump, so a stalled subscriber cannot delay the "
-              "others); the bare peer's single loop is cheaper per event but one stalled "
-              "subscriber blocks every other subscriber and the publisher."]
+        lines.append(
+            f"| {r['peer']} | {r['sub']} | {r['subscribers']} | {mode} | {r['events']} | "
+            f"{r['delivered']} | {r['events_per_s']:,.0f} | {r['p50_ms']:.2f} | "
+            f"{r['p99_ms']:.2f} |"
+        )
+    lines += [
+        "",
+        "Reading it: alerts are rare (a few per minute per camera), so the paced rows "
+        "are the realistic ones, at 100x a busy deployment; flood rows give the "
+        "delivery ceiling, and their latency is queueing time behind thousands of "
+        "events published in a burst. lfr pays a task wakeup per subscriber per event "
+        "(each connection has its own pump, so a stalled subscriber cannot delay the "
+        "others); the bare peer's single loop is cheaper per event but one stalled "
+        "subscriber blocks every other subscriber and the publisher.",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

@@ -40,8 +40,20 @@ def bench_alerts(home: Path, n: int) -> tuple[list[float], list[float]]:
     with Store.open(home) as store:
         for i in range(n):
             t0 = time.perf_counter()
-            store.alerts.record(AlertRecord("cam", time.time(), "wl", "h" * 64, f"p{i % 50}",
-                                            0.5, 0.363, i, crop_jpeg=crop, latency_ms=100.0))
+            store.alerts.record(
+                AlertRecord(
+                    "cam",
+                    time.time(),
+                    "wl",
+                    "h" * 64,
+                    f"p{i % 50}",
+                    0.5,
+                    0.363,
+                    i,
+                    crop_jpeg=crop,
+                    latency_ms=100.0,
+                )
+            )
             lfr_ms.append((time.perf_counter() - t0) * 1e3)
     conn = sqlite3.connect(home / "peer.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
@@ -50,8 +62,10 @@ def bench_alerts(home: Path, n: int) -> tuple[list[float], list[float]]:
     peer_ms: list[float] = []
     for i in range(n):
         t0 = time.perf_counter()
-        conn.execute("INSERT INTO alerts (camera, ts, identity, score) VALUES (?, ?, ?, ?)",
-                     ("cam", time.time(), f"p{i % 50}", 0.5))
+        conn.execute(
+            "INSERT INTO alerts (camera, ts, identity, score) VALUES (?, ?, ?, ?)",
+            ("cam", time.time(), f"p{i % 50}", 0.5),
+        )
         peer_ms.append((time.perf_counter() - t0) * 1e3)
     conn.close()
     return lfr_ms, peer_ms
@@ -61,8 +75,12 @@ def bench_watchlist(home: Path, identities: int) -> dict[str, float]:
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((identities, 128)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    updates = [IdentityUpdate(f"id{i:06d}", [NewTemplate(vectors[i], MODEL, f"{i:064x}", 0.9)],
-                              label=f"P{i}") for i in range(identities)]
+    updates = [
+        IdentityUpdate(
+            f"id{i:06d}", [NewTemplate(vectors[i], MODEL, f"{i:064x}", 0.9)], label=f"P{i}"
+        )
+        for i in range(identities)
+    ]
     with Store.open(home) as store:
         store.watchlists.create("wl", actor="bench")
         t0 = time.perf_counter()
@@ -81,8 +99,7 @@ def bench_watchlist(home: Path, identities: int) -> dict[str, float]:
         np.frombuffer(b"".join(r[0] for r in rows), dtype="<f4").reshape(-1, 128)
         peers.append(time.perf_counter() - t0)
     conn.close()
-    return {"add_s": add_s, "load_s": statistics.median(loads),
-            "peer_s": statistics.median(peers)}
+    return {"add_s": add_s, "load_s": statistics.median(loads), "peer_s": statistics.median(peers)}
 
 
 def main() -> None:
@@ -95,23 +112,30 @@ def main() -> None:
         lfr_ms, peer_ms = bench_alerts(Path(tmp) / "a", args.alerts)
         wl = bench_watchlist(Path(tmp) / "w", args.identities)
     lines = [
-        "# Store benchmark (issue 5)", "",
+        "# Store benchmark (issue 5)",
+        "",
         f"Command: `.venv/bin/python benches/bench_store.py --identities {args.identities} "
         f"--alerts {args.alerts}`",
         f"Machine: {describe()}, Python {platform.python_version()}, SQLite "
-        f"{sqlite3.sqlite_version}; temp dir on the local disk", "",
-        "| what | n | p50 ms | p99 ms |", "|---|---|---|---|",
+        f"{sqlite3.sqlite_version}; temp dir on the local disk",
+        "",
+        "| what | n | p50 ms | p99 ms |",
+        "|---|---|---|---|",
         f"| lfr alerts.record (6 KB crop, synchronous=FULL, committed) | {args.alerts} | "
         f"{_pct(lfr_ms, 50):.3f} | {_pct(lfr_ms, 99):.3f} |",
         f"| peer: bare INSERT, no crop, synchronous=NORMAL | {args.alerts} | "
-        f"{_pct(peer_ms, 50):.3f} | {_pct(peer_ms, 99):.3f} |", "",
-        "| what | identities | seconds |", "|---|---|---|",
+        f"{_pct(peer_ms, 50):.3f} | {_pct(peer_ms, 99):.3f} |",
+        "",
+        "| what | identities | seconds |",
+        "|---|---|---|",
         f"| lfr add_many (one transaction + rehash + audit) | {args.identities} | "
         f"{wl['add_s']:.3f} |",
         f"| lfr watchlists.load (hash check + Gallery build), median of 3 | "
         f"{args.identities} | {wl['load_s']:.3f} |",
         f"| peer: bare SELECT of the blobs into numpy, median of 3 | {args.identities} | "
-        f"{wl['peer_s']:.3f} |", ""]
+        f"{wl['peer_s']:.3f} |",
+        "",
+    ]
     text = "\n".join(lines)
     print(text)
     if args.out:

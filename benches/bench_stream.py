@@ -48,8 +48,10 @@ def camera_source(clip: Path) -> int:
 def measure(clip: Path, repeat: int) -> dict[str, tuple[int, float]]:
     """Interleaved runs (plain, lfr, plain, lfr, ...): on a shared box the load drifts, and
     interleaving gives both the same conditions. Median fps of each."""
-    fns: dict[str, Callable[[Path], int]] = {"plain PyAV loop": plain_pyav,
-                                             "lfr CameraSource": camera_source}
+    fns: dict[str, Callable[[Path], int]] = {
+        "plain PyAV loop": plain_pyav,
+        "lfr CameraSource": camera_source,
+    }
     rates: dict[str, list[float]] = {name: [] for name in fns}
     frames: dict[str, int] = {}
     for _ in range(repeat):
@@ -62,8 +64,12 @@ def measure(clip: Path, repeat: int) -> dict[str, tuple[int, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    default = ((sample_data_dir() or Path(".")) / "face_recognition" / "examples"
-               / "short_hamilton_clip.mp4")
+    default = (
+        (sample_data_dir() or Path("."))
+        / "face_recognition"
+        / "examples"
+        / "short_hamilton_clip.mp4"
+    )
     parser.add_argument("clip", nargs="?", type=Path, default=default)
     parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()

@@ -27,10 +27,10 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=0.363)
     args = ap.parse_args()
     t0 = time.perf_counter()
-    det = cv2.FaceDetectorYN.create(str(args.models / "yunet_2023mar_fp32.onnx"), "",
-                                    (320, 320), 0.6, 0.3, 5000)
-    rec = cv2.FaceRecognizerSF.create(str(args.models / "sface_2021dec_fp32.onnx"),
-                                      "")
+    det = cv2.FaceDetectorYN.create(
+        str(args.models / "yunet_2023mar_fp32.onnx"), "", (320, 320), 0.6, 0.3, 5000
+    )
+    rec = cv2.FaceRecognizerSF.create(str(args.models / "sface_2021dec_fp32.onnx"), "")
     enrol = cv2.imread(str(args.enrol))
     det.setInputSize((enrol.shape[1], enrol.shape[0]))
     _, faces = det.detect(enrol)
@@ -44,14 +44,23 @@ def main() -> None:
             _, found = det.detect(img)
             frames += 1
             matched = False
-            for face in (found if found is not None else []):
+            for face in found if found is not None else []:
                 feat = rec.feature(rec.alignCrop(img, face)).reshape(-1)
                 feat /= np.linalg.norm(feat)
                 n_faces += 1
                 matched |= bool((gallery @ feat).max() >= args.threshold)
             hits += matched
-    print(json.dumps({"frames": frames, "faces": n_faces, "templates": n_faces,
-                      "match_frames": hits, "wall_s": time.perf_counter() - t0}))
+    print(
+        json.dumps(
+            {
+                "frames": frames,
+                "faces": n_faces,
+                "templates": n_faces,
+                "match_frames": hits,
+                "wall_s": time.perf_counter() - t0,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -3,4 +3,6 @@
 Importing the package has no side effects: no models are loaded, no files are touched.
 """
 
-__version__ = "0.1.0"
+from lfr._native import __version__
+
+__all__ = ["__version__"]

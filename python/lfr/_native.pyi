@@ -10,11 +10,11 @@ import numpy.typing as _npt
 
 # One name per line.
 __all__ = [
-    "__version__",
-    "NativeError",
-    "Gallery",
-    "Tracker",
     "AlertEvent",
+    "Gallery",
+    "NativeError",
+    "Tracker",
+    "__version__",
     "resize_to_blob",
     "warp_affine",
 ]
@@ -24,7 +24,6 @@ __version__: str
 class NativeError(Exception): ...
 
 # --- gallery (lfr-search) -------------------------------------------------------------------
-
 
 @_final
 class Gallery:
@@ -65,7 +64,6 @@ class Gallery:
     def available_kernels() -> list[_Literal["scalar", "avx2", "avx512", "neon"]]: ...
 
 # --- tracker (lfr-tracking) -----------------------------------------------------------------
-
 
 @_final
 class AlertEvent:
@@ -128,7 +126,6 @@ class Tracker:
     def config(self) -> dict[str, float | int]: ...
 
 # --- imaging (lfr-imaging) -------------------------------------------------------------------
-
 
 def resize_to_blob(
     img: _npt.NDArray[_np.uint8],

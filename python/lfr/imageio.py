@@ -32,7 +32,9 @@ def _read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ImageError(f"{path}: file is {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit")
+            raise ImageError(
+                f"{path}: file is {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit"
+            )
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise ImageError(f"{path}: no such file") from exc
@@ -53,7 +55,9 @@ def _decode(data: bytes, header: Header) -> np.ndarray:
         stream.codec_context.options = {"err_detect": "explode"}
         frame = next(container.decode(stream))
     if (frame.width, frame.height) != (header.width, header.height):
-        raise ValueError(f"decoded {frame.width}x{frame.height}, header says {header.width}x{header.height}")
+        raise ValueError(
+            f"decoded {frame.width}x{frame.height}, header says {header.width}x{header.height}"
+        )
     if any(c.is_alpha for c in frame.format.components):
         bgra = frame.to_ndarray(format="bgra").astype(np.uint16)
         alpha = bgra[..., 3:4]
@@ -89,8 +93,10 @@ def decode_image(data: bytes, path: str | Path, *, max_pixels: int = MAX_PIXELS)
     if not data:
         raise ImageError(f"{path}: empty file")
     if len(data) > MAX_FILE_BYTES:
-        raise ImageError(f"{path}: file is {len(data) / 2**20:.0f} MiB, over the "
-                         f"{MAX_FILE_BYTES // 2**20} MiB limit")
+        raise ImageError(
+            f"{path}: file is {len(data) / 2**20:.0f} MiB, over the "
+            f"{MAX_FILE_BYTES // 2**20} MiB limit"
+        )
     try:
         header = read_header(data)
     except HeaderError as exc:
@@ -106,5 +112,7 @@ def decode_image(data: bytes, path: str | Path, *, max_pixels: int = MAX_PIXELS)
     try:
         img = _decode(data, header)
     except Exception as exc:  # PyAV raises FFmpegError subclasses, StopIteration, ValueError
-        raise ImageError(f"{path}: corrupt {header.format.upper()}: {exc or type(exc).__name__}") from exc
+        raise ImageError(
+            f"{path}: corrupt {header.format.upper()}: {exc or type(exc).__name__}"
+        ) from exc
     return _orient(img, header.orientation)

@@ -64,8 +64,12 @@ def test_a_full_config_loads_with_types_and_resolved_paths(write, tmp_path: Path
     assert cfg.socket.unix == "lfr.sock" and cfg.socket.max_frame_bytes == MIB
     assert cfg.socket.unix_path(cfg.daemon.data_dir) == tmp_path / "data" / "lfr.sock"
     cam, filecam = cfg.cameras
-    assert (cam.id, cam.fps, cam.loop, cam.watchlist) == ("gate-north", 10.0, False,
-                                                           "op-2026-11-27")
+    assert (cam.id, cam.fps, cam.loop, cam.watchlist) == (
+        "gate-north",
+        10.0,
+        False,
+        "op-2026-11-27",
+    )
     assert isinstance(cam.fps, float)
     assert filecam.url == str(tmp_path / "clip.mp4")  # relative to the config file
     assert cfg.models.providers == ["CPUExecutionProvider"] and cfg.models.det_size == 640
@@ -90,51 +94,63 @@ def test_overrides_nested_and_dotted(write, tmp_path: Path) -> None:
 
 def test_digest_is_stable_and_sensitive(write) -> None:
     path = write(GOOD)
-    reordered = write(GOOD.replace("threshold = 0.4\nmin_hits = 3",
-                                   "min_hits = 3 # comment\nthreshold = 0.4"))
+    reordered = write(
+        GOOD.replace("threshold = 0.4\nmin_hits = 3", "min_hits = 3 # comment\nthreshold = 0.4")
+    )
     assert load_config(path).digest() == load_config(reordered).digest()
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", load_config(path).digest())
     assert load_config(path).digest() != load_config(path, {"matching.min_hits": 4}).digest()
 
 
-@pytest.mark.parametrize(("edit", "key_path"), [
-    # unknown keys, at every depth
-    (("[daemon]", "[daemon]\ndata_dri = 'x'"), r"daemon\.data_dri: unknown key"),
-    (("[logging]", "[loging]\n[logging]"), r"loging: unknown key"),
-    (('id = "file-cam"', 'id = "file-cam"\nfsp = 5'), r"cameras\[1\]\.fsp: unknown key"),
-    # wrong types
-    (("fps = 10", 'fps = "10"'), r"cameras\[0\]\.fps: expected a number"),
-    (("fps = 10", "fps = true"), r"cameras\[0\]\.fps: expected a number"),
-    (("min_hits = 3", "min_hits = 2.5"), r"matching\.min_hits: expected an integer"),
-    (("json = true", 'json = "yes"'), r"logging\.json: expected true or false"),
-    (('providers = ["CPUExecutionProvider"]', 'providers = "CPU"'),
-     r"models\.providers: expected an array"),
-    (('providers = ["CPUExecutionProvider"]', "providers = [1]"),
-     r"models\.providers\[0\]: expected a string"),
-    # values out of range
-    (("fps = 10", "fps = 0"), r"cameras\[0\]\.fps: must be > 0"),
-    (("fps = 10", "fps = -3"), r"cameras\[0\]\.fps: must be > 0"),
-    (("threshold = 0.4", "threshold = 1.5"), r"matching\.threshold: "),
-    (('level = "debug"', 'level = "loud"'), r"logging\.level: must be one of"),
-    (("threads = 2", "threads = 0"), r"models\.threads: "),
-    # missing camera fields
-    (('url = "rtsp://127.0.0.1:8554/cam"\n', ""), r"cameras\[0\]\.url: required key"),
-    (('id = "file-cam"\n', ""), r"cameras\[1\]\.id: required key"),
-    (('fps = 10\nwatchlist = "op-2026-11-27"', "fps = 10"),
-     r"cameras\[0\]\.watchlist: required key"),
-    # camera urls and ids
-    (('"rtsp://127.0.0.1:8554/cam"', '"ftp://127.0.0.1/cam"'),
-     r"cameras\[0\]\.url: unsupported scheme"),
-    (('url = "clip.mp4"', 'url = "missing.mp4"'), r"cameras\[1\]\.url: no such file"),
-    (('id = "file-cam"', 'id = "gate-north"'), r"cameras\[1\]\.id: duplicate camera id"),
-    (('id = "file-cam"', 'id = "bad id!"'), r"cameras\[1\]\.id: must be"),
-    (("fps = 10", "fps = 10\nloop = true"), r"cameras\[0\]\.loop: applies to files only"),
-    # the socket: tcp needs a token, and a sane address
-    (('token_file = "token"\n', ""), r"socket\.token_file: is required when socket\.tcp"),
-    (('"127.0.0.1:7878"', '"127.0.0.1"'), r"socket\.tcp: must be 'host:port'"),
-    (('"127.0.0.1:7878"', '"127.0.0.1:99999"'), r"socket\.tcp: must be 'host:port'"),
-    (("[socket]", "[socket]\nmax_frame_bytes = 10"), r"socket\.max_frame_bytes: must be"),
-])
+@pytest.mark.parametrize(
+    ("edit", "key_path"),
+    [
+        # unknown keys, at every depth
+        (("[daemon]", "[daemon]\ndata_dri = 'x'"), r"daemon\.data_dri: unknown key"),
+        (("[logging]", "[loging]\n[logging]"), r"loging: unknown key"),
+        (('id = "file-cam"', 'id = "file-cam"\nfsp = 5'), r"cameras\[1\]\.fsp: unknown key"),
+        # wrong types
+        (("fps = 10", 'fps = "10"'), r"cameras\[0\]\.fps: expected a number"),
+        (("fps = 10", "fps = true"), r"cameras\[0\]\.fps: expected a number"),
+        (("min_hits = 3", "min_hits = 2.5"), r"matching\.min_hits: expected an integer"),
+        (("json = true", 'json = "yes"'), r"logging\.json: expected true or false"),
+        (
+            ('providers = ["CPUExecutionProvider"]', 'providers = "CPU"'),
+            r"models\.providers: expected an array",
+        ),
+        (
+            ('providers = ["CPUExecutionProvider"]', "providers = [1]"),
+            r"models\.providers\[0\]: expected a string",
+        ),
+        # values out of range
+        (("fps = 10", "fps = 0"), r"cameras\[0\]\.fps: must be > 0"),
+        (("fps = 10", "fps = -3"), r"cameras\[0\]\.fps: must be > 0"),
+        (("threshold = 0.4", "threshold = 1.5"), r"matching\.threshold: "),
+        (('level = "debug"', 'level = "loud"'), r"logging\.level: must be one of"),
+        (("threads = 2", "threads = 0"), r"models\.threads: "),
+        # missing camera fields
+        (('url = "rtsp://127.0.0.1:8554/cam"\n', ""), r"cameras\[0\]\.url: required key"),
+        (('id = "file-cam"\n', ""), r"cameras\[1\]\.id: required key"),
+        (
+            ('fps = 10\nwatchlist = "op-2026-11-27"', "fps = 10"),
+            r"cameras\[0\]\.watchlist: required key",
+        ),
+        # camera urls and ids
+        (
+            ('"rtsp://127.0.0.1:8554/cam"', '"ftp://127.0.0.1/cam"'),
+            r"cameras\[0\]\.url: unsupported scheme",
+        ),
+        (('url = "clip.mp4"', 'url = "missing.mp4"'), r"cameras\[1\]\.url: no such file"),
+        (('id = "file-cam"', 'id = "gate-north"'), r"cameras\[1\]\.id: duplicate camera id"),
+        (('id = "file-cam"', 'id = "bad id!"'), r"cameras\[1\]\.id: must be"),
+        (("fps = 10", "fps = 10\nloop = true"), r"cameras\[0\]\.loop: applies to files only"),
+        # the socket: tcp needs a token, and a sane address
+        (('token_file = "token"\n', ""), r"socket\.token_file: is required when socket\.tcp"),
+        (('"127.0.0.1:7878"', '"127.0.0.1"'), r"socket\.tcp: must be 'host:port'"),
+        (('"127.0.0.1:7878"', '"127.0.0.1:99999"'), r"socket\.tcp: must be 'host:port'"),
+        (("[socket]", "[socket]\nmax_frame_bytes = 10"), r"socket\.max_frame_bytes: must be"),
+    ],
+)
 def test_each_mistake_names_its_key_path(write, edit: tuple[str, str], key_path: str) -> None:
     old, new = edit
     assert old in GOOD, f"test setup: {old!r} not in the sample config"

@@ -12,12 +12,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from lfr.assets import ModelSet, ensure_models  # noqa: E402
-from lfr.imageio import load_image  # noqa: E402
+from lfr.assets import ModelSet, ensure_models
+from lfr.imageio import load_image
 
 
 @pytest.fixture(scope="session")
-def model_set(analyzer) -> ModelSet:  # noqa: ANN001 - analyzer fetched the cache already
+def model_set(analyzer) -> ModelSet:
     return ensure_models()
 
 

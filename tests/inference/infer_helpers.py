@@ -20,13 +20,17 @@ def encode(arr: np.ndarray, codec: str, pix_fmt: str, src_fmt: str = "bgr24") ->
     frame = av.VideoFrame.from_ndarray(arr, format=src_fmt)
     if src_fmt != pix_fmt:
         frame = frame.reformat(format=pix_fmt)
-    return b"".join(bytes(p) for p in cc.encode(frame)) + b"".join(bytes(p) for p in cc.encode(None))
+    return b"".join(bytes(p) for p in cc.encode(frame)) + b"".join(
+        bytes(p) for p in cc.encode(None)
+    )
 
 
 def gradient(h: int = 96, w: int = 128) -> np.ndarray:
     """A smooth BGR test card (lossy codecs keep it close)."""
     y, x = np.mgrid[0:h, 0:w]
-    return np.stack([x * 255 // (w - 1), y * 255 // (h - 1), (x + y) * 255 // (h + w - 2)], axis=2).astype(np.uint8)
+    return np.stack(
+        [x * 255 // (w - 1), y * 255 // (h - 1), (x + y) * 255 // (h + w - 2)], axis=2
+    ).astype(np.uint8)
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:
@@ -41,6 +45,11 @@ def huge_png(path: Path, side: int = 20000) -> Path:
     parts = [comp.compress(row * 500) for _ in range(side // 500)]
     parts.append(comp.flush())
     ihdr = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    data = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", b"".join(parts)) + _chunk(b"IEND", b"")
+    data = (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", ihdr)
+        + _chunk(b"IDAT", b"".join(parts))
+        + _chunk(b"IEND", b"")
+    )
     path.write_bytes(data)
     return path

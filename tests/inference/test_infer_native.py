@@ -5,21 +5,28 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from imaging_reference import resize_float, warp_affine_reference
 
 from lfr import _native
-from lfr.inference.align import _invert, similarity_transforms, warp_affine_reference
-from lfr.inference.resize import resize_float
+from lfr.inference.align import invert_affine, similarity_transforms
 
 RNG = np.random.default_rng(42)
 
 
 @pytest.mark.parametrize(
     ("src", "dst"),
-    [((1080, 1920), (360, 640)), ((1080, 1920), (180, 320)), ((1080, 1920), (480, 853)), ((360, 640), (360, 640)),
-     ((97, 131), (60, 81)), ((50, 70), (113, 150)), ((7, 5), (3, 2))],
+    [
+        ((1080, 1920), (360, 640)),
+        ((1080, 1920), (180, 320)),
+        ((1080, 1920), (480, 853)),
+        ((360, 640), (360, 640)),
+        ((97, 131), (60, 81)),
+        ((50, 70), (113, 150)),
+        ((7, 5), (3, 2)),
+    ],
 )
 def test_resize_matches_reference(src: tuple[int, int], dst: tuple[int, int]) -> None:
-    img = RNG.integers(0, 256, src + (3,), dtype=np.uint8)
+    img = RNG.integers(0, 256, (*src, 3), dtype=np.uint8)
     ph, pw = (dst[0] + 31) // 32 * 32, (dst[1] + 31) // 32 * 32
     blob = _native.resize_to_blob(img, dst[0], dst[1], ph, pw)
     assert blob.shape == (1, 3, ph, pw) and blob.dtype == np.float32
@@ -32,7 +39,7 @@ def test_warp_matches_reference_including_borders() -> None:
     img = RNG.integers(0, 256, (200, 300, 3), dtype=np.uint8)
     lms = RNG.uniform([-40, -40], [340, 240], size=(16, 5, 2)).astype(np.float32)  # some off-image
     fwd = similarity_transforms(lms)
-    ours = _native.warp_affine(img, np.ascontiguousarray(_invert(fwd), dtype=np.float32), 112)
+    ours = _native.warp_affine(img, np.ascontiguousarray(invert_affine(fwd), dtype=np.float32), 112)
     ref = warp_affine_reference(img, fwd)
     assert ours.shape == (16, 112, 112, 3)
     diff = np.abs(ours.astype(int) - ref)

@@ -22,8 +22,7 @@ from lfr.kernel import (
     Supervisor,
 )
 
-QUICK = RestartPolicy(max_restarts=3, within_s=10.0, backoff_initial_s=0.01,
-                      backoff_max_s=0.05)
+QUICK = RestartPolicy(max_restarts=3, within_s=10.0, backoff_initial_s=0.01, backoff_max_s=0.05)
 
 
 class Boom(Exception):
@@ -142,8 +141,13 @@ async def test_normal_exit_is_not_restarted_unless_permanent() -> None:
         await sup.start(Once("transient"), QUICK)
         await trio.sleep(0.1)
         assert Once.runs == 1 and "transient" not in sup.registry
-        permanent = RestartPolicy(max_restarts=50, within_s=1.0, backoff_initial_s=0.01,
-                                  backoff_max_s=0.01, restart=Restart.PERMANENT)
+        permanent = RestartPolicy(
+            max_restarts=50,
+            within_s=1.0,
+            backoff_initial_s=0.01,
+            backoff_max_s=0.01,
+            restart=Restart.PERMANENT,
+        )
         await sup.start(Once("permanent"), permanent)
         await trio.sleep(0.1)
         assert Once.runs > 3

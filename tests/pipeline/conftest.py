@@ -16,9 +16,15 @@ def lin_home(tmp_path_factory: pytest.TempPathFactory, sample_data: Path, analyz
     home = tmp_path_factory.mktemp("lin-home")
     with Store.open(home) as store:
         store.watchlists.create("wl", actor="test", purpose="pipeline tests")
-        enrol(store, analyzer, "wl", "lin-manuel-miranda",
-              [sample_data / "face_recognition/examples/lin-manuel-miranda.png"],
-              actor="test", label="Lin-Manuel Miranda")
+        enrol(
+            store,
+            analyzer,
+            "wl",
+            "lin-manuel-miranda",
+            [sample_data / "face_recognition/examples/lin-manuel-miranda.png"],
+            actor="test",
+            label="Lin-Manuel Miranda",
+        )
     return home
 
 

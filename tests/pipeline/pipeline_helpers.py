@@ -13,8 +13,9 @@ LFR = [sys.executable, "-m", "lfr.cli.admin"]
 
 def run_lfr(args: list[str], home: Path, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "LFR_HOME": str(home)}
-    return subprocess.run([*LFR, *args], capture_output=True, text=True, env=env,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [*LFR, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
 
 
 def json_lines(text: str) -> list[dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,15 +21,16 @@ class _Frame:
 
 
 def _ctx(media_clock: bool) -> CameraContext:
-    return CameraContext(camera_id="c", watchlist_name="w", threshold=0.363,
-                         media_clock=media_clock)
+    return CameraContext(
+        camera_id="c", watchlist_name="w", threshold=0.363, media_clock=media_clock
+    )
 
 
 def test_media_clock_follows_pts_and_survives_a_loop() -> None:
     ctx = _ctx(media_clock=True)
     times = [ctx.track_time(_Frame(pts, 100.0)) for pts in (0.0, 0.04, 0.08, 0.0, 0.04)]
     assert times[:3] == [0.0, 0.04, 0.08]
-    assert all(b > a for a, b in zip(times, times[1:]))
+    assert all(b > a for a, b in itertools.pairwise(times))
     # After the jump back, spacing between frames is kept.
     assert abs((times[4] - times[3]) - 0.04) < 1e-9
 

@@ -21,8 +21,9 @@ HIS_ENTRANCE_S = 0.35
 
 
 def _daemon(home: Path, cameras: list[dict], analyzer, **matching) -> Daemon:
-    cfg = parse_config({"daemon": {"data_dir": str(home)}, "matching": matching,
-                        "cameras": cameras})
+    cfg = parse_config(
+        {"daemon": {"data_dir": str(home)}, "matching": matching, "cameras": cameras}
+    )
     return Daemon(cfg, handle_signals=False, analyzer=analyzer, announce=lambda _l: None)
 
 
@@ -47,8 +48,12 @@ def _decode_threads() -> list[str]:
 
 
 async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analyzer) -> None:
-    daemon = _daemon(home, [{"id": "gate", "url": rtsp_server.url, "watchlist": "wl",
-                             "read_timeout_s": 2.0}], live_analyzer, cooldown_s=1.0)
+    daemon = _daemon(
+        home,
+        [{"id": "gate", "url": rtsp_server.url, "watchlist": "wl", "read_timeout_s": 2.0}],
+        live_analyzer,
+        cooldown_s=1.0,
+    )
     alerts: list = []
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
@@ -61,13 +66,14 @@ async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analy
         first = alerts[0].data
         assert first["identity"] == "lin-manuel-miranda" and first["camera"] == "gate"
         # He is on screen from the stream's start: the alert must come within 3 s of that.
-        assert first["ts"] - t_live < HIS_ENTRANCE_S + 3.0, (first["ts"] - t_live)
+        assert first["ts"] - t_live < HIS_ENTRANCE_S + 3.0, first["ts"] - t_live
         assert first["latency_ms"] < 1000
 
         rtsp_server.kill()
         with trio.fail_after(15):
-            await source.wait_state(CameraState.BACKOFF, CameraState.CONNECTING,
-                                    CameraState.STALLED)
+            await source.wait_state(
+                CameraState.BACKOFF, CameraState.CONNECTING, CameraState.STALLED
+            )
         rtsp_server.start()
         with trio.fail_after(30):
             await source.wait_state(CameraState.LIVE)
@@ -78,8 +84,11 @@ async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analy
 
         t0 = time.monotonic()
         daemon.request_stop()
-        await _wait_for(lambda: "gate" not in daemon.engine.sources or
-                        source.state is CameraState.ENDED, 5, "the camera to stop")
+        await _wait_for(
+            lambda: "gate" not in daemon.engine.sources or source.state is CameraState.ENDED,
+            5,
+            "the camera to stop",
+        )
         nursery.cancel_scope.cancel()
     assert time.monotonic() - t0 < 5.0
     assert _decode_threads() == []
@@ -87,13 +96,18 @@ async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analy
     assert seqs == sorted(set(seqs)), "alerts delivered out of order or twice"
 
 
-async def test_frozen_camera_stalls_while_another_keeps_going(home, rtsp_server, live_analyzer,
-                                                              sample_data) -> None:
+async def test_frozen_camera_stalls_while_another_keeps_going(
+    home, rtsp_server, live_analyzer, sample_data
+) -> None:
     clip = sample_data / "face_recognition/examples/short_hamilton_clip.mp4"
-    daemon = _daemon(home, [
-        {"id": "frozen", "url": rtsp_server.url, "watchlist": "wl", "read_timeout_s": 2.0},
-        {"id": "file", "url": str(clip), "watchlist": "wl", "loop": True, "fps": 5},
-    ], live_analyzer)
+    daemon = _daemon(
+        home,
+        [
+            {"id": "frozen", "url": rtsp_server.url, "watchlist": "wl", "read_timeout_s": 2.0},
+            {"id": "file", "url": str(clip), "watchlist": "wl", "loop": True, "fps": 5},
+        ],
+        live_analyzer,
+    )
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
         frozen = daemon.engine.sources["frozen"]
@@ -115,15 +129,20 @@ async def test_frozen_camera_stalls_while_another_keeps_going(home, rtsp_server,
     assert _decode_threads() == []
 
 
-async def test_three_cameras_keep_their_rate_or_drop_visibly(home, rtsp_server, live_analyzer,
-                                                             hamilton_clip) -> None:
+async def test_three_cameras_keep_their_rate_or_drop_visibly(
+    home, rtsp_server, live_analyzer, hamilton_clip
+) -> None:
     """Two RTSP cameras and one file on 2 cores: each analyses steadily or counts its drops,
     and the frame queue never grows (keep-latest), so latency stays bounded."""
-    daemon = _daemon(home, [
-        {"id": "rtsp-a", "url": rtsp_server.url, "watchlist": "wl", "fps": 10},
-        {"id": "rtsp-b", "url": rtsp_server.url, "watchlist": "wl", "fps": 10},
-        {"id": "file", "url": str(hamilton_clip), "watchlist": "wl", "fps": 10, "loop": True},
-    ], live_analyzer)
+    daemon = _daemon(
+        home,
+        [
+            {"id": "rtsp-a", "url": rtsp_server.url, "watchlist": "wl", "fps": 10},
+            {"id": "rtsp-b", "url": rtsp_server.url, "watchlist": "wl", "fps": 10},
+            {"id": "file", "url": str(hamilton_clip), "watchlist": "wl", "fps": 10, "loop": True},
+        ],
+        live_analyzer,
+    )
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
         engine = daemon.engine
@@ -133,8 +152,10 @@ async def test_three_cameras_keep_their_rate_or_drop_visibly(home, rtsp_server, 
         await trio.sleep(2.0)
         for ctx in engine.cameras.values():
             ctx.latency.reset()
-        marks = {cid: (ctx.counters.frames_analysed, engine.sources[cid].counts.frames_decoded)
-                 for cid, ctx in engine.cameras.items()}
+        marks = {
+            cid: (ctx.counters.frames_analysed, engine.sources[cid].counts.frames_decoded)
+            for cid, ctx in engine.cameras.items()
+        }
         depths: list[int] = []
         for _ in range(40):  # 6 s, sampling the frame queues
             await trio.sleep(0.15)
@@ -151,8 +172,9 @@ async def test_three_cameras_keep_their_rate_or_drop_visibly(home, rtsp_server, 
         daemon.request_stop()
 
 
-async def test_alerts_exactly_once_across_a_daemon_restart(home, live_analyzer, hamilton_clip
-                                                           ) -> None:
+async def test_alerts_exactly_once_across_a_daemon_restart(
+    home, live_analyzer, hamilton_clip
+) -> None:
     """A subscriber that resumes from its last seq after the daemon restarts gets every alert
     the store holds, once each, in order."""
     from lfr.store import Store
@@ -165,8 +187,9 @@ async def test_alerts_exactly_once_across_a_daemon_restart(home, live_analyzer, 
             await nursery.start(daemon.run)
             send, recv = trio.open_memory_channel(100)
             since = seen[-1].seq if seen else 0
-            nursery.start_soon(afollow_alerts, send, Endpoint(unix=daemon.endpoints.unix_path),
-                               since)
+            nursery.start_soon(
+                afollow_alerts, send, Endpoint(unix=daemon.endpoints.unix_path), since
+            )
             target = len(seen) + 1
             with trio.fail_after(40):
                 async for event in recv:
@@ -177,5 +200,5 @@ async def test_alerts_exactly_once_across_a_daemon_restart(home, live_analyzer, 
             nursery.cancel_scope.cancel()
     with Store.open(home) as store:
         stored = [a.seq for a in store.alerts.list_since(0)]
-    assert [e.seq for e in seen] == stored[:len(seen)]
+    assert [e.seq for e in seen] == stored[: len(seen)]
     assert len({e.data["alert_id"] for e in seen}) == len(seen) >= 2

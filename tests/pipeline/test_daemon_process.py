@@ -22,8 +22,13 @@ def _write(path: Path, text: str) -> Path:
 
 
 def _start(config: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([*LFR_RUN, "--config", str(config)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    return subprocess.Popen(
+        [*LFR_RUN, "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
 
 
 def _wait_ready(proc: subprocess.Popen[str], timeout: float = 60) -> list[str]:
@@ -46,11 +51,11 @@ def _camera_ids(sock: Path) -> list[str]:
         return sorted(c["id"] for c in client.cameras_list())
 
 
-def test_sighup_adds_a_camera_and_sigterm_stops_cleanly(home: Path, hamilton_clip: Path,
-                                                        tmp_path: Path) -> None:
+def test_sighup_adds_a_camera_and_sigterm_stops_cleanly(
+    home: Path, hamilton_clip: Path, tmp_path: Path
+) -> None:
     base = f'[daemon]\ndata_dir = "{home}"\n'
-    cam = ('[[cameras]]\nid = "{id}"\nurl = "{url}"\nwatchlist = "wl"\nloop = true\n'
-           'fps = 2\n')
+    cam = '[[cameras]]\nid = "{id}"\nurl = "{url}"\nwatchlist = "wl"\nloop = true\nfps = 2\n'
     config = _write(tmp_path / "lfr.toml", base + cam.format(id="one", url=hamilton_clip))
     proc = _start(config)
     try:
@@ -59,8 +64,12 @@ def test_sighup_adds_a_camera_and_sigterm_stops_cleanly(home: Path, hamilton_cli
         sock = home / "lfr.sock"
         assert sock.exists() and (sock.stat().st_mode & 0o777) == 0o600
         assert _camera_ids(sock) == ["one"]
-        _write(config, base + cam.format(id="one", url=hamilton_clip)
-               + cam.format(id="two", url=hamilton_clip))
+        _write(
+            config,
+            base
+            + cam.format(id="one", url=hamilton_clip)
+            + cam.format(id="two", url=hamilton_clip),
+        )
         proc.send_signal(signal.SIGHUP)
         deadline = time.monotonic() + 20
         while _camera_ids(sock) != ["one", "two"] and time.monotonic() < deadline:
@@ -89,35 +98,46 @@ def test_sighup_adds_a_camera_and_sigterm_stops_cleanly(home: Path, hamilton_cli
     assert "watchlist.reload" in actions
 
 
-@pytest.mark.parametrize("body, key", [
-    ('[daemon]\nbogus = 1\n', "daemon.bogus"),
-    ('[matching]\nthreshold = "high"\n', "matching.threshold"),
-    ('[[cameras]]\nid = "c"\nwatchlist = "wl"\n', "cameras[0].url"),
-    ('[[cameras]]\nid = "c"\nurl = "rtsp://127.0.0.1:9/x"\nwatchlist = "wl"\nfps = -1\n',
-     "cameras[0].fps"),
-])
+@pytest.mark.parametrize(
+    "body, key",
+    [
+        ("[daemon]\nbogus = 1\n", "daemon.bogus"),
+        ('[matching]\nthreshold = "high"\n', "matching.threshold"),
+        ('[[cameras]]\nid = "c"\nwatchlist = "wl"\n', "cameras[0].url"),
+        (
+            '[[cameras]]\nid = "c"\nurl = "rtsp://127.0.0.1:9/x"\nwatchlist = "wl"\nfps = -1\n',
+            "cameras[0].fps",
+        ),
+    ],
+)
 def test_bad_config_names_the_key(tmp_path: Path, body: str, key: str) -> None:
     config = _write(tmp_path / "bad.toml", body)
-    proc = subprocess.run([*LFR_RUN, "--config", str(config)], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(  # noqa: PLW1510 - the exit code is asserted
+        [*LFR_RUN, "--config", str(config)], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 2
     assert key in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_unknown_watchlist_refuses_to_start(home: Path, tmp_path: Path) -> None:
-    config = _write(tmp_path / "lfr.toml",
-                    f'[daemon]\ndata_dir = "{home}"\n[[cameras]]\nid = "c"\n'
-                    'url = "rtsp://127.0.0.1:9/x"\nwatchlist = "nobody"\n')
-    proc = subprocess.run([*LFR_RUN, "--config", str(config)], capture_output=True,
-                          text=True, timeout=60)
+    config = _write(
+        tmp_path / "lfr.toml",
+        f'[daemon]\ndata_dir = "{home}"\n[[cameras]]\nid = "c"\n'
+        'url = "rtsp://127.0.0.1:9/x"\nwatchlist = "nobody"\n',
+    )
+    proc = subprocess.run(  # noqa: PLW1510 - the exit code is asserted
+        [*LFR_RUN, "--config", str(config)], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 2
     assert "cameras[0].watchlist" in proc.stderr and "nobody" in proc.stderr
 
 
 def test_unreachable_camera_starts_and_retries(home: Path, tmp_path: Path) -> None:
-    config = _write(tmp_path / "lfr.toml",
-                    f'[daemon]\ndata_dir = "{home}"\n[[cameras]]\nid = "dead"\n'
-                    'url = "rtsp://127.0.0.1:9/nothing"\nwatchlist = "wl"\n')
+    config = _write(
+        tmp_path / "lfr.toml",
+        f'[daemon]\ndata_dir = "{home}"\n[[cameras]]\nid = "dead"\n'
+        'url = "rtsp://127.0.0.1:9/nothing"\nwatchlist = "wl"\n',
+    )
     proc = _start(config)
     try:
         _wait_ready(proc)
@@ -134,8 +154,9 @@ def test_unreachable_camera_starts_and_retries(home: Path, tmp_path: Path) -> No
             proc.kill()
 
 
-def test_a_damaged_model_stops_the_start_with_a_clear_error(home: Path, hamilton_clip: Path,
-                                                            tmp_path: Path) -> None:
+def test_a_damaged_model_stops_the_start_with_a_clear_error(
+    home: Path, hamilton_clip: Path, tmp_path: Path
+) -> None:
     from lfr.assets import ensure_models
 
     models = ensure_models()
@@ -147,11 +168,14 @@ def test_a_damaged_model_stops_the_start_with_a_clear_error(home: Path, hamilton
     damaged = bytearray(detector.read_bytes())
     damaged[1000] ^= 0xFF
     detector.write_bytes(bytes(damaged))
-    config = _write(tmp_path / "lfr.toml",
-                    f'[daemon]\ndata_dir = "{home}"\n[models]\ndir = "{cache}"\n'
-                    f'[[cameras]]\nid = "c"\nurl = "{hamilton_clip}"\nwatchlist = "wl"\n')
-    proc = subprocess.run([*LFR_RUN, "--config", str(config)], capture_output=True,
-                          text=True, timeout=120)
+    config = _write(
+        tmp_path / "lfr.toml",
+        f'[daemon]\ndata_dir = "{home}"\n[models]\ndir = "{cache}"\n'
+        f'[[cameras]]\nid = "c"\nurl = "{hamilton_clip}"\nwatchlist = "wl"\n',
+    )
+    proc = subprocess.run(  # noqa: PLW1510 - the exit code is asserted
+        [*LFR_RUN, "--config", str(config)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode != 0
     assert detector.name in proc.stderr and "sha256" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -13,8 +13,14 @@ from pipeline_helpers import json_lines
 
 def _demo(env_extra: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **env_extra}
-    return subprocess.run([sys.executable, "-m", "lfr.cli.admin", "demo", "--json", *args],
-                          capture_output=True, text=True, timeout=300, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "lfr.cli.admin", "demo", "--json", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("transport", ["rtsp", "file"])
@@ -24,8 +30,9 @@ def test_demo_alerts_once_for_the_sample_person(sample_data, transport: str) -> 
         from support.skips import require
 
         require(gstreamer_missing())
-    proc = _demo({"LFR_SAMPLE_DATA": str(sample_data)},
-                 *(["--no-rtsp"] if transport == "file" else []))
+    proc = _demo(
+        {"LFR_SAMPLE_DATA": str(sample_data)}, *(["--no-rtsp"] if transport == "file" else [])
+    )
     assert proc.returncode == 0, proc.stderr
     alerts = json_lines(proc.stdout)
     assert [a["identity"] for a in alerts] == ["lin-manuel-miranda"], proc.stdout

@@ -8,12 +8,20 @@ from pathlib import Path
 from pipeline_helpers import run_lfr
 
 
-def test_probe_reports_matches_only_for_the_enrolled_person(home: Path, sample_data: Path
-                                                            ) -> None:
+def test_probe_reports_matches_only_for_the_enrolled_person(home: Path, sample_data: Path) -> None:
     ex = sample_data / "face_recognition/examples"
     before = sorted(p.name for p in home.iterdir())
-    proc = run_lfr(["probe", str(ex / "lin-manuel-miranda.png"), str(ex / "two_people.jpg"),
-                    "--watchlist", "wl", "--json"], home)
+    proc = run_lfr(
+        [
+            "probe",
+            str(ex / "lin-manuel-miranda.png"),
+            str(ex / "two_people.jpg"),
+            "--watchlist",
+            "wl",
+            "--json",
+        ],
+        home,
+    )
     assert proc.returncode == 0, proc.stderr
     images = json.loads(proc.stdout)["images"]
     (lin,) = images[0]["faces"]

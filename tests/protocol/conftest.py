@@ -16,7 +16,7 @@ import trio
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from proto_support import TOKEN, Served, start_server  # noqa: E402
+from proto_support import TOKEN, Served, start_server
 
 
 @pytest.fixture

@@ -29,10 +29,20 @@ class AlertLog:
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def record(self, camera: str = "cam1", identity: str = "id-1", score: float = 0.7) -> dict:
-        alert = {"seq": next(self._seq), "alert_id": str(uuid.uuid4()), "camera": camera,
-                 "ts": time.time(), "watchlist": "wl", "identity": identity, "label": None,
-                 "score": score, "threshold": 0.363, "track_id": 1, "latency_ms": 12.5,
-                 "verdict": None}
+        alert = {
+            "seq": next(self._seq),
+            "alert_id": str(uuid.uuid4()),
+            "camera": camera,
+            "ts": time.time(),
+            "watchlist": "wl",
+            "identity": identity,
+            "label": None,
+            "score": score,
+            "threshold": 0.363,
+            "track_id": 1,
+            "latency_ms": 12.5,
+            "verdict": None,
+        }
         self.alerts.append(alert)
         return alert
 
@@ -55,16 +65,32 @@ class MemoryDaemonApi:
         return alert
 
     async def status(self) -> Wire:
-        return {"version": "test", "uptime_s": 1.0, "alerts_today": len(self.log.alerts),
-                "last_alert_seq": self.log.alerts[-1]["seq"] if self.log.alerts else 0,
-                "cameras": await self.cameras_list(), "queues": {"alerts": 0},
-                "latency_ms": {"glass_to_alert": {"p50": 80.0, "p99": 150.0}}}
+        return {
+            "version": "test",
+            "uptime_s": 1.0,
+            "alerts_today": len(self.log.alerts),
+            "last_alert_seq": self.log.alerts[-1]["seq"] if self.log.alerts else 0,
+            "cameras": await self.cameras_list(),
+            "queues": {"alerts": 0},
+            "latency_ms": {"glass_to_alert": {"p50": 80.0, "p99": 150.0}},
+        }
 
     async def cameras_list(self) -> Sequence[Wire]:
-        return [{"id": "cam1", "state": "LIVE", "watchlist": "wl", "fps_in": 25.0,
-                 "fps_analysed": 10.0, "frames": 100, "dropped": 3, "queue_depth": 0,
-                 "latency_ms": {"p50": 80.0, "p99": 150.0}, "reconnects": 0,
-                 "last_error": None}]
+        return [
+            {
+                "id": "cam1",
+                "state": "LIVE",
+                "watchlist": "wl",
+                "fps_in": 25.0,
+                "fps_analysed": 10.0,
+                "frames": 100,
+                "dropped": 3,
+                "queue_depth": 0,
+                "latency_ms": {"p50": 80.0, "p99": 150.0},
+                "reconnects": 0,
+                "last_error": None,
+            }
+        ]
 
     async def watchlists_list(self) -> Sequence[Wire]:
         return [{"name": "wl", "content_hash": "abc", "identities": 2, "threshold": None}]
@@ -78,8 +104,9 @@ class MemoryDaemonApi:
     async def alerts_list(self, since_seq: int, limit: int) -> Sequence[Wire]:
         return self.log.since(since_seq, limit)
 
-    async def alert_adjudicate(self, alert_id: str, verdict: str, by: str,
-                               note: str | None) -> Wire:
+    async def alert_adjudicate(
+        self, alert_id: str, verdict: str, by: str, note: str | None
+    ) -> Wire:
         if verdict not in VERDICTS:
             raise InvalidArgumentError(f"verdict must be one of {', '.join(VERDICTS)}")
         for alert in self.log.alerts:
@@ -93,5 +120,7 @@ class MemoryDaemonApi:
     async def alerts_since(self, seq: int, limit: int) -> Sequence[Mapping[str, Any]]:
         if self.replay_delay:
             await trio.sleep(self.replay_delay)
-        return [{k: v for k, v in a.items() if k not in ("by", "note")}
-                for a in self.log.since(seq, limit)]
+        return [
+            {k: v for k, v in a.items() if k not in ("by", "note")}
+            for a in self.log.since(seq, limit)
+        ]

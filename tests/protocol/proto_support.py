@@ -37,18 +37,22 @@ class Served:
         return self.endpoints.tcp
 
 
-async def start_server(nursery: trio.Nursery, directory: Path, *, log: AlertLog | None = None,
-                       token_file: Path | None = None, **overrides: Any) -> Served:
+async def start_server(
+    nursery: trio.Nursery,
+    directory: Path,
+    *,
+    log: AlertLog | None = None,
+    token_file: Path | None = None,
+    **overrides: Any,
+) -> Served:
     """Start serve_socket in `nursery`; `Served.cancel.cancel()` stops it (a daemon exit)."""
     hub = EventHub()
     api = MemoryDaemonApi(log, hub)
     overrides.setdefault("tcp", "127.0.0.1:0" if token_file else None)
-    settings = SocketSettings(unix_path=directory / "lfr.sock", token_file=token_file,
-                              **overrides)
+    settings = SocketSettings(unix_path=directory / "lfr.sock", token_file=token_file, **overrides)
     scope = trio.CancelScope()
 
-    async def run(task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED
-                  ) -> None:
+    async def run(task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED) -> None:
         with scope:
             await serve_socket(api, hub, settings, task_status=task_status)
 

@@ -9,16 +9,26 @@ import pytest
 from proto_memory_api import MemoryDaemonApi
 
 from lfr.daemon.api import EngineApi
+from lfr.daemon.store_api import StoreDaemonApi
 from lfr.protocol.api import DaemonApi
-from lfr.protocol.store_api import StoreDaemonApi
 
-METHODS = [name for name, _ in inspect.getmembers(DaemonApi, inspect.isfunction)
-           if not name.startswith("_")]
+METHODS = [
+    name
+    for name, _ in inspect.getmembers(DaemonApi, inspect.isfunction)
+    if not name.startswith("_")
+]
 
 
 def test_protocol_lists_the_seven_methods() -> None:
-    assert sorted(METHODS) == ["alert_adjudicate", "alerts_list", "alerts_since",
-                               "cameras_list", "status", "watchlist_reload", "watchlists_list"]
+    assert sorted(METHODS) == [
+        "alert_adjudicate",
+        "alerts_list",
+        "alerts_since",
+        "cameras_list",
+        "status",
+        "watchlist_reload",
+        "watchlists_list",
+    ]
 
 
 @pytest.mark.parametrize("impl", [EngineApi, StoreDaemonApi, MemoryDaemonApi])

@@ -30,35 +30,65 @@ async def test_status_table(served: Served, capsys: pytest.CaptureFixture[str]) 
     assert "socket clients: 1" in out
 
 
-async def test_status_json_over_tcp(served: Served, token_file: Path,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+async def test_status_json_over_tcp(
+    served: Served, token_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     host, port = served.tcp
-    assert await run_cli("status", "--json", "--tcp", f"{host}:{port}",
-                         "--token-file", str(token_file)) == 0
+    assert (
+        await run_cli(
+            "status", "--json", "--tcp", f"{host}:{port}", "--token-file", str(token_file)
+        )
+        == 0
+    )
     status = json.loads(capsys.readouterr().out)
     assert status["cameras"][0]["id"] == "cam1"
     assert status["socket"]["clients"][0]["client"] == "lfr-status"
 
 
 async def test_status_without_daemon_is_one_clear_error(
-        short_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    short_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert await run_cli("status", "--socket", str(short_dir / "absent.sock")) == 1
     err = capsys.readouterr().err
     assert err.startswith("lfr: error: cannot connect to") and err.count("\n") == 1
 
 
 async def test_tail_prints_json_lines_and_records_state(
-        served: Served, short_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    served: Served, short_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     alerts = [served.api.emit() for _ in range(3)]
     state = short_dir / "tail.state"
-    assert await run_cli("tail", "--socket", str(served.unix), "--since", "0", "--count", "3",
-                         "--state-file", str(state)) == 0
+    assert (
+        await run_cli(
+            "tail",
+            "--socket",
+            str(served.unix),
+            "--since",
+            "0",
+            "--count",
+            "3",
+            "--state-file",
+            str(state),
+        )
+        == 0
+    )
     printed = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert [p["alert_id"] for p in printed] == [a["alert_id"] for a in alerts]
     assert read_state(state) == 3
     served.api.emit()
-    assert await run_cli("tail", "--socket", str(served.unix), "--resume", "--count", "1",
-                         "--state-file", str(state)) == 0
+    assert (
+        await run_cli(
+            "tail",
+            "--socket",
+            str(served.unix),
+            "--resume",
+            "--count",
+            "1",
+            "--state-file",
+            str(state),
+        )
+        == 0
+    )
     assert [json.loads(x)["seq"] for x in capsys.readouterr().out.splitlines()] == [4]
 
 
@@ -78,9 +108,11 @@ def test_tcp_without_token_file_is_refused(capsys: pytest.CaptureFixture[str]) -
 
 
 async def test_status_finds_the_socket_through_the_daemon_config(
-        served: Served, short_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    served: Served, short_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = short_dir / "lfr.toml"
-    config.write_text(f'[daemon]\ndata_dir = "{served.unix.parent}"\n'
-                      f'[socket]\nunix = "{served.unix.name}"\n')
+    config.write_text(
+        f'[daemon]\ndata_dir = "{served.unix.parent}"\n[socket]\nunix = "{served.unix.name}"\n'
+    )
     assert await run_cli("status", "--config", str(config)) == 0
     assert f"socket {served.unix}" in capsys.readouterr().out

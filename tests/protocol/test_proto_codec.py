@@ -20,10 +20,20 @@ from lfr.protocol.codec import (
     encode_frame,
 )
 
-FUZZ = settings(max_examples=3000, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-LIMITS = Limits(max_frame_bytes=4096, max_str_len=256, max_bin_len=256, max_array_len=64,
-                max_map_len=32, max_depth=8, max_objects=2000)
+FUZZ = settings(
+    max_examples=3000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+LIMITS = Limits(
+    max_frame_bytes=4096,
+    max_str_len=256,
+    max_bin_len=256,
+    max_array_len=64,
+    max_map_len=32,
+    max_depth=8,
+    max_objects=2000,
+)
 CODES = {"frame_too_large", "malformed_frame", "too_deep", "limit_exceeded"}
 
 
@@ -38,7 +48,7 @@ def outcome(data: bytes, chunk: int = 0) -> list[dict] | str:
         if chunk:
             out = []
             for i in range(0, len(data), chunk):
-                out += decoder.feed(data[i:i + chunk])
+                out += decoder.feed(data[i : i + chunk])
             return out
         return decoder.feed(data)
     except FrameError as exc:
@@ -52,11 +62,17 @@ def same(a: object, b: object) -> bool:
 
 
 json_like = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2 ** 63), 2 ** 64 - 1) | st.floats(width=64)
-    | st.text(max_size=20) | st.binary(max_size=20),
-    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner,
-                                                                 max_size=5),
-    max_leaves=20)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats(width=64)
+    | st.text(max_size=20)
+    | st.binary(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
 
 
 @FUZZ
@@ -75,29 +91,51 @@ def test_random_bodies_with_valid_length_prefix(body: bytes) -> None:
         assert same(msgpack.unpackb(body, strict_map_key=False), message)
 
 
-CORPUS = [encode_frame(m) for m in (
-    {"type": "hello", "id": 1, "version": 1, "client": "fuzz"},
-    {"type": "auth", "id": "a", "token": "x" * 40},
-    {"type": "alerts.list", "id": 2, "since_seq": 2 ** 40, "limit": 1000},
-    {"type": "subscribe", "id": 3, "topics": ["alerts", "stats"], "since_seq": 0},
-    {"type": "alert.adjudicate", "id": 4, "alert_id": "9c1d", "verdict": "unsure",
-     "by": "PC 1", "note": None},
-    {"type": "event", "topic": "alerts", "seq": 7, "data": {
-        "score": 0.71, "ok": True, "crop": b"\xff\xd8" * 20, "n": -3, "xs": [1.5, None]}},
-)]
+CORPUS = [
+    encode_frame(m)
+    for m in (
+        {"type": "hello", "id": 1, "version": 1, "client": "fuzz"},
+        {"type": "auth", "id": "a", "token": "x" * 40},
+        {"type": "alerts.list", "id": 2, "since_seq": 2**40, "limit": 1000},
+        {"type": "subscribe", "id": 3, "topics": ["alerts", "stats"], "since_seq": 0},
+        {
+            "type": "alert.adjudicate",
+            "id": 4,
+            "alert_id": "9c1d",
+            "verdict": "unsure",
+            "by": "PC 1",
+            "note": None,
+        },
+        {
+            "type": "event",
+            "topic": "alerts",
+            "seq": 7,
+            "data": {
+                "score": 0.71,
+                "ok": True,
+                "crop": b"\xff\xd8" * 20,
+                "n": -3,
+                "xs": [1.5, None],
+            },
+        },
+    )
+]
 
 
 @settings(max_examples=6000, deadline=None)
-@given(st.sampled_from(CORPUS),
-       st.lists(st.tuples(st.integers(0, 1 << 16), st.integers(0, 255)), min_size=1,
-                max_size=4),
-       st.integers(0, 1 << 16), st.integers(0, 7))
-def test_mutated_valid_frames(base: bytes, edits: list[tuple[int, int]], cut: int,
-                              chunk: int) -> None:
+@given(
+    st.sampled_from(CORPUS),
+    st.lists(st.tuples(st.integers(0, 1 << 16), st.integers(0, 255)), min_size=1, max_size=4),
+    st.integers(0, 1 << 16),
+    st.integers(0, 7),
+)
+def test_mutated_valid_frames(
+    base: bytes, edits: list[tuple[int, int]], cut: int, chunk: int
+) -> None:
     raw = bytearray(base)
     for pos, value in edits:
         raw[pos % len(raw)] = value
-    data = bytes(raw[:cut % (len(raw) + 1)])
+    data = bytes(raw[: cut % (len(raw) + 1)])
     result = outcome(data, chunk=chunk)
     assert isinstance(result, (list, str))
 
@@ -132,21 +170,24 @@ def test_deep_nesting_is_refused_before_msgpack_sees_it() -> None:
     assert err.value.code == "too_deep"
 
 
-@pytest.mark.parametrize(("body", "code"), [
-    (b"\x81\xa1x\xdb\xff\xff\xff\xff", "limit_exceeded"),           # str32 of 4 GiB
-    (b"\x81\xa1x\xc6\x00\x10\x00\x00", "limit_exceeded"),           # bin32 beyond max_bin
-    (b"\x81\xa1x\xdd\x7f\xff\xff\xff", "limit_exceeded"),           # array32 of 2**31
-    (b"\xdf\x00\x01\x00\x00", "limit_exceeded"),                    # map32 of 65536
-    (b"\x81\xa1x\xd4\x01\x00", "malformed_frame"),                  # fixext: no ext types
-    (b"\x81\xa1x\xc7\x01\x05\x00", "malformed_frame"),              # ext8
-    (b"\x81\xa1x\xc1", "malformed_frame"),                          # never-used byte
-    (b"\x91\xc0", "malformed_frame"),                               # an array, not a map
-    (b"\x81\x01\xc0", "malformed_frame"),                           # int key
-    (b"\x81\xa1x\xa2\xff\xfe", "malformed_frame"),                  # invalid UTF-8
-    (b"\x81\xa1x\xc0\xc0", "malformed_frame"),                      # trailing bytes
-    (b"\x82\xa1x\xc0", "malformed_frame"),                          # ends inside the map
-    (b"", "malformed_frame"),
-])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"\x81\xa1x\xdb\xff\xff\xff\xff", "limit_exceeded"),  # str32 of 4 GiB
+        (b"\x81\xa1x\xc6\x00\x10\x00\x00", "limit_exceeded"),  # bin32 beyond max_bin
+        (b"\x81\xa1x\xdd\x7f\xff\xff\xff", "limit_exceeded"),  # array32 of 2**31
+        (b"\xdf\x00\x01\x00\x00", "limit_exceeded"),  # map32 of 65536
+        (b"\x81\xa1x\xd4\x01\x00", "malformed_frame"),  # fixext: no ext types
+        (b"\x81\xa1x\xc7\x01\x05\x00", "malformed_frame"),  # ext8
+        (b"\x81\xa1x\xc1", "malformed_frame"),  # never-used byte
+        (b"\x91\xc0", "malformed_frame"),  # an array, not a map
+        (b"\x81\x01\xc0", "malformed_frame"),  # int key
+        (b"\x81\xa1x\xa2\xff\xfe", "malformed_frame"),  # invalid UTF-8
+        (b"\x81\xa1x\xc0\xc0", "malformed_frame"),  # trailing bytes
+        (b"\x82\xa1x\xc0", "malformed_frame"),  # ends inside the map
+        (b"", "malformed_frame"),
+    ],
+)
 def test_hostile_bodies(body: bytes, code: str) -> None:
     with pytest.raises(FrameError) as err:
         decode_body(body, LIMITS)

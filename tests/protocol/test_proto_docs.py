@@ -41,9 +41,13 @@ async def run_node(script: Path, *args: str, env: dict[str, str] | None = None) 
     if node is None:
         pytest.skip("node is not installed: the Node.js example cannot run here")
     with trio.fail_after(30):
-        done = await trio.run_process([node, str(script), *args], capture_stdout=True,
-                                      capture_stderr=True, env={**os.environ, **(env or {})},
-                                      check=False)
+        done = await trio.run_process(
+            [node, str(script), *args],
+            capture_stdout=True,
+            capture_stderr=True,
+            env={**os.environ, **(env or {})},
+            check=False,
+        )
     assert done.returncode == 0, done.stderr.decode()
     return [json.loads(line) for line in done.stdout.decode().splitlines()]
 
@@ -60,6 +64,7 @@ async def test_node_example_over_tcp_with_token(served: Served, short_dir: Path)
     served.api.emit()
     served.api.emit()
     host, port = served.tcp
-    printed = await run_node(node_example(short_dir), f"{host}:{port}", "0", "2",
-                             env={"LFR_TOKEN": TOKEN})
+    printed = await run_node(
+        node_example(short_dir), f"{host}:{port}", "0", "2", env={"LFR_TOKEN": TOKEN}
+    )
     assert [a["seq"] for a in printed] == [1, 2]

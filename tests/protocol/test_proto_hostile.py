@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 import trio
-from proto_support import TOKEN, Raw, Served, start_server
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from proto_support import TOKEN, Raw, Served, start_server
 
 from lfr.client import ConnectionLost, Endpoint, ServerError, open_client
 from lfr.errors import ConfigError
@@ -85,21 +85,25 @@ async def test_unknown_version_is_refused(served: Served) -> None:
     assert await raw.closed()
 
 
-@pytest.mark.parametrize(("message", "code"), [
-    ({"type": "teleport", "id": 1}, "unknown_type"),
-    ({"type": "alerts.list", "id": 2, "since_seq": "ten"}, "invalid_request"),
-    ({"type": "alerts.list", "id": 3, "limit": 0}, "invalid_request"),
-    ({"type": "alerts.list", "id": 4, "limit": True}, "invalid_request"),
-    ({"type": "alerts.list", "id": 5, "colour": "red"}, "invalid_request"),
-    ({"type": "subscribe", "id": 6, "topics": "alerts"}, "invalid_request"),
-    ({"type": "ack", "id": 7, "topic": "alerts", "seq": -1}, "invalid_request"),
-    ({"type": "status", "id": [1]}, "invalid_request"),
-    ({"type": "status"}, "invalid_request"),
-    ({"type": 5, "id": 8}, "invalid_request"),
-    ({"id": 9}, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ({"type": "teleport", "id": 1}, "unknown_type"),
+        ({"type": "alerts.list", "id": 2, "since_seq": "ten"}, "invalid_request"),
+        ({"type": "alerts.list", "id": 3, "limit": 0}, "invalid_request"),
+        ({"type": "alerts.list", "id": 4, "limit": True}, "invalid_request"),
+        ({"type": "alerts.list", "id": 5, "colour": "red"}, "invalid_request"),
+        ({"type": "subscribe", "id": 6, "topics": "alerts"}, "invalid_request"),
+        ({"type": "ack", "id": 7, "topic": "alerts", "seq": -1}, "invalid_request"),
+        ({"type": "status", "id": [1]}, "invalid_request"),
+        ({"type": "status"}, "invalid_request"),
+        ({"type": 5, "id": 8}, "invalid_request"),
+        ({"id": 9}, "invalid_request"),
+    ],
+)
 async def test_bad_requests_get_an_error_and_the_connection_lives(
-        served: Served, message: dict, code: str) -> None:
+    served: Served, message: dict, code: str
+) -> None:
     raw = await Raw.open(served)
     await raw.hello()
     await raw.send(message)
@@ -206,8 +210,9 @@ def _exchange(path: Path, payload: bytes | None) -> list[dict]:
         sock.close()
 
 
-def _read_until(sock: stdsocket.socket, decoder: FrameDecoder, out: list[dict], *,
-                stop_after_reply: bool) -> list[dict]:
+def _read_until(
+    sock: stdsocket.socket, decoder: FrameDecoder, out: list[dict], *, stop_after_reply: bool
+) -> list[dict]:
     while True:
         try:
             data = sock.recv(65536)
@@ -220,11 +225,15 @@ def _read_until(sock: stdsocket.socket, decoder: FrameDecoder, out: list[dict], 
             return out
 
 
-@settings(max_examples=300, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.binary(min_size=1, max_size=300), after_hello=st.booleans())
-def test_random_bytes_over_a_live_socket(server_in_thread: Path, data: bytes,
-                                         after_hello: bool) -> None:
+def test_random_bytes_over_a_live_socket(
+    server_in_thread: Path, data: bytes, after_hello: bool
+) -> None:
     hello = encode_frame({"type": "hello", "id": 0, "version": 1}) if after_hello else b""
     for msg in _exchange(server_in_thread, hello + data):
         assert msg["type"] in ("reply", "error")  # only well-formed replies, then the close
@@ -232,7 +241,8 @@ def test_random_bytes_over_a_live_socket(server_in_thread: Path, data: bytes,
 
 
 async def test_stale_socket_is_replaced_but_other_files_are_not(
-        nursery: trio.Nursery, short_dir: Path) -> None:
+    nursery: trio.Nursery, short_dir: Path
+) -> None:
     stale = short_dir / "lfr.sock"
     dead = stdsocket.socket(stdsocket.AF_UNIX)
     dead.bind(os.fspath(stale))
@@ -267,8 +277,9 @@ def test_settings_refuse_unsafe_tcp(short_dir: Path, token_file: Path) -> None:
     assert read_token(token_file) == TOKEN.encode()
 
 
-async def test_remote_tcp_needs_explicit_opt_in(nursery: trio.Nursery, short_dir: Path,
-                                                token_file: Path) -> None:
+async def test_remote_tcp_needs_explicit_opt_in(
+    nursery: trio.Nursery, short_dir: Path, token_file: Path
+) -> None:
     with pytest.raises(ConfigError, match="loopback"):
         await start_server(nursery, short_dir, token_file=token_file, tcp="0.0.0.0:0")
 

@@ -50,8 +50,13 @@ async def test_every_request_round_trips_on_the_wire(served: Served) -> None:
     assert served.api.reloads == ["wl", None]
     listed = (await raw.request("alerts.list", since_seq=0, limit=10))["result"]
     assert [a["alert_id"] for a in listed] == [alert["alert_id"]]
-    adj = await raw.request("alert.adjudicate", alert_id=alert["alert_id"],
-                            verdict="confirmed", by="officer 12", note="seen")
+    adj = await raw.request(
+        "alert.adjudicate",
+        alert_id=alert["alert_id"],
+        verdict="confirmed",
+        by="officer 12",
+        note="seen",
+    )
     assert adj["result"]["verdict"] == "confirmed" and adj["result"]["by"] == "officer 12"
     sub = await raw.request("subscribe", topics=["alerts", "camera_state"], since_seq=0)
     assert sub["result"]["topics"] == ["alerts", "camera_state"]
@@ -73,19 +78,23 @@ async def test_every_request_round_trips_on_the_wire(served: Served) -> None:
     await raw.aclose()
 
 
-@pytest.mark.parametrize(("kind", "fields", "code"), [
-    ("watchlist.reload", {"name": "nope"}, "not_found"),
-    ("alert.adjudicate", {"alert_id": "x", "verdict": "confirmed", "by": "me"}, "not_found"),
-    ("alert.adjudicate", {"alert_id": "x", "verdict": "maybe", "by": "me"}, "invalid_argument"),
-    ("alert.adjudicate", {"alert_id": "", "verdict": "unsure", "by": "me"}, "invalid_request"),
-    ("ack", {"topic": "alerts", "seq": 1}, "invalid_state"),
-    ("subscribe", {"topics": ["weather"]}, "invalid_request"),
-    ("subscribe", {"topics": []}, "invalid_request"),
-    ("subscribe", {"topics": ["stats"], "since_seq": 3}, "invalid_request"),
-    ("hello", {"version": 1}, "invalid_state"),
-])
-async def test_api_errors_have_stable_codes(served: Served, kind: str, fields: dict,
-                                            code: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "fields", "code"),
+    [
+        ("watchlist.reload", {"name": "nope"}, "not_found"),
+        ("alert.adjudicate", {"alert_id": "x", "verdict": "confirmed", "by": "me"}, "not_found"),
+        ("alert.adjudicate", {"alert_id": "x", "verdict": "maybe", "by": "me"}, "invalid_argument"),
+        ("alert.adjudicate", {"alert_id": "", "verdict": "unsure", "by": "me"}, "invalid_request"),
+        ("ack", {"topic": "alerts", "seq": 1}, "invalid_state"),
+        ("subscribe", {"topics": ["weather"]}, "invalid_request"),
+        ("subscribe", {"topics": []}, "invalid_request"),
+        ("subscribe", {"topics": ["stats"], "since_seq": 3}, "invalid_request"),
+        ("hello", {"version": 1}, "invalid_state"),
+    ],
+)
+async def test_api_errors_have_stable_codes(
+    served: Served, kind: str, fields: dict, code: str
+) -> None:
     raw = await Raw.open(served)
     await raw.hello()
     reply = await raw.request(kind, **fields)
@@ -142,4 +151,6 @@ async def test_trio_client_over_tcp_with_token(served: Served) -> None:
         await c.subscribe(["alerts"])
         live = served.api.emit()
         event = await c.next_event()
-        assert isinstance(event, Event) and event.seq == live["seq"]  # live only: the older alert is not replayed
+        assert (
+            isinstance(event, Event) and event.seq == live["seq"]
+        )  # live only: the older alert is not replayed

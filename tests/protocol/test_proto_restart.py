@@ -15,9 +15,9 @@ from pathlib import Path
 import trio
 
 from lfr.client import Endpoint, Event, afollow_alerts
+from lfr.daemon.store_api import StoreDaemonApi, alert_to_wire
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketEndpoints, SocketSettings, serve_socket
-from lfr.protocol.store_api import StoreDaemonApi, alert_to_wire
 from lfr.store import AlertRecord, Store
 
 
@@ -37,10 +37,12 @@ class Daemon:
         api, hub, scope = StoreDaemonApi(self.store), self.hub, self.scope
         settings = SocketSettings(unix_path=self.home / "lfr.sock")
 
-        async def run(task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED
-                      ) -> None:
+        async def run(
+            task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED,
+        ) -> None:
             with scope:
                 await serve_socket(api, hub, settings, task_status=task_status)
+
         self.endpoints = await self.nursery.start(run)
 
     async def stop(self) -> None:
@@ -53,9 +55,19 @@ class Daemon:
 
     def alert(self) -> str:
         """Persist an alert, then publish it if the daemon is up (the pipeline's order)."""
-        stored = self.store.alerts.record(AlertRecord(
-            camera="cam1", ts=time.time(), watchlist="wl", watchlist_hash="h" * 16,
-            identity="person-1", score=0.8, threshold=0.4, track_id=7, latency_ms=90.0))
+        stored = self.store.alerts.record(
+            AlertRecord(
+                camera="cam1",
+                ts=time.time(),
+                watchlist="wl",
+                watchlist_hash="h" * 16,
+                identity="person-1",
+                score=0.8,
+                threshold=0.4,
+                track_id=7,
+                latency_ms=90.0,
+            )
+        )
         if self.hub is not None:
             self.hub.publish("alerts", alert_to_wire(stored))
         return stored.alert_id
@@ -64,9 +76,21 @@ class Daemon:
 def tail(home: Path, out: Path, *args: str) -> subprocess.Popen[bytes]:
     env = dict(os.environ, LFR_HOME=str(home))
     return subprocess.Popen(
-        [sys.executable, "-m", "lfr.cli.admin", "tail", "--socket", str(home / "lfr.sock"),
-         "--state-file", str(home / "tail.state"), *args],
-        stdout=out.open("wb"), stderr=subprocess.DEVNULL, env=env)
+        [
+            sys.executable,
+            "-m",
+            "lfr.cli.admin",
+            "tail",
+            "--socket",
+            str(home / "lfr.sock"),
+            "--state-file",
+            str(home / "tail.state"),
+            *args,
+        ],
+        stdout=out.open("wb"),
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
 
 
 def lines(path: Path) -> list[dict]:
@@ -79,8 +103,9 @@ async def wait_for(predicate, timeout: float = 30.0) -> None:  # type: ignore[no
             await trio.sleep(0.05)
 
 
-async def test_kill_tail_restart_daemon_resume_exactly_once(nursery: trio.Nursery,
-                                                            short_dir: Path) -> None:
+async def test_kill_tail_restart_daemon_resume_exactly_once(
+    nursery: trio.Nursery, short_dir: Path
+) -> None:
     home = short_dir / "home"
     daemon = Daemon(nursery, home)
     await daemon.start()
@@ -115,8 +140,9 @@ async def test_kill_tail_restart_daemon_resume_exactly_once(nursery: trio.Nurser
     daemon.store.close()
 
 
-async def test_trio_follower_rides_through_a_daemon_restart(nursery: trio.Nursery,
-                                                            short_dir: Path) -> None:
+async def test_trio_follower_rides_through_a_daemon_restart(
+    nursery: trio.Nursery, short_dir: Path
+) -> None:
     home = short_dir / "home"
     daemon = Daemon(nursery, home)
     await daemon.start()
@@ -153,9 +179,11 @@ async def test_store_backed_requests(nursery: trio.Nursery, short_dir: Path) -> 
         assert listed["alert_id"] == alert_id and listed["status"] == "raised"
         judged = await c.alert_adjudicate(alert_id, "confirmed", "PC 1", "spoken to")
         assert judged["status"] == "confirmed" and judged["adjudicated_by"] == "PC 1"
-        for call, code in ((c.alert_adjudicate(alert_id, "maybe", "PC 1"), "invalid_argument"),
-                           (c.alert_adjudicate("nope", "confirmed", "PC 1"), "not_found"),
-                           (c.watchlist_reload("ghost"), "not_found")):
+        for call, code in (
+            (c.alert_adjudicate(alert_id, "maybe", "PC 1"), "invalid_argument"),
+            (c.alert_adjudicate("nope", "confirmed", "PC 1"), "not_found"),
+            (c.watchlist_reload("ghost"), "not_found"),
+        ):
             try:
                 await call
             except ServerError as exc:
@@ -170,7 +198,8 @@ async def test_store_backed_requests(nursery: trio.Nursery, short_dir: Path) -> 
 
 
 async def test_follow_from_now_does_not_skip_alerts_raised_while_reconnecting(
-        nursery: trio.Nursery, short_dir: Path) -> None:
+    nursery: trio.Nursery, short_dir: Path
+) -> None:
     """Started without a seq, the follower anchors on the newest persisted alert, so alerts
     raised while the daemon restarts are still delivered."""
     home = short_dir / "home"

@@ -9,7 +9,6 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-
 KernelName = Literal["auto", "scalar", "avx2", "avx512", "neon"]
 StorageName = Literal["f32", "int8"]
 
@@ -50,6 +49,6 @@ def identity_scores(
     q = query.astype(np.float64) / np.linalg.norm(query)
     s = g @ q
     best: dict[str, float] = {}
-    for name, v in zip(ids, s):
+    for name, v in zip(ids, s, strict=False):
         best[name] = max(best.get(name, -np.inf), float(v))
     return best

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from search_reference import KernelName
 
 from lfr._native import Gallery
-from search_reference import KernelName
 
 DIM = 8
 
@@ -60,7 +60,9 @@ def test_bad_queries(g: Gallery, case: str, arr: Any, exc: type[Exception], msg:
 
 
 @pytest.mark.parametrize(("case", "arr", "exc", "msg"), BAD_ARRAYS, ids=[c[0] for c in BAD_ARRAYS])
-def test_bad_templates_add_nothing(g: Gallery, case: str, arr: Any, exc: type[Exception], msg: str) -> None:
+def test_bad_templates_add_nothing(
+    g: Gallery, case: str, arr: Any, exc: type[Exception], msg: str
+) -> None:
     n = len(arr) if hasattr(arr, "__len__") else 1
     with pytest.raises(exc) as info:
         g.add([f"new{i}" for i in range(n)], arr)

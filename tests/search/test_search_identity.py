@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from search_reference import StorageName
 
 from lfr._native import Gallery
-from search_reference import StorageName
 
 
 def _e(dim: int, *hot: int) -> np.ndarray:
@@ -19,7 +19,9 @@ def _e(dim: int, *hot: int) -> np.ndarray:
 def test_identity_appears_once_with_its_best_template(storage: StorageName) -> None:
     g = Gallery(4, storage=storage)
     # "ann" has three templates (two in one call: a documented repeat, not an error).
-    g.add(["ann", "bob", "ann"], np.array([[1, 0, 0, 0], [0.6, 0.8, 0, 0], [0, 0, 1, 0]], np.float32))
+    g.add(
+        ["ann", "bob", "ann"], np.array([[1, 0, 0, 0], [0.6, 0.8, 0, 0], [0, 0, 1, 0]], np.float32)
+    )
     g.add(["ann"], np.array([[0.8, 0.6, 0, 0]], np.float32))
     ids, scores = g.search(np.array([[0, 1, 0, 0]], np.float32), 3)
     assert ids == [["bob", "ann"]]

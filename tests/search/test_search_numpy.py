@@ -31,10 +31,10 @@ def _check(g: Gallery, ids: list[str], t: np.ndarray, q: np.ndarray, k: int) -> 
         assert len(got_ids[row]) == len(want_ids[row])
         assert len(set(got_ids[row])) == len(got_ids[row]), "one entry per identity"
         truth = identity_scores(ids, t, q[row])
-        for name, score in zip(got_ids[row], got_scores[row]):
+        for name, score in zip(got_ids[row], got_scores[row], strict=False):
             assert abs(truth[name] - score) <= TOL, (row, name)
         # Ids agree wherever the reference order is not a near-tie.
-        for j, (a, b) in enumerate(zip(got_ids[row], want_ids[row])):
+        for j, (a, b) in enumerate(zip(got_ids[row], want_ids[row], strict=False)):
             gap = np.abs(want_scores[row] - want_scores[row, j])
             if np.sum(gap <= 2 * TOL) == 1:
                 assert a == b, (row, j)
@@ -42,7 +42,9 @@ def _check(g: Gallery, ids: list[str], t: np.ndarray, q: np.ndarray, k: int) -> 
 
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize(("n", "n_ids", "dim", "k", "nq"), SHAPES)
-def test_f32_search_matches_numpy(kernel: KernelName, n: int, n_ids: int, dim: int, k: int, nq: int) -> None:
+def test_f32_search_matches_numpy(
+    kernel: KernelName, n: int, n_ids: int, dim: int, k: int, nq: int
+) -> None:
     rng = np.random.default_rng(n * 7919 + dim)
     t = random_templates(rng, n, dim)
     ids = [f"id{i % n_ids}" for i in range(n)]
@@ -78,15 +80,15 @@ def test_int8_recall_at_10_on_a_larger_gallery(kernel: KernelName) -> None:
     exact, compact = Gallery(dim, kernel=kernel), Gallery(dim, storage="int8", kernel=kernel)
     exact.add(ids, t)
     compact.add(ids, t)
-    e_ids, e_scores = exact.search(q, k)
+    e_ids, _e_scores = exact.search(q, k)
     c_ids, c_scores = compact.search(q, k)
     assert [r[0] for r in c_ids] == [f"p{p}" for p in picks]
-    hits = sum(len(set(a) & set(b)) for a, b in zip(e_ids, c_ids))
+    hits = sum(len(set(a) & set(b)) for a, b in zip(e_ids, c_ids, strict=False))
     assert hits / (len(q) * k) >= 0.99
     # Whatever the int8 scan picked is reported with its exact f32 score.
     for row in range(len(q)):
         truth = identity_scores(ids, t, q[row])
-        for name, s in zip(c_ids[row], c_scores[row]):
+        for name, s in zip(c_ids[row], c_scores[row], strict=False):
             assert abs(truth[name] - s) <= TOL
 
 

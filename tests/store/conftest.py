@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from store_helpers import cli_env
 
 from lfr.cli.admin import main
 from lfr.store import Store
-from store_helpers import cli_env
 
 
 @dataclass
@@ -44,13 +44,20 @@ def cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResu
         code = main(list(argv))
         captured = capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
+
     return run
 
 
 @pytest.fixture
 def cli_proc(home: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     def run(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "lfr.cli.admin", *argv],
-                              env=cli_env(home), capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "lfr.cli.admin", *argv],
+            env=cli_env(home),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
     return run

@@ -24,8 +24,10 @@ def unit_vectors(n: int, dim: int = 128, seed: int = 0) -> np.ndarray:
 
 
 def templates(n: int, *, seed: int = 0, model: str = MODEL, dim: int = 128) -> list[NewTemplate]:
-    return [NewTemplate(v, model, hashlib.sha256(f"{seed}-{i}".encode()).hexdigest(), 0.9)
-            for i, v in enumerate(unit_vectors(n, dim, seed))]
+    return [
+        NewTemplate(v, model, hashlib.sha256(f"{seed}-{i}".encode()).hexdigest(), 0.9)
+        for i, v in enumerate(unit_vectors(n, dim, seed))
+    ]
 
 
 def file_sha256(path: Path) -> str:

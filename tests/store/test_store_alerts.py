@@ -13,11 +13,21 @@ from lfr.store import AlertNotFound, AlertRecord, Store, StoreError
 from lfr.store.db import DB_FILENAME
 
 
-def rec(ts: float, identity: str = "p1", *, crop: bytes | None = None,
-        watchlist: str = "wl") -> AlertRecord:
-    return AlertRecord(camera="cam1", ts=ts, watchlist=watchlist, watchlist_hash="h" * 64,
-                       identity=identity, score=0.52, threshold=0.363, track_id=7,
-                       crop_jpeg=crop, latency_ms=123.0)
+def rec(
+    ts: float, identity: str = "p1", *, crop: bytes | None = None, watchlist: str = "wl"
+) -> AlertRecord:
+    return AlertRecord(
+        camera="cam1",
+        ts=ts,
+        watchlist=watchlist,
+        watchlist_hash="h" * 64,
+        identity=identity,
+        score=0.52,
+        threshold=0.363,
+        track_id=7,
+        crop_jpeg=crop,
+        latency_ms=123.0,
+    )
 
 
 def test_record_is_committed_before_it_returns(store: Store, home: Path) -> None:
@@ -60,8 +70,10 @@ def test_adjudication_is_recorded_and_audited(store: Store) -> None:
     again = store.alerts.adjudicate(alert.alert_id, "confirmed", "Sgt 9")
     assert again.status == "confirmed"
     audit = store.audit.records(action_prefix="alert.")
-    assert [(r.actor, r.details["verdict"], r.details["previous"]) for r in audit] == \
-        [("PC 123", "false", "raised"), ("Sgt 9", "confirmed", "false")]
+    assert [(r.actor, r.details["verdict"], r.details["previous"]) for r in audit] == [
+        ("PC 123", "false", "raised"),
+        ("Sgt 9", "confirmed", "false"),
+    ]
     with pytest.raises(StoreError, match="unknown verdict"):
         store.alerts.adjudicate(alert.alert_id, "maybe", "PC 1")
     with pytest.raises(StoreError, match="officer"):
@@ -85,12 +97,22 @@ def test_cli_alerts_round_trip(store: Store, cli, tmp_path: Path) -> None:
     listed = cli("alerts", "list")
     assert listed.code == 0
     assert [line.split("\t")[1] for line in listed.out.splitlines()] == [a1.alert_id, a2.alert_id]
-    shown = json.loads(cli("alerts", "show", a1.alert_id, "--json", "--crop",
-                           str(tmp_path / "c.jpg")).out)
+    shown = json.loads(
+        cli("alerts", "show", a1.alert_id, "--json", "--crop", str(tmp_path / "c.jpg")).out
+    )
     assert shown["identity"] == "p1" and shown["has_crop"] is True
     assert (tmp_path / "c.jpg").read_bytes() == b"\xff\xd8crop"
-    result = cli("alerts", "adjudicate", a1.alert_id, "--verdict", "not-engaged", "--by", "PC 7",
-                 "--note", "left the area")
+    result = cli(
+        "alerts",
+        "adjudicate",
+        a1.alert_id,
+        "--verdict",
+        "not-engaged",
+        "--by",
+        "PC 7",
+        "--note",
+        "left the area",
+    )
     assert result.code == 0 and "not-engaged by PC 7" in result.out
     raised = json.loads(cli("alerts", "list", "--status", "raised", "--json").out)
     assert [a["alert_id"] for a in raised] == [a2.alert_id]

@@ -3,15 +3,16 @@ verify` names any record that was edited, removed or reordered."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from pathlib import Path
 
 import pytest
+from store_helpers import templates
 
 from lfr.cli.cmd_audit import EXIT_CHAIN_BROKEN
 from lfr.store import Store
 from lfr.store.db import DB_FILENAME
-from store_helpers import templates
 
 
 def _populate(store: Store) -> None:
@@ -33,13 +34,18 @@ def _raw(home: Path) -> sqlite3.Connection:
 def test_acts_are_recorded_in_order_and_chain_verifies(store: Store, cli) -> None:
     _populate(store)
     records = store.audit.records()
-    assert [r.action for r in records] == ["watchlist.create", "watchlist.add", "watchlist.add",
-                                           "watchlist.remove", "config.change"]
+    assert [r.action for r in records] == [
+        "watchlist.create",
+        "watchlist.add",
+        "watchlist.add",
+        "watchlist.remove",
+        "config.change",
+    ]
     assert [r.seq for r in records] == [1, 2, 3, 4, 5]
     assert records[1].actor == "alice" and records[3].actor == "bob"
     assert records[1].details["new_hash"] == records[2].details["old_hash"]
     assert records[3].details["new_hash"] == store.watchlists.get("wl").content_hash
-    for prev, rec in zip(records, records[1:]):
+    for prev, rec in itertools.pairwise(records):
         assert rec.prev_hash == prev.hash
     result = cli("audit", "verify")
     assert result.code == 0 and "5 record(s)" in result.out
@@ -62,7 +68,7 @@ def test_one_byte_edit_is_detected_and_named(store: Store, home: Path, cli, cli_
     details = conn.execute("SELECT details FROM audit WHERE seq = 3").fetchone()[0]
     assert '"Two"' not in details  # labels are not in the audit; change one hash character
     i = details.index("new_hash") + len('new_hash":"')
-    edited = details[:i] + ("0" if details[i] != "0" else "1") + details[i + 1:]
+    edited = details[:i] + ("0" if details[i] != "0" else "1") + details[i + 1 :]
     assert len(edited) == len(details) and edited != details
     conn.execute("UPDATE audit SET details = ? WHERE seq = 3", (edited,))
     conn.close()
@@ -108,13 +114,19 @@ def test_removed_last_record_is_detected(store: Store, home: Path, cli) -> None:
 def test_reordered_records_are_detected(store: Store, home: Path, cli) -> None:
     _populate(store)
     conn = _raw(home)
-    rows = {r[0]: r[1:] for r in conn.execute(
-        "SELECT seq, ts, action, actor, details, prev_hash, hash FROM audit "
-        "WHERE seq IN (2, 3)")}
+    rows = {
+        r[0]: r[1:]
+        for r in conn.execute(
+            "SELECT seq, ts, action, actor, details, prev_hash, hash FROM audit WHERE seq IN (2, 3)"
+        )
+    }
     conn.execute("DELETE FROM audit WHERE seq IN (2, 3)")
     for seq, src in ((2, 3), (3, 2)):  # swap the two records' positions
-        conn.execute("INSERT INTO audit (seq, ts, action, actor, details, prev_hash, hash) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)", (seq, *rows[src]))
+        conn.execute(
+            "INSERT INTO audit (seq, ts, action, actor, details, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (seq, *rows[src]),
+        )
     conn.close()
     result = cli("audit", "verify")
     assert result.code == EXIT_CHAIN_BROKEN
@@ -124,10 +136,9 @@ def test_reordered_records_are_detected(store: Store, home: Path, cli) -> None:
 def test_append_joins_the_callers_transaction(store: Store) -> None:
     """A change and its audit record commit together: a failure after the audit append
     rolls both back."""
-    with pytest.raises(RuntimeError):
-        with store.db.transaction():
-            store.watchlists.create("wl", actor="t")
-            raise RuntimeError("crash after the write")
+    with pytest.raises(RuntimeError), store.db.transaction():
+        store.watchlists.create("wl", actor="t")
+        raise RuntimeError("crash after the write")
     assert store.watchlists.all() == []
     assert store.audit.records() == []
     assert store.audit.verify().ok

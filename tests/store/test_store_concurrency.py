@@ -11,11 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+from store_helpers import MODEL, cli_env, templates, unit_vectors
+
+from lfr.pipeline.gallery import load_watchlist
 from lfr.store import Store
 from lfr.store.db import DB_FILENAME
 from lfr.store.watchlists import IdentityUpdate
 from lfr.watchlist.bundle import export_bundle
-from store_helpers import MODEL, cli_env, templates, unit_vectors
 
 _WRITER = """
 import sys
@@ -36,18 +38,25 @@ def test_reader_reads_while_another_process_writes(store: Store, home: Path) -> 
     store.watchlists.create("wl", actor="t")
     store.watchlists.add("wl", "p1", templates(3), actor="t")
     before = store.watchlists.get("wl")
-    writer = subprocess.Popen([sys.executable, "-c", _WRITER, MODEL], env=cli_env(home),
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, MODEL],
+        env=cli_env(home),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert writer.stdout is not None and writer.stdin is not None
         assert writer.stdout.readline().strip() == "inside"  # holds the write lock now
         with Store.open(home) as reader:  # a fresh daemon-style connection, too
-            loaded = reader.watchlists.load("wl", MODEL)
+            loaded = load_watchlist(reader.watchlists, "wl", MODEL)
             listed = reader.alerts.list_since(0)
         assert writer.poll() is None, "the writer must still hold its transaction"
         assert loaded.content_hash == before.content_hash and loaded.templates == 3
         assert listed == []
-        loaded_again = store.watchlists.load("wl", MODEL)  # the long-lived connection too
+        loaded_again = load_watchlist(
+            store.watchlists, "wl", MODEL
+        )  # the long-lived connection too
         assert loaded_again.content_hash == before.content_hash
         writer.stdin.write("\n")
         writer.stdin.flush()
@@ -57,12 +66,11 @@ def test_reader_reads_while_another_process_writes(store: Store, home: Path) -> 
         if writer.poll() is None:
             writer.kill()
             writer.wait()
-    after = store.watchlists.load("wl", MODEL)
+    after = load_watchlist(store.watchlists, "wl", MODEL)
     assert after.templates == 53 and after.content_hash != before.content_hash
 
 
-def test_writer_commits_while_reader_holds_a_snapshot(store: Store, home: Path,
-                                                     cli_proc) -> None:
+def test_writer_commits_while_reader_holds_a_snapshot(store: Store, home: Path, cli_proc) -> None:
     store.watchlists.create("wl", actor="t")
     with store.watchlists.snapshot():
         assert [w.name for w in store.watchlists.all()] == ["wl"]
@@ -79,9 +87,15 @@ def _big_bundle(tmp_path: Path, identities: int) -> tuple[Path, str]:
     vectors = unit_vectors(identities, seed=3)
     with Store.open(tmp_path / "desk") as desk:
         desk.watchlists.create("big", actor="t")
-        updates = [IdentityUpdate(f"id{i:06d}", [templates(1, seed=i)[0].__class__(
-            vectors[i], MODEL, f"{i:064x}", 0.9)], label=f"Person {i}", category="wanted")
-            for i in range(identities)]
+        updates = [
+            IdentityUpdate(
+                f"id{i:06d}",
+                [templates(1, seed=i)[0].__class__(vectors[i], MODEL, f"{i:064x}", 0.9)],
+                label=f"Person {i}",
+                category="wanted",
+            )
+            for i in range(identities)
+        ]
         digest = desk.watchlists.add_many("big", updates, actor="t")
         bundle = tmp_path / "big.json"
         export_bundle(desk, "big", bundle, actor="t")
@@ -100,8 +114,7 @@ def _check_all_or_none(home: Path, digest: str, identities: int) -> str:
         info = store.watchlists.get("big")
         assert info.identities == identities and info.templates == identities
         assert info.content_hash == digest == store.watchlists.recompute_hash("big")
-        assert [r.action for r in store.audit.records()] == ["watchlist.create",
-                                                              "watchlist.import"]
+        assert [r.action for r in store.audit.records()] == ["watchlist.create", "watchlist.import"]
         return "all"
 
 
@@ -116,9 +129,12 @@ def test_kill_during_large_import_leaves_all_or_none(tmp_path: Path, home: Path)
             for p in home.iterdir():
                 p.unlink()
             Store.open(home).close()
-        proc = subprocess.Popen([sys.executable, "-m", "lfr.cli.admin", "watchlist", "import",
-                                 str(bundle)], env=cli_env(home), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lfr.cli.admin", "watchlist", "import", str(bundle)],
+            env=cli_env(home),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 120
         while proc.poll() is None and time.monotonic() < deadline:
             if wal.exists() and wal.stat().st_size > threshold:

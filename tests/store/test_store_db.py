@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from store_helpers import cli_env, file_sha256, templates
 
 from lfr.store import Store, StoreCorrupt, StoreError
 from lfr.store.db import DB_FILENAME
 from lfr.store.schema import SCHEMA_VERSION
-from store_helpers import cli_env, file_sha256, templates
 
 
 def test_open_creates_migrated_wal_database(home: Path) -> None:
@@ -71,11 +71,16 @@ def test_damaged_page_gives_clear_error_and_is_kept(home: Path) -> None:
     data = bytearray(db.read_bytes())
     page = 4096
     assert len(data) > 8 * page
-    data[3 * page: 6 * page] = b"\xa5" * (3 * page)  # wreck three b-tree pages
+    data[3 * page : 6 * page] = b"\xa5" * (3 * page)  # wreck three b-tree pages
     db.write_bytes(bytes(data))
     before = file_sha256(db)
-    proc = subprocess.run([sys.executable, "-m", "lfr.cli.admin", "watchlist", "show", "wl"],
-                          env=cli_env(home), capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(  # noqa: PLW1510 - the exit code is asserted
+        [sys.executable, "-m", "lfr.cli.admin", "watchlist", "show", "wl"],
+        env=cli_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode != 0
     assert "damaged" in proc.stderr or "integrity check" in proc.stderr
     assert "Traceback" not in proc.stderr

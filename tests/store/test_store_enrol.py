@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from store_helpers import cli_env, templates
 
+from lfr.pipeline.gallery import load_watchlist
 from lfr.store import ModelMismatch, Store
 from lfr.watchlist.enrol import EnrolmentRefused, assess_photo, enrol
-from store_helpers import cli_env, templates
 
 OBAMA = "face_recognition/examples/obama.jpg"
 OBAMA_PROBE = "face_recognition/examples/knn_examples/test/obama1.jpg"
@@ -37,8 +38,10 @@ def _manifest(sample_data: Path, identity: str) -> list[Path]:
 def use_analyzer(analyzer: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The CLI in-process reuses the session's models instead of loading them per call."""
     import lfr.inference
-    monkeypatch.setattr(lfr.inference.FaceAnalyzer, "create",
-                        classmethod(lambda cls, **kw: analyzer))
+
+    monkeypatch.setattr(
+        lfr.inference.FaceAnalyzer, "create", classmethod(lambda cls, **kw: analyzer)
+    )
     return analyzer
 
 
@@ -72,20 +75,32 @@ def test_largest_face_of_a_group_shot(analyzer: Any, sample_data: Path) -> None:
     assert outcome.template.shape == (analyzer.dim,)
 
 
-def test_enrol_then_find_the_probe(store: Store, analyzer: Any, sample_data: Path,
-                                   use_analyzer: Any, cli) -> None:
+def test_enrol_then_find_the_probe(
+    store: Store, analyzer: Any, sample_data: Path, use_analyzer: Any, cli
+) -> None:
     assert cli("watchlist", "create", "op", "--expires", "1d").code == 0
-    result = cli("watchlist", "add", "op", "--id", "obama", "--label", "Barack Obama",
-                 "--category", "wanted", str(sample_data / OBAMA))
+    result = cli(
+        "watchlist",
+        "add",
+        "op",
+        "--id",
+        "obama",
+        "--label",
+        "Barack Obama",
+        "--category",
+        "wanted",
+        str(sample_data / OBAMA),
+    )
     assert result.code == 0, result.err
     assert "accepted" in result.err
     tpl = store.watchlists.templates("op")
     assert len(tpl) == 1 and tpl[0].model_id == analyzer.model_id
     assert tpl[0].thumbnail_jpeg and tpl[0].thumbnail_jpeg[:2] == b"\xff\xd8"
     assert tpl[0].quality is not None and 0 <= tpl[0].quality <= 1
-    loaded = store.watchlists.load("op", analyzer.model_id)
+    loaded = load_watchlist(store.watchlists, "op", analyzer.model_id)
     assert loaded.labels == {"obama": "Barack Obama"}
     from lfr.imageio import load_image
+
     img = load_image(sample_data / OBAMA_PROBE)
     faces = analyzer.detect(img)
     probe = analyzer.templates(img, faces[:1])
@@ -98,8 +113,9 @@ def test_enrol_then_find_the_probe(store: Store, analyzer: Any, sample_data: Pat
     assert store.watchlists.get("op").templates == 1
 
 
-def test_lookalike_needs_force(store: Store, analyzer: Any, sample_data: Path,
-                               use_analyzer: Any, cli) -> None:
+def test_lookalike_needs_force(
+    store: Store, analyzer: Any, sample_data: Path, use_analyzer: Any, cli
+) -> None:
     store.watchlists.create("op", actor="t")
     assert cli("watchlist", "add", "op", "--id", "obama", str(sample_data / OBAMA)).code == 0
     before = store.watchlists.get("op").content_hash
@@ -107,8 +123,9 @@ def test_lookalike_needs_force(store: Store, analyzer: Any, sample_data: Path,
     assert result.code != 0
     assert "look-alike" in result.err and "'obama'" in result.err and "--force" in result.err
     assert store.watchlists.get("op").content_hash == before
-    forced = cli("watchlist", "add", "op", "--id", "someone-else", "--force",
-                 str(sample_data / OBAMA_OTHER))
+    forced = cli(
+        "watchlist", "add", "op", "--id", "someone-else", "--force", str(sample_data / OBAMA_OTHER)
+    )
     assert forced.code == 0 and "warning" in forced.err and "'obama'" in forced.err
     # a different person is no look-alike
     biden = cli("watchlist", "add", "op", "--id", "biden", str(sample_data / BIDEN))
@@ -119,11 +136,12 @@ def test_other_model_templates_refused_at_load(store: Store, analyzer: Any) -> N
     store.watchlists.create("op", actor="t")
     store.watchlists.add("op", "p", templates(1, model="sface-2019+00000000"), actor="t")
     with pytest.raises(ModelMismatch, match="re-enrol"):
-        store.watchlists.load("op", analyzer.model_id)
+        load_watchlist(store.watchlists, "op", analyzer.model_id)
 
 
-def test_one_refused_photo_enrols_nothing_unless_skipped(store: Store, analyzer: Any,
-                                                         sample_data: Path) -> None:
+def test_one_refused_photo_enrols_nothing_unless_skipped(
+    store: Store, analyzer: Any, sample_data: Path
+) -> None:
     store.watchlists.create("op", actor="t")
     photos = [sample_data / OBAMA, sample_data / TWO_PEOPLE]
     with pytest.raises(EnrolmentRefused, match="1 photo\\(s\\) refused"):
@@ -142,9 +160,24 @@ def test_kill_during_large_add_leaves_all_or_none(home: Path, sample_data: Path)
         store.watchlists.create("op", actor="t")
         empty_hash = store.watchlists.get("op").content_hash
     proc = subprocess.Popen(
-        [sys.executable, "-m", "lfr.cli.admin", "watchlist", "add", "op", "--id", "aj",
-         "--skip-refused", "--largest", *map(str, photos)],
-        env=cli_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "lfr.cli.admin",
+            "watchlist",
+            "add",
+            "op",
+            "--id",
+            "aj",
+            "--skip-refused",
+            "--largest",
+            *map(str, photos),
+        ],
+        env=cli_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None
     seen = 0
     deadline = time.monotonic() + 300

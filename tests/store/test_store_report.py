@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from store_helpers import templates
 
 from lfr.store import AlertRecord, Store, StoreError
 from lfr.store.report import build_report, render_markdown
-from store_helpers import templates
 
 DAY = 86_400.0
 
@@ -18,16 +18,21 @@ def test_runs_count_and_audit_start_stop(store: Store) -> None:
     store.watchlists.create("wl", actor="t")
     digest = store.watchlists.add("wl", "p", templates(1), actor="t")
     run = store.runs.start("cfg-hash-1", ["cam1", "cam2"], ["wl"])
-    store.runs.add_counts(run, faces_seen=10, templates_computed=8, templates_discarded=7,
-                          frames=100)
+    store.runs.add_counts(
+        run, faces_seen=10, templates_computed=8, templates_discarded=7, frames=100
+    )
     store.runs.add_counts(run, faces_seen=5, templates_computed=5, templates_discarded=5)
     with pytest.raises(StoreError, match=">= 0"):
         store.runs.add_counts(run, faces_seen=-1)
     with pytest.raises(StoreError, match="no run"):
         store.runs.add_counts("nope", faces_seen=1)
     done = store.runs.finish(run)
-    assert (done.faces_seen, done.templates_computed, done.templates_discarded, done.frames) \
-        == (15, 13, 12, 100)
+    assert (done.faces_seen, done.templates_computed, done.templates_discarded, done.frames) == (
+        15,
+        13,
+        12,
+        100,
+    )
     assert done.watchlists == {"wl": digest} and done.finished_at is not None
     with pytest.raises(StoreError, match="no open run"):
         store.runs.finish(run)
@@ -38,17 +43,27 @@ def test_runs_count_and_audit_start_stop(store: Store) -> None:
 
 
 def test_report_numbers(store: Store, cli) -> None:
-    store.watchlists.create("wl", actor="t", purpose="find the missing", threshold=0.4,
-                            authorised_by="Supt A", legal_basis="s.17")
+    store.watchlists.create(
+        "wl",
+        actor="t",
+        purpose="find the missing",
+        threshold=0.4,
+        authorised_by="Supt A",
+        legal_basis="s.17",
+    )
     digest = store.watchlists.add("wl", "p1", templates(2), actor="t")
     store.watchlists.add("wl", "p2", templates(1, seed=5), actor="t")
     run = store.runs.start("cfg", ["gate-a"], {"wl": digest})
-    store.runs.add_counts(run, faces_seen=2000, templates_computed=1500,
-                          templates_discarded=1496, frames=9000)
+    store.runs.add_counts(
+        run, faces_seen=2000, templates_computed=1500, templates_discarded=1496, frames=9000
+    )
     ids = []
     for i in range(4):
-        ids.append(store.alerts.record(AlertRecord(
-            "gate-a", 39 * DAY + i, "wl", digest, "p1", 0.5, 0.4, i, run_id=run)).alert_id)
+        ids.append(
+            store.alerts.record(
+                AlertRecord("gate-a", 39 * DAY + i, "wl", digest, "p1", 0.5, 0.4, i, run_id=run)
+            ).alert_id
+        )
     store.alerts.record(AlertRecord("elsewhere", 1_000.0, "other", "x", "z", 0.5, 0.4, 1))
     store.alerts.adjudicate(ids[0], "confirmed", "PC 1")
     store.alerts.adjudicate(ids[1], "false", "PC 1")

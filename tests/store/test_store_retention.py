@@ -14,9 +14,19 @@ NOW = 1_800_000_000.0
 
 def _alert(store: Store, age_days: float, tag: int, watchlist: str = "wl") -> str:
     crop = b"\xff\xd8" + f"CROP-MARKER-{tag:04d}".encode() * 20
-    return store.alerts.record(AlertRecord(
-        "cam", NOW - age_days * DAY, watchlist, "h" * 64, f"p{tag}", 0.5, 0.36, tag,
-        crop_jpeg=crop)).alert_id
+    return store.alerts.record(
+        AlertRecord(
+            "cam",
+            NOW - age_days * DAY,
+            watchlist,
+            "h" * 64,
+            f"p{tag}",
+            0.5,
+            0.36,
+            tag,
+            crop_jpeg=crop,
+        )
+    ).alert_id
 
 
 def test_retention_deletes_exactly_what_is_due(store: Store, home: Path, cli) -> None:
@@ -44,6 +54,7 @@ def test_retention_deletes_exactly_what_is_due(store: Store, home: Path, cli) ->
 
 def test_cli_purge_uses_days(store: Store, cli) -> None:
     import time
+
     now = time.time()
     store.alerts.record(AlertRecord("cam", now - 3 * DAY, "wl", "h" * 64, "p", 0.5, 0.36, 1))
     store.alerts.record(AlertRecord("cam", now - 1 * DAY, "wl", "h" * 64, "q", 0.5, 0.36, 2))
@@ -55,15 +66,19 @@ def test_cli_purge_uses_days(store: Store, cli) -> None:
 
 def test_purge_due_handles_expired_watchlists_and_old_alerts(store: Store) -> None:
     import time
+
     later = time.time() + 200
     store.watchlists.create("short", actor="t", expires_at=later - 100)
     store.watchlists.create("long", actor="t", expires_at=later + 10_000)
     for tag, age in ((1, 40), (2, 1)):
-        store.alerts.record(AlertRecord("cam", later - age * DAY, "long", "h" * 64, f"p{tag}",
-                                        0.5, 0.36, tag))
+        store.alerts.record(
+            AlertRecord("cam", later - age * DAY, "long", "h" * 64, f"p{tag}", 0.5, 0.36, tag)
+        )
     purged, result = store.purge_due(alerts_days=31, now=later, actor="daemon")
     assert purged == ["short"] and [w.name for w in store.watchlists.all()] == ["long"]
     assert result.alerts == 1
     assert [a.identity for a in store.alerts.list_since(0)] == ["p2"]
-    assert [(r.action, r.actor) for r in store.audit.records()][-2:] == \
-        [("watchlist.expire", "daemon"), ("retention.alerts", "daemon")]
+    assert [(r.action, r.actor) for r in store.audit.records()][-2:] == [
+        ("watchlist.expire", "daemon"),
+        ("retention.alerts", "daemon"),
+    ]

@@ -10,12 +10,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from store_helpers import MODEL, templates, unit_vectors
 
-from lfr.store import (IdentityNotFound, IntegrityError, ModelMismatch, Store, StoreError,
-                       WatchlistExists, WatchlistExpired, WatchlistNotFound)
+from lfr.pipeline.gallery import load_watchlist
+from lfr.store import (
+    IdentityNotFound,
+    IntegrityError,
+    ModelMismatch,
+    Store,
+    StoreError,
+    WatchlistExists,
+    WatchlistExpired,
+    WatchlistNotFound,
+)
 from lfr.store.content import content_hash
 from lfr.store.db import DB_FILENAME
-from store_helpers import MODEL, templates, unit_vectors
 
 
 def test_hash_is_recomputed_on_every_change_and_matches_contents(store: Store) -> None:
@@ -50,8 +59,9 @@ def test_hash_ignores_insertion_order_but_not_bytes(home: Path, tmp_path: Path) 
 
 def test_content_hash_is_length_prefixed() -> None:
     blob = unit_vectors(1)[0].tobytes()
-    assert content_hash([("ab", "c", "", [(blob, "m")])]) != \
-        content_hash([("a", "bc", "", [(blob, "m")])])
+    assert content_hash([("ab", "c", "", [(blob, "m")])]) != content_hash(
+        [("a", "bc", "", [(blob, "m")])]
+    )
 
 
 def test_refusals(store: Store) -> None:
@@ -85,9 +95,15 @@ def test_load_builds_a_searchable_gallery(store: Store) -> None:
     store.watchlists.create("wl", actor="t", threshold=0.4)
     for i, name in enumerate(("a", "b", "c")):
         t = templates(1, seed=10 + i)[0]
-        store.watchlists.add("wl", name, [type(t)(vecs[i], MODEL, t.source_sha256)],
-                             actor="t", label=name.upper(), category="wanted")
-    loaded = store.watchlists.load("wl", MODEL)
+        store.watchlists.add(
+            "wl",
+            name,
+            [type(t)(vecs[i], MODEL, t.source_sha256)],
+            actor="t",
+            label=name.upper(),
+            category="wanted",
+        )
+    loaded = load_watchlist(store.watchlists, "wl", MODEL)
     assert loaded.content_hash == store.watchlists.get("wl").content_hash
     assert loaded.threshold == 0.4 and loaded.templates == 3
     assert loaded.labels == {"a": "A", "b": "B", "c": "C"}
@@ -100,7 +116,7 @@ def test_load_refuses_other_model_with_reenrol_message(store: Store) -> None:
     store.watchlists.create("wl", actor="t")
     store.watchlists.add("wl", "p", templates(1), actor="t")
     with pytest.raises(ModelMismatch, match="re-enrol"):
-        store.watchlists.load("wl", "sface-2021dec+deadbeef")
+        load_watchlist(store.watchlists, "wl", "sface-2021dec+deadbeef")
 
 
 def test_load_refuses_content_edited_outside_lfr(store: Store, home: Path) -> None:
@@ -111,7 +127,7 @@ def test_load_refuses_content_edited_outside_lfr(store: Store, home: Path) -> No
     conn.commit()
     conn.close()
     with pytest.raises(IntegrityError, match="content hash"):
-        store.watchlists.load("wl", MODEL)
+        load_watchlist(store.watchlists, "wl", MODEL)
 
 
 def test_expiry_refuses_load_and_purge_is_audited(store: Store, cli) -> None:
@@ -120,13 +136,13 @@ def test_expiry_refuses_load_and_purge_is_audited(store: Store, cli) -> None:
     wl.create("short", actor="t", expires_at=now + 60)
     wl.add("short", "p", templates(2), actor="t")
     wl.create("long", actor="t", expires_at=now + 86_400)
-    assert wl.load("short", MODEL).templates == 2
+    assert load_watchlist(wl, "short", MODEL).templates == 2
     wl.update("short", actor="t", expires_at=now - 1)  # revoked early
     with pytest.raises(WatchlistExpired, match="nothing may be added"):
         wl.add("short", "q", templates(1, seed=9), actor="t")
     wl.update("short", actor="t", expires_at=now + 60)
     with pytest.raises(WatchlistExpired, match="expired"):
-        wl.load("short", MODEL, now=now + 61)
+        load_watchlist(wl, "short", MODEL, now=now + 61)
     assert wl.purge_expired(actor="t", now=now + 30) == []
     assert wl.purge_expired(actor="janitor", now=now + 61) == ["short"]
     assert [w.name for w in wl.all()] == ["long"]
@@ -150,16 +166,30 @@ def test_cli_expired_watchlist_round_trip(home: Path, cli) -> None:
 
 
 def test_cli_create_show_update_remove_delete(home: Path, cli) -> None:
-    result = cli("watchlist", "create", "op", "--expires", "2030-01-01", "--purpose", "find X",
-                 "--authorised-by", "Supt Y", "--legal-basis", "PACE s.1", "--threshold", "0.41")
+    result = cli(
+        "watchlist",
+        "create",
+        "op",
+        "--expires",
+        "2030-01-01",
+        "--purpose",
+        "find X",
+        "--authorised-by",
+        "Supt Y",
+        "--legal-basis",
+        "PACE s.1",
+        "--threshold",
+        "0.41",
+    )
     assert result.code == 0, result.err
     with Store.open(home) as store:
         store.watchlists.add("op", "p1", templates(2), actor="t", label="Person One")
     shown = json.loads(cli("watchlist", "show", "op", "--json").out)
     assert shown["purpose"] == "find X" and shown["legal_basis"] == "PACE s.1"
     assert shown["expires_at"] == "2030-01-01 00:00:00Z" and shown["threshold"] == 0.41
-    assert [(i["id"], i["label"], i["templates"]) for i in shown["identity_list"]] == \
-        [("p1", "Person One", 2)]
+    assert [(i["id"], i["label"], i["templates"]) for i in shown["identity_list"]] == [
+        ("p1", "Person One", 2)
+    ]
     assert cli("watchlist", "update", "op", "--threshold", "0.45").code == 0
     listed = json.loads(cli("watchlist", "list", "--json").out)
     assert listed[0]["threshold"] == 0.45 and listed[0]["identities"] == 1
@@ -170,7 +200,15 @@ def test_cli_create_show_update_remove_delete(home: Path, cli) -> None:
     result = cli("watchlist", "show", "op")
     assert result.code != 0 and "no watchlist named 'op'" in result.err
     actions = [line.split("\t")[3] for line in cli("audit", "list").out.splitlines()]
-    assert actions == ["watchlist.create", "watchlist.add", "watchlist.update",
-                       "watchlist.remove", "watchlist.delete"]
-    assert all(line.split("\t")[2] == "tester" for line in cli("audit", "list").out.splitlines()
-               if "watchlist.add" not in line)
+    assert actions == [
+        "watchlist.create",
+        "watchlist.add",
+        "watchlist.update",
+        "watchlist.remove",
+        "watchlist.delete",
+    ]
+    assert all(
+        line.split("\t")[2] == "tester"
+        for line in cli("audit", "list").out.splitlines()
+        if "watchlist.add" not in line
+    )

@@ -3,6 +3,7 @@ the fps cap, looping, bad inputs, and no decode thread left behind."""
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import time
 from pathlib import Path
@@ -74,8 +75,9 @@ async def test_keep_latest_counts_drops_for_a_slow_consumer(hamilton_clip: Path)
                 await trio.sleep(0.2)  # a consumer 6x slower than the camera
         nursery.cancel_scope.cancel()
     assert source.counts.frames_dropped > 10
-    assert source.counts.frames_published == (len(received) + source.counts.frames_dropped
-                                              + source.frames.depth)
+    assert source.counts.frames_published == (
+        len(received) + source.counts.frames_dropped + source.frames.depth
+    )
     indices = [f.index for f in received]
     assert max(np.diff(indices)) > 1  # the consumer saw the newest frames, not a backlog
     assert decode_threads() == []
@@ -84,9 +86,24 @@ async def test_keep_latest_counts_drops_for_a_slow_consumer(hamilton_clip: Path)
 @pytest.fixture(scope="module")
 def one_second_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("clip") / "one_second.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
-                    "testsrc=size=160x120:rate=25", "-t", "1", "-pix_fmt", "yuv420p",
-                    str(path)], check=True, timeout=60)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x120:rate=25",
+            "-t",
+            "1",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        check=True,
+        timeout=60,
+    )
     return path
 
 
@@ -98,12 +115,11 @@ async def test_looped_file_keeps_playing_with_a_continuous_clock(one_second_clip
         nursery.cancel_scope.cancel()
     pts = [f.pts_s for f in frames]
     assert pts[-1] > 2.0
-    assert all(b > a for a, b in zip(pts, pts[1:]))  # no jump back at the loop point
+    assert all(b > a for a, b in itertools.pairwise(pts))  # no jump back at the loop point
     assert source.counts.connects == 1  # looping is not a reconnect
 
 
-async def test_folder_of_images_skips_unreadable_files(sample_data: Path,
-                                                       tmp_path: Path) -> None:
+async def test_folder_of_images_skips_unreadable_files(sample_data: Path, tmp_path: Path) -> None:
     examples = sample_data / "face_recognition" / "examples"
     for i, name in enumerate(["obama.jpg", "biden.jpg", "two_people.jpg"]):
         (tmp_path / f"{i}.jpg").symlink_to(examples / name)
@@ -120,7 +136,7 @@ async def test_missing_file_is_failed_with_a_clear_error(tmp_path: Path) -> None
     source = open_camera(str(tmp_path / "nope.mp4"), camera_id="missing")
     assert await _drain(source) == []
     assert source.state is CameraState.FAILED
-    with pytest.raises(SourceFailed, match="missing.*No such file"):
+    with pytest.raises(SourceFailed, match=r"missing.*No such file"):
         source.raise_if_failed()
 
 
@@ -156,8 +172,7 @@ def test_bad_urls_are_rejected_up_front() -> None:
         open_camera("rtsp://127.0.0.1:1/x", fps=0)
 
 
-async def test_every_frame_source_blocked_on_a_full_queue_still_stops(hamilton_clip: Path
-                                                                      ) -> None:
+async def test_every_frame_source_blocked_on_a_full_queue_still_stops(hamilton_clip: Path) -> None:
     source = open_camera(str(hamilton_clip), camera_id="blocked", queue=2)
     async with trio.open_nursery() as nursery:
         await nursery.start(source.run)

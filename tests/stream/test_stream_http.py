@@ -15,8 +15,9 @@ from support.http_media import HttpMedia, make_hls, make_jpegs
 
 
 @pytest.fixture(scope="module")
-def http_media(hamilton_clip: Path, tmp_path_factory: pytest.TempPathFactory
-               ) -> Iterator[HttpMedia]:
+def http_media(
+    hamilton_clip: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HttpMedia]:
     root = tmp_path_factory.mktemp("http")
     make_hls(hamilton_clip, root / "hls")
     jpegs = make_jpegs(hamilton_clip, root / "jpeg")
@@ -37,8 +38,11 @@ async def test_mjpeg_stream_is_live(http_media: HttpMedia) -> None:
 
 
 async def test_hls_playlist_plays_then_reconnects(http_media: HttpMedia) -> None:
-    source = open_camera(http_media.url("hls/index.m3u8"), camera_id="hls",
-                         backoff=Backoff(initial_s=0.1, maximum_s=0.2))
+    source = open_camera(
+        http_media.url("hls/index.m3u8"),
+        camera_id="hls",
+        backoff=Backoff(initial_s=0.1, maximum_s=0.2),
+    )
     async with trio.open_nursery() as nursery:
         await nursery.start(source.run)
         frames = await next_frames(source, 10, timeout_s=10)

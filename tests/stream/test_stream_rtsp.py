@@ -60,8 +60,9 @@ async def test_reconnects_after_server_is_killed(rtsp_server: RtspServer) -> Non
 
 async def test_frozen_server_is_stalled_within_read_timeout(rtsp_server: RtspServer) -> None:
     read_timeout = 1.5
-    source = open_camera(rtsp_server.url, camera_id="cam", backoff=FAST,
-                         read_timeout_s=read_timeout)
+    source = open_camera(
+        rtsp_server.url, camera_id="cam", backoff=FAST, read_timeout_s=read_timeout
+    )
     async with trio.open_nursery() as nursery:
         await nursery.start(source.run)
         await next_frames(source, 5, timeout_s=10)
@@ -70,8 +71,9 @@ async def test_frozen_server_is_stalled_within_read_timeout(rtsp_server: RtspSer
         assert took <= read_timeout + 0.5
         assert source.counts.stalls == 1
         # Still frozen: FFmpeg's read timeout turns the stall into a disconnect, then retries.
-        await wait_state(source, CameraState.BACKOFF, CameraState.CONNECTING,
-                         timeout_s=3 * read_timeout + 2)
+        await wait_state(
+            source, CameraState.BACKOFF, CameraState.CONNECTING, timeout_s=3 * read_timeout + 2
+        )
         rtsp_server.thaw()
         while source.frames.depth:
             source.frames.get_nowait()
@@ -104,8 +106,11 @@ def _free_port() -> int:
 
 
 async def test_no_server_backs_off_and_retries_without_crashing() -> None:
-    source = open_camera(f"rtsp://127.0.0.1:{_free_port()}/cam", camera_id="dead",
-                         backoff=Backoff(initial_s=0.05, maximum_s=0.2, jitter=0.1))
+    source = open_camera(
+        f"rtsp://127.0.0.1:{_free_port()}/cam",
+        camera_id="dead",
+        backoff=Backoff(initial_s=0.05, maximum_s=0.2, jitter=0.1),
+    )
     async with trio.open_nursery() as nursery:
         await nursery.start(source.run)
         await wait_state(source, CameraState.BACKOFF, timeout_s=5)
@@ -130,8 +135,9 @@ async def test_wrong_path_is_a_clear_failed_state(rtsp_server: RtspServer) -> No
     assert decode_threads() == []
 
 
-async def test_a_frozen_camera_does_not_hold_up_the_others(rtsp_server: RtspServer,
-                                                           hamilton_clip: Path) -> None:
+async def test_a_frozen_camera_does_not_hold_up_the_others(
+    rtsp_server: RtspServer, hamilton_clip: Path
+) -> None:
     frozen = open_camera(rtsp_server.url, camera_id="frozen", read_timeout_s=2.0)
     other = open_camera(str(hamilton_clip), camera_id="other", realtime=True)
     async with trio.open_nursery() as nursery:

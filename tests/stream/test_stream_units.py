@@ -3,6 +3,7 @@ and how a camera from the config is opened."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def test_rate_cap_spaces_frames_evenly() -> None:
     times = [i / 29.97 for i in range(300)]  # 10 s of a 29.97 fps camera
     admitted = [t for t in times if cap.admit(t)]
     assert 99 <= len(admitted) <= 101
-    gaps = [b - a for a, b in zip(admitted, admitted[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(admitted)]
     # Evenly spaced on average (not 15 fps then 5 fps), never two source frames apart less.
     assert min(gaps) > 0.1 - 1 / 29.97 and abs(sum(gaps) / len(gaps) - 0.1) < 0.002
     assert RateCap(None).admit(0.0) and RateCap(None).admit(0.0)
@@ -41,14 +42,17 @@ def test_rate_cap_restarts_after_a_gap_instead_of_bursting() -> None:
     assert cap.admit(10.2)
 
 
-@pytest.mark.parametrize(("url", "kind"), [
-    ("rtsp://10.0.0.5:554/stream1", InputKind.RTSP),
-    ("rtsps://cam.example/live", InputKind.RTSP),
-    ("http://127.0.0.1:8080/video.mjpg", InputKind.HTTP),
-    ("https://example.org/live/index.m3u8", InputKind.HTTP),
-    ("/dev/video0", InputKind.DEVICE),
-    ("/no/such/clip.mp4", InputKind.FILE),
-])
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("rtsp://10.0.0.5:554/stream1", InputKind.RTSP),
+        ("rtsps://cam.example/live", InputKind.RTSP),
+        ("http://127.0.0.1:8080/video.mjpg", InputKind.HTTP),
+        ("https://example.org/live/index.m3u8", InputKind.HTTP),
+        ("/dev/video0", InputKind.DEVICE),
+        ("/no/such/clip.mp4", InputKind.FILE),
+    ],
+)
 def test_classify(url: str, kind: InputKind) -> None:
     assert classify(url) is kind
 
@@ -61,12 +65,20 @@ def test_classify_a_folder(tmp_path: Path) -> None:
 def test_a_config_camera_is_live_even_for_a_file(tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"")
-    cfg = parse_config({"cameras": [
-        {"id": "door", "url": str(clip), "watchlist": "w", "fps": 4},
-        {"id": "scan", "url": str(clip), "watchlist": "w", "realtime": False},
-        {"id": "gate", "url": "rtsp://127.0.0.1:1/cam", "watchlist": "w",
-         "read_timeout_s": 0.5},
-    ]})
+    cfg = parse_config(
+        {
+            "cameras": [
+                {"id": "door", "url": str(clip), "watchlist": "w", "fps": 4},
+                {"id": "scan", "url": str(clip), "watchlist": "w", "realtime": False},
+                {
+                    "id": "gate",
+                    "url": "rtsp://127.0.0.1:1/cam",
+                    "watchlist": "w",
+                    "read_timeout_s": 0.5,
+                },
+            ]
+        }
+    )
     door, scan, gate = (open_camera(cam) for cam in cfg.cameras)
     assert door.name == "door" and door.spec.fps == 4.0 and door.spec.realtime
     assert door.frames.policy is MailboxPolicy.KEEP_LATEST

@@ -15,6 +15,7 @@ import threading
 import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 BOUNDARY = "lfrframe"
 
@@ -23,28 +24,65 @@ def make_hls(clip: Path, out: Path, seconds: float = 3.0) -> Path:
     """An HLS rendition of the first seconds of `clip`; returns the playlist."""
     out.mkdir(parents=True, exist_ok=True)
     playlist = out / "index.m3u8"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(clip), "-t", str(seconds), "-an",
-                    "-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-f", "hls",
-                    "-hls_time", "1", "-hls_list_size", "0", str(playlist)],
-                   check=True, timeout=120)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(clip),
+            "-t",
+            str(seconds),
+            "-an",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "15",
+            "-f",
+            "hls",
+            "-hls_time",
+            "1",
+            "-hls_list_size",
+            "0",
+            str(playlist),
+        ],
+        check=True,
+        timeout=120,
+    )
     return playlist
 
 
 def make_jpegs(clip: Path, out: Path, count: int = 10) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(clip), "-frames:v", str(count),
-                    "-q:v", "5", str(out / "%03d.jpg")], check=True, timeout=120)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(clip),
+            "-frames:v",
+            str(count),
+            "-q:v",
+            "5",
+            str(out / "%03d.jpg"),
+        ],
+        check=True,
+        timeout=120,
+    )
     return sorted(out.glob("*.jpg"))
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    jpegs: list[bytes] = []
+    jpegs: ClassVar[list[bytes]] = []
     fps: float = 10.0
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet tests
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         if self.path.rstrip("/") != "/mjpeg":
             super().do_GET()
             return
@@ -56,8 +94,10 @@ class _Handler(SimpleHTTPRequestHandler):
             for jpeg in itertools.cycle(self.jpegs):
                 if getattr(self.server, "closing", False):
                     return
-                self.wfile.write(f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
-                                 f"Content-Length: {len(jpeg)}\r\n\r\n".encode())
+                self.wfile.write(
+                    f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
+                    f"Content-Length: {len(jpeg)}\r\n\r\n".encode()
+                )
                 self.wfile.write(jpeg + b"\r\n")
                 self.wfile.flush()
                 time.sleep(1.0 / self.fps)
@@ -67,13 +107,16 @@ class _Handler(SimpleHTTPRequestHandler):
 
 class HttpMedia:
     def __init__(self, folder: Path, jpegs: list[Path], fps: float = 10.0) -> None:
-        handler = type("Handler", (_Handler,), {"jpegs": [p.read_bytes() for p in jpegs],
-                                                "fps": fps})
+        handler = type(
+            "Handler", (_Handler,), {"jpegs": [p.read_bytes() for p in jpegs], "fps": fps}
+        )
         self.server = ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+            ("127.0.0.1", 0), functools.partial(handler, directory=str(folder))
+        )
         self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever,
-                                        name="test-http-media", daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, name="test-http-media", daemon=True
+        )
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/{path}"

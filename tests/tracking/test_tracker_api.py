@@ -13,8 +13,15 @@ import pytest
 from lfr._native import AlertEvent, Tracker
 
 CONTRACT_DEFAULTS = {
-    "match_threshold": 0.363, "min_hits": 2, "cooldown_s": 30.0, "n_init": 2, "max_age_s": 1.0,
-    "high_score": 0.6, "low_score": 0.3, "iou_threshold": 0.3, "reembed_interval_s": 2.0,
+    "match_threshold": 0.363,
+    "min_hits": 2,
+    "cooldown_s": 30.0,
+    "n_init": 2,
+    "max_age_s": 1.0,
+    "high_score": 0.6,
+    "low_score": 0.3,
+    "iou_threshold": 0.3,
+    "reembed_interval_s": 2.0,
     "growth_ratio": 1.3,
 }
 
@@ -55,8 +62,9 @@ def test_track_is_born_after_n_init_hits_and_embedded_once_at_birth() -> None:
 
 def test_empty_frame_and_low_scores() -> None:
     t = Tracker(n_init=1)
-    ids, embed = t.update(0.0, np.zeros((0, 4), np.float32), np.zeros(0, np.float32),
-                          np.zeros((0, 10), np.float32))
+    ids, embed = t.update(
+        0.0, np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros((0, 10), np.float32)
+    )
     assert ids.shape == (0,) and embed.shape == (0,)
     boxes, _, lms = frame(100, 300)
     ids, _ = t.update(0.1, boxes, np.array([0.9, 0.2], np.float32), lms)
@@ -146,8 +154,10 @@ def test_bad_observe_is_a_value_error() -> None:
             t.observe(*args)
 
 
-@pytest.mark.parametrize("kwargs", [{"min_hits": 0}, {"low_score": 0.9}, {"max_age_s": -1.0},
-                                    {"iou_threshold": math.nan}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"min_hits": 0}, {"low_score": 0.9}, {"max_age_s": -1.0}, {"iou_threshold": math.nan}],
+)
 def test_invalid_settings_are_value_errors(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         Tracker(**kwargs)  # type: ignore[arg-type]

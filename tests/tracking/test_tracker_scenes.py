@@ -4,7 +4,6 @@ cooldown across a broken track, and the fraction of faces the schedule embeds.""
 from __future__ import annotations
 
 import pytest
-
 from tracker_scene import Scene, walk
 
 

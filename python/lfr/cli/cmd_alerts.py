@@ -40,8 +40,12 @@ def register(subparsers: Any) -> None:
     _leaf(p, _adjudicate)
 
     p = sub.add_parser("purge", help="delete alerts older than the retention period")
-    p.add_argument("--days", type=float, default=DEFAULT_ALERTS_DAYS,
-                   help=f"retention.alerts_days (default {DEFAULT_ALERTS_DAYS})")
+    p.add_argument(
+        "--days",
+        type=float,
+        default=DEFAULT_ALERTS_DAYS,
+        help=f"retention.alerts_days (default {DEFAULT_ALERTS_DAYS})",
+    )
     _leaf(p, _purge)
 
 
@@ -56,13 +60,18 @@ def _list(args: argparse.Namespace) -> int:
         alerts = store.alerts.query(
             since_ts=parse_since(args.since, now) if args.since else None,
             until_ts=parse_since(args.until, now) if args.until else None,
-            status=args.status, watchlist=args.watchlist, limit=args.limit)
+            status=args.status,
+            watchlist=args.watchlist,
+            limit=args.limit,
+        )
     if args.json:
         print(json.dumps([a.as_dict() for a in alerts], indent=2))
         return 0
     for a in alerts:
-        print(f"{a.seq}\t{a.alert_id}\t{fmt_time(a.ts)}\t{a.camera}\t{a.watchlist}\t"
-              f"{a.identity}\t{a.score:.3f}\t{a.status}")
+        print(
+            f"{a.seq}\t{a.alert_id}\t{fmt_time(a.ts)}\t{a.camera}\t{a.watchlist}\t"
+            f"{a.identity}\t{a.score:.3f}\t{a.status}"
+        )
     return 0
 
 
@@ -75,9 +84,8 @@ def _show(args: argparse.Namespace) -> int:
         print(json.dumps(alert.as_dict(), indent=2))
         return 0
     for key, value in alert.as_dict().items():
-        if key in ("ts", "adjudicated_at", "recorded_at"):
-            value = fmt_time(value)
-        print(f"{key}: {value}")
+        shown = fmt_time(value) if key in ("ts", "adjudicated_at", "recorded_at") else value
+        print(f"{key}: {shown}")
     return 0
 
 
@@ -91,6 +99,8 @@ def _adjudicate(args: argparse.Namespace) -> int:
 def _purge(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         result = store.retention.purge_alerts(alerts_days=args.days, actor=actor(args))
-    print(f"deleted {result.alerts} alert(s) and {result.crops} crop(s) captured before "
-          f"{fmt_time(result.cutoff)}")
+    print(
+        f"deleted {result.alerts} alert(s) and {result.crops} crop(s) captured before "
+        f"{fmt_time(result.cutoff)}"
+    )
     return 0

@@ -37,19 +37,24 @@ def _verify(args: argparse.Namespace) -> int:
         return 0
     for problem in verdict.problems:
         print(f"lfr: audit: {problem}", file=sys.stderr)
-    print(f"audit trail BROKEN: {len(verdict.problems)} problem(s) in {verdict.records} "
-          "record(s)", file=sys.stderr)
+    print(
+        f"audit trail BROKEN: {len(verdict.problems)} problem(s) in {verdict.records} record(s)",
+        file=sys.stderr,
+    )
     return EXIT_CHAIN_BROKEN
 
 
 def _list(args: argparse.Namespace) -> int:
     with open_store(args) as store:
-        records = store.audit.records(action_prefix=args.action, since_seq=args.since_seq,
-                                      limit=args.limit)
+        records = store.audit.records(
+            action_prefix=args.action, since_seq=args.since_seq, limit=args.limit
+        )
     if args.json:
         print(json.dumps([r.__dict__ for r in records], indent=2))
         return 0
     for r in records:
-        print(f"{r.seq}\t{fmt_time(r.ts)}\t{r.actor}\t{r.action}\t"
-              f"{json.dumps(r.details, sort_keys=True)}")
+        print(
+            f"{r.seq}\t{fmt_time(r.ts)}\t{r.actor}\t{r.action}\t"
+            f"{json.dumps(r.details, sort_keys=True)}"
+        )
     return 0

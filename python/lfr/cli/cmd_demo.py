@@ -1,5 +1,4 @@
-"""`lfr demo`: the whole system end to end with nothing to configure (the README's main job).
-"""
+"""`lfr demo`: the whole system end to end with nothing to configure (the README's main job)."""
 
 from __future__ import annotations
 
@@ -7,14 +6,20 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="run a self-contained live demo",
-                       description="Enrol a sample person into a temporary watchlist, stream "
-                       "a clip through a real RTSP server on loopback, print the alerts live "
-                       "with their latency, and end with a summary. Uses $LFR_SAMPLE_DATA "
-                       "(default ../shared/data) when present, else builds a scene from a "
-                       "public-domain portrait.")
-    p.add_argument("--no-rtsp", action="store_true",
-                   help="play the clip as a file paced in real time instead of over RTSP")
+    p = sub.add_parser(
+        "demo",
+        help="run a self-contained live demo",
+        description="Enrol a sample person into a temporary watchlist, stream "
+        "a clip through a real RTSP server on loopback, print the alerts live "
+        "with their latency, and end with a summary. Uses $LFR_SAMPLE_DATA "
+        "(default ../shared/data) when present, else builds a scene from a "
+        "public-domain portrait.",
+    )
+    p.add_argument(
+        "--no-rtsp",
+        action="store_true",
+        help="play the clip as a file paced in real time instead of over RTSP",
+    )
     p.add_argument("--json", action="store_true", help="JSON alerts and summary")
     p.set_defaults(func=run)
 

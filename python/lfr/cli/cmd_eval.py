@@ -34,8 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     sub = parser.add_subparsers(dest="eval_command", metavar="KIND", required=True)
     pairs = sub.add_parser("pairs", help="verification accuracy on a TSV of (a, b, same) pairs")
     pairs.add_argument("pairs_file", type=Path, metavar="PAIRS.tsv")
-    pairs.add_argument("--root", type=Path, required=True, help="directory the pair paths are relative to")
-    pairs.add_argument("--threshold", type=float, default=None, help="cosine threshold (default: the model's)")
+    pairs.add_argument(
+        "--root", type=Path, required=True, help="directory the pair paths are relative to"
+    )
+    pairs.add_argument(
+        "--threshold", type=float, default=None, help="cosine threshold (default: the model's)"
+    )
     pairs.add_argument("--json", action="store_true")
     add_analyzer_options(pairs)
     pairs.set_defaults(func=run)
@@ -83,7 +87,9 @@ class TemplateCache:
         return self.analyzer.templates(img, [face])[0]
 
 
-def evaluate(analyzer: FaceAnalyzer, pairs: list[Pair], root: Path, threshold: float) -> dict[str, object]:
+def evaluate(
+    analyzer: FaceAnalyzer, pairs: list[Pair], root: Path, threshold: float
+) -> dict[str, object]:
     cache = TemplateCache(analyzer, root)
     scores, same, failures = [], [], []
     for p in pairs:
@@ -96,7 +102,9 @@ def evaluate(analyzer: FaceAnalyzer, pairs: list[Pair], root: Path, threshold: f
         same.append(p.same)
     metrics = pair_metrics(np.array(scores), np.array(same, dtype=bool), threshold)
     out = metrics.as_dict()
-    out.update(pairs=len(pairs), evaluated=metrics.pairs, model_id=analyzer.model_id, failures=failures)
+    out.update(
+        pairs=len(pairs), evaluated=metrics.pairs, model_id=analyzer.model_id, failures=failures
+    )
     return out
 
 
@@ -120,10 +128,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     tar = result["tar_at_far"]
     assert isinstance(tar, dict)
-    print(f"pairs: {result['pairs']} ({result['positives']} same, {result['negatives']} different), evaluated {result['evaluated']}")
+    print(
+        f"pairs: {result['pairs']} ({result['positives']} same, {result['negatives']} different), evaluated {result['evaluated']}"
+    )
     print(f"accuracy at threshold {threshold:.3f}: {result['accuracy']:.4f}")
     print(f"best threshold {result['best_threshold']:.3f}: accuracy {result['best_accuracy']:.4f}")
-    print(f"TAR at FAR 1e-2: {tar['1e-2']:.4f}; at FAR 1e-3: {tar['1e-3']:.4f}; ROC AUC {result['roc_auc']:.4f}")
+    print(
+        f"TAR at FAR 1e-2: {tar['1e-2']:.4f}; at FAR 1e-3: {tar['1e-3']:.4f}; ROC AUC {result['roc_auc']:.4f}"
+    )
     failures = result["failures"]
     assert isinstance(failures, list)
     print(f"failures: {len(failures)}")

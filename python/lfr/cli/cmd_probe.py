@@ -15,34 +15,44 @@ from lfr.cli.inference_args import add_analyzer_options, analyzer_from_args
 from lfr.errors import LfrError
 from lfr.imageio import load_image
 from lfr.inference import FaceAnalyzer
-from lfr.store.loader import LoadedWatchlist
+from lfr.pipeline.gallery import LoadedWatchlist, load_watchlist
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser("probe", help="detect faces in images and report their quality")
     parser.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
-    parser.add_argument("--watchlist", default=None,
-                        help="also search each face on this watchlist ($LFR_HOME's store)")
+    parser.add_argument(
+        "--watchlist",
+        default=None,
+        help="also search each face on this watchlist ($LFR_HOME's store)",
+    )
     parser.add_argument("--top", type=int, default=3, help="matches per face (default 3)")
     add_analyzer_options(parser)
     parser.set_defaults(func=run)
 
 
-def probe_one(analyzer: FaceAnalyzer, path: Path, watchlist: LoadedWatchlist | None = None,
-              top: int = 3) -> dict[str, object]:
+def probe_one(
+    analyzer: FaceAnalyzer, path: Path, watchlist: LoadedWatchlist | None = None, top: int = 3
+) -> dict[str, object]:
     img = load_image(path)
     faces = analyzer.detect(img)
     described = [face.as_dict() for face in faces]
     if watchlist is not None and faces:
-        threshold = watchlist.threshold if watchlist.threshold is not None \
-            else analyzer.default_threshold
+        threshold = (
+            watchlist.threshold if watchlist.threshold is not None else analyzer.default_threshold
+        )
         ids, scores = watchlist.gallery.search(analyzer.templates(img, faces), top)
-        for face, row_ids, row_scores in zip(described, ids, scores):
+        for face, row_ids, row_scores in zip(described, ids, scores, strict=False):
             face["matches"] = [
-                {"identity": ident, "label": watchlist.labels.get(ident),
-                 "score": round(float(score), 4), "match": bool(score >= threshold)}
-                for ident, score in zip(row_ids, row_scores)]
+                {
+                    "identity": ident,
+                    "label": watchlist.labels.get(ident),
+                    "score": round(float(score), 4),
+                    "match": bool(score >= threshold),
+                }
+                for ident, score in zip(row_ids, row_scores, strict=False)
+            ]
     return {
         "image": str(path),
         "width": img.shape[1],
@@ -95,4 +105,4 @@ def _load_watchlist(name: str, analyzer: FaceAnalyzer) -> LoadedWatchlist:
     from lfr.store import Store
 
     with Store.open() as store:
-        return store.watchlists.load(name, analyzer.model_id)
+        return load_watchlist(store.watchlists, name, analyzer.model_id)

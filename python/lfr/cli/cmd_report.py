@@ -27,9 +27,12 @@ def _report(args: argparse.Namespace) -> int:
 
     now = time.time()
     with open_store(args) as store:
-        report = build_report(store, args.watchlist,
-                              since=parse_since(args.since, now) if args.since else None,
-                              until=parse_since(args.until, now) if args.until else None,
-                              now=now)
+        report = build_report(
+            store,
+            args.watchlist,
+            since=parse_since(args.since, now) if args.since else None,
+            until=parse_since(args.until, now) if args.until else None,
+            now=now,
+        )
     print(json.dumps(report, indent=2) if args.json else render_markdown(report))
     return 0

@@ -20,34 +20,45 @@ from lfr.errors import InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("scan", help="run the pipeline over one video, stream or image folder",
-                       description=__doc__.split("\n\n")[0])
-    p.add_argument("source", help="a video file, a folder of images, rtsp://, http(s)://, "
-                   "or /dev/videoN")
+    p = sub.add_parser(
+        "scan",
+        help="run the pipeline over one video, stream or image folder",
+        description=__doc__.split("\n\n")[0],
+    )
+    p.add_argument(
+        "source", help="a video file, a folder of images, rtsp://, http(s)://, or /dev/videoN"
+    )
     p.add_argument("--watchlist", required=True, help="the watchlist to match against")
     p.add_argument("--json", action="store_true", help="JSON lines out, JSON summary")
-    p.add_argument("--realtime", action="store_true",
-                   help="pace a file at its own frame rate, live semantics")
+    p.add_argument(
+        "--realtime", action="store_true", help="pace a file at its own frame rate, live semantics"
+    )
     p.add_argument("--fps", type=float, default=None, help="analysis rate cap")
-    p.add_argument("--camera", default=None, help="camera id for the alerts "
-                   "(default: scan:<source name>)")
-    p.add_argument("--threshold", type=float, default=None,
-                   help="cosine match threshold (default: the watchlist's, else the model's)")
+    p.add_argument(
+        "--camera", default=None, help="camera id for the alerts (default: scan:<source name>)"
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="cosine match threshold (default: the watchlist's, else the model's)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from lfr.pipeline.session import open_engine, print_summary
     from lfr.pipeline.alerts import StreamOutput
     from lfr.pipeline.engine import EngineSettings
+    from lfr.pipeline.session import open_engine, print_summary
     from lfr.stream import open_camera
 
     if args.fps is not None and not args.fps > 0:
         raise InputError(f"--fps must be > 0, got {args.fps}")
     camera_id = args.camera or f"scan:{Path(args.source).name or args.source}"[:64]
     try:
-        source = open_camera(args.source, camera_id=camera_id, fps=args.fps,
-                             realtime=args.realtime or None)
+        source = open_camera(
+            args.source, camera_id=camera_id, fps=args.fps, realtime=args.realtime or None
+        )
     except ValueError as exc:
         raise InputError(str(exc)) from None
     settings = EngineSettings(threshold=args.threshold)
@@ -72,6 +83,11 @@ def _scan_hash(args: argparse.Namespace) -> str:
     """What the audit records as this run's configuration."""
     import hashlib
 
-    settings = {"scan": str(args.source), "watchlist": args.watchlist, "fps": args.fps,
-                "realtime": args.realtime, "threshold": args.threshold}
+    settings = {
+        "scan": str(args.source),
+        "watchlist": args.watchlist,
+        "fps": args.fps,
+        "realtime": args.realtime,
+        "threshold": args.threshold,
+    }
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()

@@ -28,12 +28,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     tail = sub.add_parser("tail", help="print alerts as JSON lines as they happen")
     _endpoint_args(tail)
     start = tail.add_mutually_exclusive_group()
-    start.add_argument("--resume", action="store_true",
-                       help="continue after the last alert a previous `lfr tail` printed")
-    start.add_argument("--since", type=int, metavar="SEQ",
-                       help="print every alert after sequence number SEQ first")
-    tail.add_argument("--state-file", type=Path, metavar="F",
-                      help="where the last printed seq is kept (default: DATA_DIR/tail.state)")
+    start.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue after the last alert a previous `lfr tail` printed",
+    )
+    start.add_argument(
+        "--since", type=int, metavar="SEQ", help="print every alert after sequence number SEQ first"
+    )
+    tail.add_argument(
+        "--state-file",
+        type=Path,
+        metavar="F",
+        help="where the last printed seq is kept (default: DATA_DIR/tail.state)",
+    )
     tail.add_argument("--count", type=int, metavar="N", help="exit after N alerts")
     tail.set_defaults(func=cmd_tail)
 
@@ -45,11 +53,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _endpoint_args(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--socket", type=Path, metavar="PATH",
-                       help="the daemon's Unix socket (default: $LFR_SOCKET or DATA_DIR/lfr.sock)")
+    where.add_argument(
+        "--socket",
+        type=Path,
+        metavar="PATH",
+        help="the daemon's Unix socket (default: $LFR_SOCKET or DATA_DIR/lfr.sock)",
+    )
     where.add_argument("--tcp", metavar="HOST:PORT", help="connect over TCP (needs --token-file)")
-    where.add_argument("--config", type=Path, metavar="TOML",
-                       help="find the socket the way the daemon does, from its config file")
+    where.add_argument(
+        "--config",
+        type=Path,
+        metavar="TOML",
+        help="find the socket the way the daemon does, from its config file",
+    )
     parser.add_argument("--token-file", type=Path, metavar="F", help="the TCP token file")
 
 
@@ -68,6 +84,7 @@ def endpoint_from_args(args: argparse.Namespace) -> Endpoint:
 
 
 # ---- tail -----------------------------------------------------------------------------------
+
 
 def read_state(path: Path) -> int | None:
     try:
@@ -110,26 +127,25 @@ def cmd_tail(args: argparse.Namespace) -> int:
     if args.resume:
         since = read_state(state_file)
         if since is None:
-            print(f"lfr tail: no state in {state_file}; starting with live alerts",
-                  file=sys.stderr)
+            print(f"lfr tail: no state in {state_file}; starting with live alerts", file=sys.stderr)
 
     def on_error(exc: Exception, attempt: int) -> None:
         if attempt == 1:
             print(f"lfr tail: {exc}; reconnecting", file=sys.stderr, flush=True)
 
-    printed = 0
-    for alert in follow_alerts(endpoint, since, name="lfr-tail", on_error=on_error):
+    alerts = follow_alerts(endpoint, since, name="lfr-tail", on_error=on_error)
+    for printed, alert in enumerate(alerts, start=1):
         line = json.dumps(alert.data, separators=(",", ":"), default=_jsonable)
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
         write_state(state_file, alert.seq)  # after the line is out: at-least-once on a crash
-        printed += 1
         if args.count is not None and printed >= args.count:
             return 0
     return 0
 
 
 # ---- status ---------------------------------------------------------------------------------
+
 
 def _num(value: Any, fmt: str = "{:.1f}") -> str:
     return fmt.format(value) if isinstance(value, int | float) else "-"
@@ -146,31 +162,57 @@ def render_status(status: dict[str, Any]) -> str:
     if sock.get("tcp"):
         head += f"  tcp {sock['tcp']}"
     lines.append(head)
-    lines.append(f"alerts today: {status.get('alerts_today', '-')}   "
-                 f"last alert seq: {status.get('last_alert_seq', '-')}")
-    rows = [("CAMERA", "STATE", "WATCHLIST", "FPS IN", "FPS ANALYSED", "DROPPED", "QUEUE",
-             "P50 MS", "P99 MS", "RECONNECTS")]
+    lines.append(
+        f"alerts today: {status.get('alerts_today', '-')}   "
+        f"last alert seq: {status.get('last_alert_seq', '-')}"
+    )
+    rows = [
+        (
+            "CAMERA",
+            "STATE",
+            "WATCHLIST",
+            "FPS IN",
+            "FPS ANALYSED",
+            "DROPPED",
+            "QUEUE",
+            "P50 MS",
+            "P99 MS",
+            "RECONNECTS",
+        )
+    ]
     for cam in status.get("cameras") or []:
         lat = cam.get("latency_ms") or {}
-        rows.append((str(cam.get("id", "?")), str(cam.get("state", "?")),
-                     str(cam.get("watchlist") or "-"), _num(cam.get("fps_in")),
-                     _num(cam.get("fps_analysed")), _num(cam.get("dropped"), "{}"),
-                     _num(cam.get("queue_depth"), "{}"), _num(lat.get("p50"), "{:.0f}"),
-                     _num(lat.get("p99"), "{:.0f}"), _num(cam.get("reconnects"), "{}")))
+        rows.append(
+            (
+                str(cam.get("id", "?")),
+                str(cam.get("state", "?")),
+                str(cam.get("watchlist") or "-"),
+                _num(cam.get("fps_in")),
+                _num(cam.get("fps_analysed")),
+                _num(cam.get("dropped"), "{}"),
+                _num(cam.get("queue_depth"), "{}"),
+                _num(lat.get("p50"), "{:.0f}"),
+                _num(lat.get("p99"), "{:.0f}"),
+                _num(cam.get("reconnects"), "{}"),
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-              for r in rows]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     for stage, lat in (status.get("latency_ms") or {}).items():
-        lines.append(f"latency {stage}: p50 {_num(lat.get('p50'), '{:.0f}')} ms  "
-                     f"p99 {_num(lat.get('p99'), '{:.0f}')} ms")
+        lines.append(
+            f"latency {stage}: p50 {_num(lat.get('p50'), '{:.0f}')} ms  "
+            f"p99 {_num(lat.get('p99'), '{:.0f}')} ms"
+        )
     queues = status.get("queues") or {}
     if queues:
         lines.append("queues: " + "  ".join(f"{k}={v}" for k, v in queues.items()))
     clients = sock.get("clients") or []
     lines.append(f"socket clients: {len(clients)}")
     for c in clients:
-        subs = ", ".join(f"{t} queued {s.get('queued')}/{s.get('capacity')} missed "
-                         f"{s.get('missed')}" for t, s in (c.get("topics") or {}).items())
+        subs = ", ".join(
+            f"{t} queued {s.get('queued')}/{s.get('capacity')} missed {s.get('missed')}"
+            for t, s in (c.get("topics") or {}).items()
+        )
         lines.append(f"  {c.get('client') or '?'} ({c.get('peer')}): {subs or 'no topics'}")
     return "\n".join(lines)
 

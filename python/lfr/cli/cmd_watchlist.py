@@ -25,8 +25,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("--purpose", default="")
     p.add_argument("--authorised-by", default="")
     p.add_argument("--legal-basis", default="")
-    p.add_argument("--threshold", type=float, default=None,
-                   help="match threshold (cosine); default: the model's")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="match threshold (cosine); default: the model's",
+    )
     _leaf(p, _create)
 
     p = sub.add_parser("update", help="change a watchlist's metadata, threshold or expiry")
@@ -44,11 +48,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--label")
     p.add_argument("--category", help="e.g. wanted, missing")
     p.add_argument("--notes")
-    p.add_argument("--largest", action="store_true",
-                   help="photos with several faces: take the largest")
+    p.add_argument(
+        "--largest", action="store_true", help="photos with several faces: take the largest"
+    )
     p.add_argument("--force", action="store_true", help="enrol despite a look-alike warning")
-    p.add_argument("--skip-refused", action="store_true",
-                   help="enrol the photos that pass even if others are refused")
+    p.add_argument(
+        "--skip-refused",
+        action="store_true",
+        help="enrol the photos that pass even if others are refused",
+    )
     p.add_argument("--no-thumbnail", action="store_true", help="store no reference thumbnail")
     p.add_argument("--models-dir", type=Path, default=None)
     p.add_argument("--threads", type=int, default=None)
@@ -98,17 +106,29 @@ def _create(args: argparse.Namespace) -> int:
     expires = parse_expiry(args.expires, time.time()) if args.expires else None
     with open_store(args) as store:
         info = store.watchlists.create(
-            args.name, actor=actor(args), purpose=args.purpose,
-            authorised_by=args.authorised_by, legal_basis=args.legal_basis,
-            expires_at=expires, threshold=args.threshold)
+            args.name,
+            actor=actor(args),
+            purpose=args.purpose,
+            authorised_by=args.authorised_by,
+            legal_basis=args.legal_basis,
+            expires_at=expires,
+            threshold=args.threshold,
+        )
     print(f"created watchlist {info.name} (expires {fmt_time(info.expires_at)})")
     return 0
 
 
 def _update(args: argparse.Namespace) -> int:
-    changes: dict[str, Any] = {k: v for k, v in (
-        ("purpose", args.purpose), ("authorised_by", args.authorised_by),
-        ("legal_basis", args.legal_basis), ("threshold", args.threshold)) if v is not None}
+    changes: dict[str, Any] = {
+        k: v
+        for k, v in (
+            ("purpose", args.purpose),
+            ("authorised_by", args.authorised_by),
+            ("legal_basis", args.legal_basis),
+            ("threshold", args.threshold),
+        )
+        if v is not None
+    }
     if args.expires:
         changes["expires_at"] = parse_expiry(args.expires, time.time())
     if not changes:
@@ -132,15 +152,28 @@ def _add(args: argparse.Namespace) -> int:
 
     analyzer = FaceAnalyzer.create(models_dir=args.models_dir, threads=args.threads)
     with open_store(args) as store:
-        result = enrol(store, analyzer, args.name, args.identity, args.images,
-                       actor=actor(args), label=args.label, category=args.category,
-                       notes=args.notes, largest=args.largest, force=args.force,
-                       skip_refused=args.skip_refused, thumbnails=not args.no_thumbnail,
-                       progress=progress)
+        result = enrol(
+            store,
+            analyzer,
+            args.name,
+            args.identity,
+            args.images,
+            actor=actor(args),
+            label=args.label,
+            category=args.category,
+            notes=args.notes,
+            largest=args.largest,
+            force=args.force,
+            skip_refused=args.skip_refused,
+            thumbnails=not args.no_thumbnail,
+            progress=progress,
+        )
     for lookalike in result.lookalikes:
         print(f"warning: {lookalike} (enrolled because of --force)", file=sys.stderr)
-    print(f"enrolled {len(result.accepted)} template(s) for {args.identity} in {args.name}; "
-          f"content hash {result.content_hash}")
+    print(
+        f"enrolled {len(result.accepted)} template(s) for {args.identity} in {args.name}; "
+        f"content hash {result.content_hash}"
+    )
     return 0
 
 
@@ -153,8 +186,10 @@ def _list(args: argparse.Namespace) -> int:
     now = time.time()
     for i in infos:
         state = " EXPIRED" if i.expired(now) else ""
-        print(f"{i.name}\t{i.identities} identities\t{i.templates} templates\t"
-              f"expires {fmt_time(i.expires_at)}{state}\t{i.content_hash[:16]}")
+        print(
+            f"{i.name}\t{i.identities} identities\t{i.templates} templates\t"
+            f"expires {fmt_time(i.expires_at)}{state}\t{i.content_hash[:16]}"
+        )
     return 0
 
 
@@ -164,10 +199,17 @@ def _show(args: argparse.Namespace) -> int:
         identities = store.watchlists.identities(args.name)
     if args.json:
         data = _info_dict(info)
-        data["identity_list"] = [{"id": i.identity_id, "label": i.label,
-                                  "category": i.category, "notes": i.notes,
-                                  "templates": i.templates, "model_ids": list(i.model_ids)}
-                                 for i in identities]
+        data["identity_list"] = [
+            {
+                "id": i.identity_id,
+                "label": i.label,
+                "category": i.category,
+                "notes": i.notes,
+                "templates": i.templates,
+                "model_ids": list(i.model_ids),
+            }
+            for i in identities
+        ]
         print(json.dumps(data, indent=2))
         return 0
     for key, value in _info_dict(info).items():
@@ -181,16 +223,17 @@ def _remove(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         count = store.watchlists.remove_identity(args.name, args.identity, actor=actor(args))
         digest = store.watchlists.get(args.name).content_hash
-    print(f"removed {args.identity} ({count} template(s)) from {args.name}; content hash "
-          f"{digest}")
+    print(f"removed {args.identity} ({count} template(s)) from {args.name}; content hash {digest}")
     return 0
 
 
 def _delete(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         counts = store.watchlists.delete(args.name, actor=actor(args))
-    print(f"deleted watchlist {args.name} ({counts['identities']} identities, "
-          f"{counts['templates']} templates)")
+    print(
+        f"deleted watchlist {args.name} ({counts['identities']} identities, "
+        f"{counts['templates']} templates)"
+    )
     return 0
 
 
@@ -200,8 +243,10 @@ def _export(args: argparse.Namespace) -> int:
     key = read_key(args.key_file) if args.key_file else None
     with open_store(args) as store:
         digest = export_bundle(store, args.name, args.file, actor=actor(args), key=key)
-    print(f"exported {args.name} to {args.file} ({'signed' if key else 'hashed'}); content "
-          f"hash {digest}")
+    print(
+        f"exported {args.name} to {args.file} ({'signed' if key else 'hashed'}); content "
+        f"hash {digest}"
+    )
     return 0
 
 
@@ -218,14 +263,24 @@ def _import(args: argparse.Namespace) -> int:
 def _purge_expired(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         purged = store.watchlists.purge_expired(actor=actor(args))
-    print(f"purged {len(purged)} expired watchlist(s)" +
-          (f": {', '.join(purged)}" if purged else ""))
+    print(
+        f"purged {len(purged)} expired watchlist(s)" + (f": {', '.join(purged)}" if purged else "")
+    )
     return 0
 
 
 def _info_dict(i: Any) -> dict[str, Any]:
-    return {"name": i.name, "purpose": i.purpose, "authorised_by": i.authorised_by,
-            "legal_basis": i.legal_basis, "threshold": i.threshold,
-            "created_at": fmt_time(i.created_at), "expires_at": fmt_time(i.expires_at),
-            "expired": i.expired(), "identities": i.identities, "templates": i.templates,
-            "model_ids": list(i.model_ids), "content_hash": i.content_hash}
+    return {
+        "name": i.name,
+        "purpose": i.purpose,
+        "authorised_by": i.authorised_by,
+        "legal_basis": i.legal_basis,
+        "threshold": i.threshold,
+        "created_at": fmt_time(i.created_at),
+        "expires_at": fmt_time(i.expires_at),
+        "expired": i.expired(),
+        "identities": i.identities,
+        "templates": i.templates,
+        "model_ids": list(i.model_ids),
+        "content_hash": i.content_hash,
+    }

@@ -18,12 +18,19 @@ from lfr.cli.exits import run_reporting
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lfr-run", description="lfr: the live recognition daemon.")
-    p.add_argument("--config", "-c", type=Path, default=None,
-                   help="TOML config (default: settings from the environment only)")
-    p.add_argument("--data-dir", type=Path, default=None,
-                   help="override [daemon] data_dir (default $LFR_HOME)")
-    p.add_argument("--check", action="store_true",
-                   help="validate the config, print its hash and exit")
+    p.add_argument(
+        "--config",
+        "-c",
+        type=Path,
+        default=None,
+        help="TOML config (default: settings from the environment only)",
+    )
+    p.add_argument(
+        "--data-dir", type=Path, default=None, help="override [daemon] data_dir (default $LFR_HOME)"
+    )
+    p.add_argument(
+        "--check", action="store_true", help="validate the config, print its hash and exit"
+    )
     return p
 
 

@@ -10,7 +10,7 @@ import argparse
 import getpass
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lfr.errors import InputError
@@ -21,10 +21,14 @@ _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--home", type=Path, default=None,
-                        help="data directory (default $LFR_HOME)")
-    parser.add_argument("--actor", default=None,
-                        help="who is acting, for the audit trail (default $LFR_ACTOR or login)")
+    parser.add_argument(
+        "--home", type=Path, default=None, help="data directory (default $LFR_HOME)"
+    )
+    parser.add_argument(
+        "--actor",
+        default=None,
+        help="who is acting, for the audit trail (default $LFR_ACTOR or login)",
+    )
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -58,10 +62,12 @@ def parse_date(text: str) -> float:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(f"{text!r} is neither a duration (e.g. 8h, 3d) nor an ISO date "
-                         "(e.g. 2026-12-01 or 2026-12-01T18:00)") from None
+        raise InputError(
+            f"{text!r} is neither a duration (e.g. 8h, 3d) nor an ISO date "
+            "(e.g. 2026-12-01 or 2026-12-01T18:00)"
+        ) from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.timestamp()
 
 
@@ -80,4 +86,4 @@ def parse_since(text: str, now: float) -> float:
 def fmt_time(ts: float | None) -> str:
     if ts is None:
         return "-"
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")

@@ -23,6 +23,17 @@ from lfr.protocol.client_core import (
     ServerError,
 )
 
-__all__ = ["AsyncClient", "Client", "ClientError", "ConnectionLost", "Endpoint", "Event",
-           "Lagged", "ServerError", "afollow_alerts", "default_socket_path", "follow_alerts",
-           "open_client"]
+__all__ = [
+    "AsyncClient",
+    "Client",
+    "ClientError",
+    "ConnectionLost",
+    "Endpoint",
+    "Event",
+    "Lagged",
+    "ServerError",
+    "afollow_alerts",
+    "default_socket_path",
+    "follow_alerts",
+    "open_client",
+]

@@ -24,14 +24,16 @@ class Client(Methods):
     """Blocking client on one socket. Not thread-safe: one thread per Client."""
 
     if TYPE_CHECKING:  # the shared methods, with their result types
+
         def ping(self) -> Json: ...
         def status(self) -> Json: ...
         def cameras_list(self) -> list[Json]: ...
         def watchlists_list(self) -> list[Json]: ...
         def watchlist_reload(self, name: str | None = None) -> Json: ...
         def alerts_list(self, since_seq: int = 0, limit: int = 100) -> list[Json]: ...
-        def alert_adjudicate(self, alert_id: str, verdict: str, by: str,
-                             note: str | None = None) -> Json: ...
+        def alert_adjudicate(
+            self, alert_id: str, verdict: str, by: str, note: str | None = None
+        ) -> Json: ...
         def subscribe(self, topics: Sequence[str], since_seq: int | None = None) -> Json: ...
         def unsubscribe(self, topics: Sequence[str]) -> Json: ...
         def ack(self, topic: str, seq: int) -> Json: ...
@@ -43,8 +45,9 @@ class Client(Methods):
         self.server: Json = {}
 
     @classmethod
-    def connect(cls, endpoint: Endpoint | None = None, *, name: str = "lfr-python",
-                timeout: float = 10.0) -> Client:
+    def connect(
+        cls, endpoint: Endpoint | None = None, *, name: str = "lfr-python", timeout: float = 10.0
+    ) -> Client:
         endpoint = endpoint or Endpoint(unix=default_socket_path())
         try:
             if endpoint.unix is not None:
@@ -55,8 +58,9 @@ class Client(Methods):
                 assert endpoint.tcp is not None
                 sock = socket.create_connection(endpoint.tcp, timeout=timeout)
         except OSError as exc:
-            raise ConnectionLost(f"cannot connect to {endpoint.unix or endpoint.tcp}: "
-                                 f"{exc.strerror or exc}") from None
+            raise ConnectionLost(
+                f"cannot connect to {endpoint.unix or endpoint.tcp}: {exc.strerror or exc}"
+            ) from None
         client = cls(sock, timeout=timeout)
         try:
             if endpoint.token is not None:

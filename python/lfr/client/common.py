@@ -47,10 +47,10 @@ class Methods:
         """Persisted alerts with seq > since_seq, oldest first."""
         return self._call("alerts.list", since_seq=since_seq, limit=limit)
 
-    def alert_adjudicate(self, alert_id: str, verdict: str, by: str,
-                         note: str | None = None) -> Any:
-        return self._call("alert.adjudicate", alert_id=alert_id, verdict=verdict, by=by,
-                          note=note)
+    def alert_adjudicate(
+        self, alert_id: str, verdict: str, by: str, note: str | None = None
+    ) -> Any:
+        return self._call("alert.adjudicate", alert_id=alert_id, verdict=verdict, by=by, note=note)
 
     def subscribe(self, topics: Sequence[str], since_seq: int | None = None) -> Any:
         """Start (or restart) topics; with since_seq, alerts after it are replayed first."""

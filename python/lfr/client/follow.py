@@ -24,11 +24,15 @@ def _backoff(attempt: int) -> float:
     return float(min(5.0, 0.1 * 2 ** min(attempt, 6)) * random.uniform(0.8, 1.2))
 
 
-def follow_alerts(endpoint: Endpoint | None = None, since_seq: int | None = None, *,
-                  name: str = "lfr-follow", max_attempts: int | None = None,
-                  timeout: float = 10.0,
-                  on_error: Callable[[ConnectionLost, int], None] | None = None
-                  ) -> Iterator[Event]:
+def follow_alerts(
+    endpoint: Endpoint | None = None,
+    since_seq: int | None = None,
+    *,
+    name: str = "lfr-follow",
+    max_attempts: int | None = None,
+    timeout: float = 10.0,
+    on_error: Callable[[ConnectionLost, int], None] | None = None,
+) -> Iterator[Event]:
     """Yield every alert after `since_seq` exactly once, in seq order, reconnecting with
     backoff and resubscribing after `lagged`. `since_seq=None` starts after the newest alert
     the daemon has persisted (its status' `last_alert_seq`).
@@ -45,8 +49,9 @@ def follow_alerts(endpoint: Endpoint | None = None, since_seq: int | None = None
                 while True:
                     item = client.next_event()
                     if isinstance(item, Lagged):
-                        client.subscribe(["alerts"], since_seq=last if last is not None
-                                         else item.last_seq)
+                        client.subscribe(
+                            ["alerts"], since_seq=last if last is not None else item.last_seq
+                        )
                     elif item is not None and (last is None or item.seq > last):
                         last = item.seq
                         yield item
@@ -59,9 +64,15 @@ def follow_alerts(endpoint: Endpoint | None = None, since_seq: int | None = None
             time.sleep(_backoff(failures))
 
 
-async def afollow_alerts(send: trio.MemorySendChannel[Event], endpoint: Endpoint | None = None,
-                         since_seq: int | None = None, *, name: str = "lfr-follow",
-                         max_attempts: int | None = None, timeout: float = 10.0) -> None:
+async def afollow_alerts(
+    send: trio.MemorySendChannel[Event],
+    endpoint: Endpoint | None = None,
+    since_seq: int | None = None,
+    *,
+    name: str = "lfr-follow",
+    max_attempts: int | None = None,
+    timeout: float = 10.0,
+) -> None:
     """The trio twin of `follow_alerts`: run it in a nursery and read alerts from the other
     end of `send` (a slow reader makes the server report `lagged`, handled here)."""
     last, failures = since_seq, 0
@@ -75,8 +86,9 @@ async def afollow_alerts(send: trio.MemorySendChannel[Event], endpoint: Endpoint
                 while True:
                     item = await client.next_event()
                     if isinstance(item, Lagged):
-                        await client.subscribe(["alerts"], since_seq=last
-                                               if last is not None else item.last_seq)
+                        await client.subscribe(
+                            ["alerts"], since_seq=last if last is not None else item.last_seq
+                        )
                     elif last is None or item.seq > last:
                         await send.send(item)
                         last = item.seq

@@ -27,20 +27,23 @@ class AsyncClient(Methods):
     different tasks."""
 
     if TYPE_CHECKING:  # the shared methods, with their result types
+
         async def ping(self) -> Json: ...
         async def status(self) -> Json: ...
         async def cameras_list(self) -> list[Json]: ...
         async def watchlists_list(self) -> list[Json]: ...
         async def watchlist_reload(self, name: str | None = None) -> Json: ...
         async def alerts_list(self, since_seq: int = 0, limit: int = 100) -> list[Json]: ...
-        async def alert_adjudicate(self, alert_id: str, verdict: str, by: str,
-                                   note: str | None = None) -> Json: ...
+        async def alert_adjudicate(
+            self, alert_id: str, verdict: str, by: str, note: str | None = None
+        ) -> Json: ...
         async def subscribe(self, topics: Sequence[str], since_seq: int | None = None) -> Json: ...
         async def unsubscribe(self, topics: Sequence[str]) -> Json: ...
         async def ack(self, topic: str, seq: int) -> Json: ...
 
-    def __init__(self, stream: trio.abc.Stream, *, timeout: float = 10.0,
-                 max_buffered: int = 10_000) -> None:
+    def __init__(
+        self, stream: trio.abc.Stream, *, timeout: float = 10.0, max_buffered: int = 10_000
+    ) -> None:
         self._stream = stream
         self._timeout = timeout
         self._max_buffered = max_buffered
@@ -51,8 +54,14 @@ class AsyncClient(Methods):
         self.server: Json = {}
 
     @classmethod
-    async def connect(cls, nursery: trio.Nursery, endpoint: Endpoint | None = None, *,
-                      name: str = "lfr-python", timeout: float = 10.0) -> AsyncClient:
+    async def connect(
+        cls,
+        nursery: trio.Nursery,
+        endpoint: Endpoint | None = None,
+        *,
+        name: str = "lfr-python",
+        timeout: float = 10.0,
+    ) -> AsyncClient:
         endpoint = endpoint or Endpoint(unix=default_socket_path())
         try:
             if endpoint.unix is not None:
@@ -61,8 +70,9 @@ class AsyncClient(Methods):
                 assert endpoint.tcp is not None
                 stream = await trio.open_tcp_stream(*endpoint.tcp)
         except OSError as exc:
-            raise ConnectionLost(f"cannot connect to {endpoint.unix or endpoint.tcp}: "
-                                 f"{exc.strerror or exc}") from None
+            raise ConnectionLost(
+                f"cannot connect to {endpoint.unix or endpoint.tcp}: {exc.strerror or exc}"
+            ) from None
         client = cls(stream, timeout=timeout)
         nursery.start_soon(client._reader)
         try:
@@ -87,8 +97,10 @@ class AsyncClient(Methods):
                 self._notify()
                 # stop reading while the application is behind: the server then queues, and
                 # reports `lagged`, instead of this process buffering without bound
-                while len(self._core.events) >= self._max_buffered and \
-                        not self._core.replies_awaited():
+                while (
+                    len(self._core.events) >= self._max_buffered
+                    and not self._core.replies_awaited()
+                ):
                     await self._changed.wait()
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             self._closed = ConnectionLost(f"connection failed: {exc!r}")
@@ -137,8 +149,9 @@ class AsyncClient(Methods):
 
 
 @asynccontextmanager
-async def open_client(endpoint: Endpoint | None = None, *, name: str = "lfr-python",
-                      timeout: float = 10.0) -> AsyncIterator[AsyncClient]:
+async def open_client(
+    endpoint: Endpoint | None = None, *, name: str = "lfr-python", timeout: float = 10.0
+) -> AsyncIterator[AsyncClient]:
     """`async with open_client(endpoint) as client:` runs the reader task for you."""
     failure: ClientError | None = None
     async with trio.open_nursery() as nursery:

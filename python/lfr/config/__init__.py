@@ -30,9 +30,19 @@ from lfr.config.validate import build
 from lfr.errors import ConfigError
 
 __all__ = [
-    "CameraConfig", "Config", "ConfigError", "DaemonConfig", "LoggingConfig", "MatchingConfig",
-    "ModelsConfig", "RetentionConfig", "SocketConfig", "TrackingConfig", "load_config",
-    "parse_config", "parse_host_port",
+    "CameraConfig",
+    "Config",
+    "ConfigError",
+    "DaemonConfig",
+    "LoggingConfig",
+    "MatchingConfig",
+    "ModelsConfig",
+    "RetentionConfig",
+    "SocketConfig",
+    "TrackingConfig",
+    "load_config",
+    "parse_config",
+    "parse_host_port",
 ]
 
 

@@ -33,7 +33,7 @@ class Problem(ConfigError):
 
 @dataclass(frozen=True, slots=True)
 class DaemonConfig:
-    data_dir: Path = field(default_factory=lambda: _default_home())
+    data_dir: Path = field(default_factory=lambda: _default_home())  # noqa: PLW0108 - defined below
 
     def check(self) -> None:
         if str(self.data_dir) == "":
@@ -68,13 +68,17 @@ class SocketConfig:
         if self.tcp is not None:
             parse_host_port(self.tcp)
             if not self.token_file:
-                raise Problem("token_file", "is required when socket.tcp is set (TCP needs a "
-                              "token: no unauthenticated network access)")
+                raise Problem(
+                    "token_file",
+                    "is required when socket.tcp is set (TCP needs a "
+                    "token: no unauthenticated network access)",
+                )
         if self.token_file is not None and not self.token_file:
             raise Problem("token_file", "must not be empty")
         if not 1024 <= self.max_frame_bytes <= 64 * MIB:
-            raise Problem("max_frame_bytes", f"must be in [1024, {64 * MIB}], got "
-                          f"{self.max_frame_bytes}")
+            raise Problem(
+                "max_frame_bytes", f"must be in [1024, {64 * MIB}], got {self.max_frame_bytes}"
+            )
 
     def unix_path(self, data_dir: Path) -> Path:
         return data_dir / self.unix
@@ -124,8 +128,9 @@ class CameraConfig:
         if self.loop and kind not in (InputKind.FILE, InputKind.FOLDER):
             raise Problem("loop", f"applies to files only, not to a {kind.value} source")
         if not self.realtime and kind not in (InputKind.FILE, InputKind.FOLDER):
-            raise Problem("realtime", f"applies to files only; a {kind.value} source is "
-                          "always live")
+            raise Problem(
+                "realtime", f"applies to files only; a {kind.value} source is always live"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +146,7 @@ class ModelsConfig:
         if self.providers is not None and not self.providers:
             raise Problem("providers", "must not be an empty list (omit it for the default)")
         if not (64 <= self.det_size <= 4096 and self.det_size % 32 == 0):
-            raise Problem("det_size", f"must be a multiple of 32 in 64..4096, got "
-                          f"{self.det_size}")
+            raise Problem("det_size", f"must be a multiple of 32 in 64..4096, got {self.det_size}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +185,7 @@ class LoggingConfig:
 
     def check(self) -> None:
         if self.level.upper() not in _LOG_LEVELS:
-            raise Problem("level", f"must be one of {', '.join(_LOG_LEVELS)}, got "
-                          f"{self.level!r}")
+            raise Problem("level", f"must be one of {', '.join(_LOG_LEVELS)}, got {self.level!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,8 +203,10 @@ class Config:
         seen: dict[str, int] = {}
         for i, cam in enumerate(self.cameras):
             if cam.id in seen:
-                raise Problem(f"cameras[{i}].id", f"duplicate camera id {cam.id!r} (also "
-                              f"cameras[{seen[cam.id]}].id)")
+                raise Problem(
+                    f"cameras[{i}].id",
+                    f"duplicate camera id {cam.id!r} (also cameras[{seen[cam.id]}].id)",
+                )
             seen[cam.id] = i
 
     def camera(self, camera_id: str) -> CameraConfig:
@@ -213,8 +218,7 @@ class Config:
     def digest(self) -> str:
         """A stable hash of the effective settings, recorded in the audit log and each run:
         the same settings give the same hash whatever the key order or the file's comments."""
-        canonical = json.dumps(asdict(self), sort_keys=True, default=str,
-                               separators=(",", ":"))
+        canonical = json.dumps(asdict(self), sort_keys=True, default=str, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 

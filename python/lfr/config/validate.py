@@ -30,8 +30,13 @@ def _join(path: str, key: str) -> str:
 
 
 def _type_name(tp: Any) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
-             Path: "a path (string)"}
+    names = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        Path: "a path (string)",
+    }
     if tp in names:
         return names[tp]
     origin = typing.get_origin(tp)
@@ -76,16 +81,21 @@ def _convert(tp: Any, value: Any, path: str, base_dir: Path | None) -> Any:
         return value
     if tp is Path:
         if not isinstance(value, str) or not value:
-            raise ConfigError(f"{path}: expected a path (non-empty string), got "
-                              f"{_describe(value)}")
+            raise ConfigError(f"{path}: expected a path (non-empty string), got {_describe(value)}")
         p = Path(value).expanduser()
         return p if p.is_absolute() or base_dir is None else base_dir / p
     raise TypeError(f"unsupported config field type {tp!r} at {path}")  # a schema bug
 
 
 def _describe(value: Any) -> str:
-    kind = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
+    kind = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
     shown = repr(value)
     return f"{kind} ({shown if len(shown) <= 40 else shown[:37] + '...'})"
 
@@ -100,8 +110,11 @@ def build(cls: type[T], data: Any, path: str = "", base_dir: Path | None = None)
     if unknown:
         key = str(unknown[0])
         close = difflib.get_close_matches(key, list(fields), n=1)
-        hint = f"did you mean {close[0]!r}?" if close else \
-            f"known keys here: {', '.join(sorted(fields))}"
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else f"known keys here: {', '.join(sorted(fields))}"
+        )
         raise ConfigError(f"{_join(path, key)}: unknown key ({hint})")
     kwargs: dict[str, Any] = {}
     for name, f in fields.items():

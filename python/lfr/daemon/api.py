@@ -11,10 +11,10 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from lfr.daemon.store_api import StoreDaemonApi
 from lfr.pipeline.alerts import EmittedAlert
 from lfr.pipeline.latency import rounded
 from lfr.protocol.api import Wire
-from lfr.protocol.store_api import StoreDaemonApi
 from lfr.store.alerts import Alert
 
 if TYPE_CHECKING:
@@ -26,8 +26,12 @@ if TYPE_CHECKING:
 class EngineApi(StoreDaemonApi):
     """Implements `DaemonApi` (checked structurally by the protocol's tests)."""
 
-    def __init__(self, engine: Engine, rates: RateBoard,
-                 reload: Callable[[str | None], Awaitable[list[ReloadOutcome]]]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        rates: RateBoard,
+        reload: Callable[[str | None], Awaitable[list[ReloadOutcome]]],
+    ) -> None:
         super().__init__(engine.store, reload=self._reload_wire)
         self._engine = engine
         self._rates = rates
@@ -42,9 +46,12 @@ class EngineApi(StoreDaemonApi):
         engine = self._engine
         out = dict(await super().status())
         counts = engine.summary()
-        out.update(uptime_s=round(float(out["uptime_s"]), 1), latency_ms=counts["latency_ms"],
-                   queues={cid: src.frames.depth for cid, src in engine.sources.items()},
-                   counts=counts)
+        out.update(
+            uptime_s=round(float(out["uptime_s"]), 1),
+            latency_ms=counts["latency_ms"],
+            queues={cid: src.frames.depth for cid, src in engine.sources.items()},
+            counts=counts,
+        )
         return out
 
     async def cameras_list(self) -> Sequence[Wire]:
@@ -53,23 +60,25 @@ class EngineApi(StoreDaemonApi):
             source = self._engine.sources.get(cid)
             counts = source.counts if source is not None else None
             lat = rounded(ctx.latency.summary())
-            out.append({
-                "id": cid,
-                "state": source.state.name if source is not None else "STOPPED",
-                "watchlist": ctx.watchlist_name,
-                "fps_in": self._rates.rate(cid, "decoded"),
-                "fps_analysed": self._rates.rate(cid, "analysed"),
-                "frames": counts.frames_decoded if counts else 0,
-                "analysed": ctx.counters.frames_analysed,
-                "dropped": (counts.frames_dropped + counts.frames_skipped) if counts else 0,
-                "queue_depth": source.frames.depth if source is not None else 0,
-                "latency_ms": lat.get("total", {}),
-                "glass_to_alert_ms": lat.get("glass_to_alert", {}),
-                "reconnects": max(0, counts.connects - 1) if counts else 0,
-                "last_error": source.last_error if source is not None else None,
-                "faces": ctx.counters.faces,
-                "alerts": ctx.counters.alerts,
-            })
+            out.append(
+                {
+                    "id": cid,
+                    "state": source.state.name if source is not None else "STOPPED",
+                    "watchlist": ctx.watchlist_name,
+                    "fps_in": self._rates.rate(cid, "decoded"),
+                    "fps_analysed": self._rates.rate(cid, "analysed"),
+                    "frames": counts.frames_decoded if counts else 0,
+                    "analysed": ctx.counters.frames_analysed,
+                    "dropped": (counts.frames_dropped + counts.frames_skipped) if counts else 0,
+                    "queue_depth": source.frames.depth if source is not None else 0,
+                    "latency_ms": lat.get("total", {}),
+                    "glass_to_alert_ms": lat.get("glass_to_alert", {}),
+                    "reconnects": max(0, counts.connects - 1) if counts else 0,
+                    "last_error": source.last_error if source is not None else None,
+                    "faces": ctx.counters.faces,
+                    "alerts": ctx.counters.alerts,
+                }
+            )
         return out
 
     async def watchlists_list(self) -> Sequence[Wire]:

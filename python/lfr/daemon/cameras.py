@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 
 # A camera whose analysis keeps crashing is restarted a few times, then left stopped
 # (reported as failed) rather than taking the daemon down with it.
-CAMERA_RESTARTS = RestartPolicy(max_restarts=5, within_s=60.0, backoff_initial_s=0.5,
-                                backoff_max_s=10.0)
+CAMERA_RESTARTS = RestartPolicy(
+    max_restarts=5, within_s=60.0, backoff_initial_s=0.5, backoff_max_s=10.0
+)
 
 
 class CameraSet:
@@ -43,16 +44,21 @@ class CameraSet:
         """Make the running cameras match `cameras`; returns what changed."""
         wanted = {cam.id: cam for cam in cameras}
         removed = [cid for cid in self._configs if cid not in wanted]
-        changed = [cid for cid, cam in wanted.items()
-                   if cid in self._configs and self._configs[cid] != cam]
+        changed = [
+            cid for cid, cam in wanted.items() if cid in self._configs and self._configs[cid] != cam
+        ]
         added = [cid for cid in wanted if cid not in self._configs]
         for cid in removed + changed:
             await self._stop(cid)
         for cid in changed + added:
             await self._start(wanted[cid])
         if removed or changed or added:
-            log.info("cameras: started %s, restarted %s, stopped %s", added or "-",
-                     changed or "-", removed or "-")
+            log.info(
+                "cameras: started %s, restarted %s, stopped %s",
+                added or "-",
+                changed or "-",
+                removed or "-",
+            )
         return {"added": added, "changed": changed, "removed": removed}
 
     async def _start(self, cam: CameraConfig) -> None:

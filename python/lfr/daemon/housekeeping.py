@@ -25,19 +25,22 @@ RETENTION_EVERY_S = 3600.0
 
 
 class Housekeeping:
-    def __init__(self, engine: Engine, hub: EventHub, rates: RateBoard, *,
-                 alerts_days: int) -> None:
+    def __init__(
+        self, engine: Engine, hub: EventHub, rates: RateBoard, *, alerts_days: int
+    ) -> None:
         self._engine = engine
         self._hub = hub
         self._rates = rates
         self._alerts_days = alerts_days
         self._states: dict[str, str] = {}
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
-                  ) -> None:
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
-        due = {"stats": 0.0, "flush": time.monotonic() + FLUSH_EVERY_S,
-               "retention": time.monotonic() + RETENTION_EVERY_S}
+        due = {
+            "stats": 0.0,
+            "flush": time.monotonic() + FLUSH_EVERY_S,
+            "retention": time.monotonic() + RETENTION_EVERY_S,
+        }
         while True:
             now = time.monotonic()
             self._camera_states()
@@ -63,15 +66,17 @@ class Housekeeping:
     async def _chore(self, fn: object) -> None:
         try:
             await trio.to_thread.run_sync(fn)  # type: ignore[arg-type]
-        except Exception:  # noqa: BLE001 - a chore must never stop the daemon
+        except Exception:
             log.exception("housekeeping: %s failed", getattr(fn, "__name__", fn))
 
     def _counters(self) -> dict[str, dict[str, int]]:
         out = {}
         for cid, ctx in self._engine.cameras.items():
             source = self._engine.sources.get(cid)
-            out[cid] = {"decoded": source.counts.frames_decoded if source else 0,
-                        "analysed": ctx.counters.frames_analysed}
+            out[cid] = {
+                "decoded": source.counts.frames_decoded if source else 0,
+                "analysed": ctx.counters.frames_analysed,
+            }
         return out
 
     def _camera_states(self) -> None:
@@ -79,5 +84,6 @@ class Housekeeping:
             state = source.state.name
             if self._states.get(cid) != state:
                 self._states[cid] = state
-                self._hub.publish("camera_state", {"camera": cid, "state": state,
-                                                   "error": source.last_error})
+                self._hub.publish(
+                    "camera_state", {"camera": cid, "state": state, "error": source.last_error}
+                )

@@ -17,8 +17,7 @@ class RateBoard:
         self._window_s = window_s
         self._samples: dict[str, deque[tuple[float, dict[str, int]]]] = {}
 
-    def sample(self, counters: Mapping[str, Mapping[str, int]], now: float | None = None
-               ) -> None:
+    def sample(self, counters: Mapping[str, Mapping[str, int]], now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         for key, values in counters.items():
             ring = self._samples.setdefault(key, deque())

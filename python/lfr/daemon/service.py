@@ -49,9 +49,15 @@ class DaemonStartError(StateError):
 
 
 class Daemon:
-    def __init__(self, config: Config, *, config_path: Path | None = None,
-                 handle_signals: bool = True, announce: Callable[[str], None] | None = None,
-                 analyzer: FaceAnalyzer | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        config_path: Path | None = None,
+        handle_signals: bool = True,
+        announce: Callable[[str], None] | None = None,
+        analyzer: FaceAnalyzer | None = None,
+    ) -> None:
         """`analyzer`: models already loaded by the caller (tests share one); it should
         detect down to `DETECTION_FLOOR` like the daemon's own."""
         self.config = config
@@ -68,8 +74,7 @@ class Daemon:
     def request_stop(self) -> None:
         self._stop.set()
 
-    async def run(self, *, task_status: trio.TaskStatus[Daemon] = trio.TASK_STATUS_IGNORED
-                  ) -> None:
+    async def run(self, *, task_status: trio.TaskStatus[Daemon] = trio.TASK_STATUS_IGNORED) -> None:
         from lfr.store import Store
 
         cfg = self.config
@@ -80,22 +85,28 @@ class Daemon:
         finally:
             store.close()
 
-    async def _serve(self, store: Store, data_dir: Path,
-                     task_status: trio.TaskStatus[Daemon]) -> None:
+    async def _serve(
+        self, store: Store, data_dir: Path, task_status: trio.TaskStatus[Daemon]
+    ) -> None:
         cfg = self.config
         analyzer = await trio.to_thread.run_sync(self._load_models)
-        engine = self.engine = Engine(store, analyzer, self._outputs(data_dir),
-                                      self._engine_settings(), publish=self.hub.publish_alert)
+        engine = self.engine = Engine(
+            store,
+            analyzer,
+            self._outputs(data_dir),
+            self._engine_settings(),
+            publish=self.hub.publish_alert,
+        )
         rates = RateBoard()
-        housekeeping = Housekeeping(engine, self.hub, rates,
-                                    alerts_days=cfg.retention.alerts_days)
+        housekeeping = Housekeeping(engine, self.hub, rates, alerts_days=cfg.retention.alerts_days)
         await trio.to_thread.run_sync(housekeeping.retention)
         await self._load_watchlists(engine)
         api = EngineApi(engine, rates, self.reload_watchlists)
         supervisor = Supervisor("cameras", stop_timeout_s=STOP_DEADLINE_S)
         async with trio.open_nursery() as nursery:
             self.endpoints = await nursery.start(
-                serve_socket, api, self.hub, SocketSettings.from_config(cfg.socket, data_dir))
+                serve_socket, api, self.hub, SocketSettings.from_config(cfg.socket, data_dir)
+            )
             await nursery.start(supervisor.run)
             self._cameras = CameraSet(engine, supervisor)
             await self._cameras.apply(cfg.cameras)
@@ -103,13 +114,15 @@ class Daemon:
             await nursery.start(housekeeping.run)
             if self.handle_signals:
                 await nursery.start(self._signals)
-            self._announce(f"lfr-run: data dir {data_dir.resolve()}")
+            self._announce(f"lfr-run: data dir {data_dir.absolute()}")  # noqa: ASYNC240
             self._announce(f"lfr-run: database {store.path}")
             unix = self.endpoints.unix_path if self.endpoints is not None else None
             tcp = self.endpoints.tcp if self.endpoints is not None else None
             self._announce(f"lfr-run: socket {unix}" + (f", tcp {tcp[0]}:{tcp[1]}" if tcp else ""))
-            self._announce(f"lfr-run: {len(cfg.cameras)} camera(s), watchlists "
-                           f"{', '.join(engine.watchlists.names()) or '-'}; ready")
+            self._announce(
+                f"lfr-run: {len(cfg.cameras)} camera(s), watchlists "
+                f"{', '.join(engine.watchlists.names()) or '-'}; ready"
+            )
             task_status.started(self)
             await self._stop.wait()
             log.info("stopping")
@@ -127,19 +140,33 @@ class Daemon:
         if self._analyzer is not None:
             return self._analyzer
         m = self.config.models
-        return FaceAnalyzer.create(models_dir=m.dir, threads=m.threads, providers=m.providers,
-                                   det_size=m.det_size, score_threshold=DETECTION_FLOOR)
+        return FaceAnalyzer.create(
+            models_dir=m.dir,
+            threads=m.threads,
+            providers=m.providers,
+            det_size=m.det_size,
+            score_threshold=DETECTION_FLOOR,
+        )
 
     def _engine_settings(self) -> EngineSettings:
         mt, tr = self.config.matching, self.config.tracking
-        return EngineSettings(threshold=mt.threshold, tracker=TrackerSettings(
-            min_hits=mt.min_hits, cooldown_s=mt.cooldown_s, max_age_s=tr.max_age_s,
-            n_init=tr.n_init, iou_threshold=tr.iou_threshold,
-            reembed_interval_s=tr.reembed_interval_s))
+        return EngineSettings(
+            threshold=mt.threshold,
+            tracker=TrackerSettings(
+                min_hits=mt.min_hits,
+                cooldown_s=mt.cooldown_s,
+                max_age_s=tr.max_age_s,
+                n_init=tr.n_init,
+                iou_threshold=tr.iou_threshold,
+                reembed_interval_s=tr.reembed_interval_s,
+            ),
+        )
 
     def _outputs(self, data_dir: Path) -> list:
-        return [StreamOutput(sys.stdout, as_json=self.config.logging.json),
-                JsonlOutput(data_dir / "alerts.jsonl")]
+        return [
+            StreamOutput(sys.stdout, as_json=self.config.logging.json),
+            JsonlOutput(data_dir / "alerts.jsonl"),
+        ]
 
     async def _load_watchlists(self, engine: Engine) -> None:
         for i, cam in enumerate(self.config.cameras):
@@ -153,13 +180,21 @@ class Daemon:
 
     async def reload_watchlists(self, name: str | None = None) -> list[ReloadOutcome]:
         assert self.engine is not None
-        names = [name] if name else sorted({c.watchlist for c in self.config.cameras}
-                                           | set(self.engine.watchlists.names()))
+        names = (
+            [name]
+            if name
+            else sorted(
+                {c.watchlist for c in self.config.cameras} | set(self.engine.watchlists.names())
+            )
+        )
         outcomes = await trio.to_thread.run_sync(self.engine.watchlists.load_all, names)
         # Which watchlist content the cameras match against is part of the record.
-        await trio.to_thread.run_sync(self.engine.store.audit.append, "watchlist.reload",
-                                      "daemon", {o.name: o.content_hash if o.loaded else
-                                                 f"not loaded: {o.error}" for o in outcomes})
+        await trio.to_thread.run_sync(
+            self.engine.store.audit.append,
+            "watchlist.reload",
+            "daemon",
+            {o.name: o.content_hash if o.loaded else f"not loaded: {o.error}" for o in outcomes},
+        )
         return outcomes
 
     async def reload(self) -> None:
@@ -174,15 +209,22 @@ class Daemon:
                 await self.reload_watchlists()
                 changes = await self._cameras.apply(fresh.cameras)
                 assert self.engine is not None
-                await trio.to_thread.run_sync(self.engine.store.audit.append, "config.reload",
-                                              "daemon", {"config_hash": fresh.digest(),
-                                                         "previous": previous.digest(),
-                                                         "cameras": changes})
+                await trio.to_thread.run_sync(
+                    self.engine.store.audit.append,
+                    "config.reload",
+                    "daemon",
+                    {
+                        "config_hash": fresh.digest(),
+                        "previous": previous.digest(),
+                        "cameras": changes,
+                    },
+                )
                 return
         await self.reload_watchlists()
 
-    async def _signals(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
-                       ) -> None:
+    async def _signals(
+        self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> None:
         with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as sigs:
             task_status.started()
             async for signum in sigs:

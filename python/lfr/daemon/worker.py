@@ -28,8 +28,7 @@ class CameraWorker(Actor[None]):
         self.ctx = ctx
         engine.sources[ctx.camera_id] = source
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
-                  ) -> None:
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
             await nursery.start(self.source.run)
             task_status.started()

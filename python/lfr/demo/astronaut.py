@@ -29,8 +29,14 @@ WHEEL = "scikit_image-0.25.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86
 WHEEL_SHA256 = "24cc986e1f4187a12aa319f777b36008764e856e5013666a4a83f8df083c2641"
 MEMBER = "skimage/data/astronaut.png"
 MEMBER_SHA256 = "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5"
-_PLATFORM_ARGS = ("--platform", "manylinux_2_17_x86_64", "--python-version", "3.11",
-                  "--implementation", "cp")
+_PLATFORM_ARGS = (
+    "--platform",
+    "manylinux_2_17_x86_64",
+    "--python-version",
+    "3.11",
+    "--implementation",
+    "cp",
+)
 
 
 def astronaut_png(cache: Path | None = None) -> Path:

@@ -21,8 +21,9 @@ def pick_media(sample: Path | None, workdir: Path) -> DemoMedia:
         examples = sample / "face_recognition" / "examples"
         enrol, clip = examples / "lin-manuel-miranda.png", examples / "short_hamilton_clip.mp4"
         if enrol.is_file() and clip.is_file():
-            return DemoMedia("lin-manuel-miranda", "Lin-Manuel Miranda", enrol, clip,
-                             f"sample media in {sample}")
+            return DemoMedia(
+                "lin-manuel-miranda", "Lin-Manuel Miranda", enrol, clip, f"sample media in {sample}"
+            )
     return _astronaut_scene(workdir)
 
 
@@ -33,5 +34,10 @@ def _astronaut_scene(workdir: Path) -> DemoMedia:
 
     portrait = astronaut_png()
     clip = build_scene(load_image(portrait), workdir / "astronaut_scene.mp4")
-    return DemoMedia("eileen-collins", "Eileen Collins (NASA portrait)", portrait, clip,
-                     "a scene built from scikit-image's public-domain astronaut portrait")
+    return DemoMedia(
+        "eileen-collins",
+        "Eileen Collins (NASA portrait)",
+        portrait,
+        clip,
+        "a scene built from scikit-image's public-domain astronaut portrait",
+    )

@@ -45,11 +45,24 @@ def enrol_subject(home: Path, media: DemoMedia, analyzer: object) -> None:
     from lfr.watchlist.enrol import enrol
 
     with Store.open(home) as store:
-        store.watchlists.create(WATCHLIST, actor="demo", purpose="lfr demo",
-                                authorised_by="lfr demo", legal_basis="demonstration",
-                                expires_at=time.time() + 86400)
-        enrol(store, analyzer, WATCHLIST, media.identity, [media.enrol], actor="demo",
-              label=media.label, category="demo")
+        store.watchlists.create(
+            WATCHLIST,
+            actor="demo",
+            purpose="lfr demo",
+            authorised_by="lfr demo",
+            legal_basis="demonstration",
+            expires_at=time.time() + 86400,
+        )
+        enrol(
+            store,
+            analyzer,
+            WATCHLIST,
+            media.identity,
+            [media.enrol],
+            actor="demo",
+            label=media.label,
+            category="demo",
+        )
 
 
 def run_demo(*, rtsp: bool | None = None, as_json: bool = False) -> int:
@@ -68,10 +81,15 @@ def run_demo(*, rtsp: bool | None = None, as_json: bool = False) -> int:
         try:
             url = server.start() if server is not None else str(media.clip)
             _say(f"camera {CAMERA}: {url}" + ("" if server else " (paced in real time)"))
-            config = parse_config({"daemon": {"data_dir": str(home)},
-                                   "logging": {"json": as_json, "level": "WARNING"},
-                                   "cameras": [{"id": CAMERA, "url": url, "watchlist": WATCHLIST,
-                                                "loop": server is None}]})
+            config = parse_config(
+                {
+                    "daemon": {"data_dir": str(home)},
+                    "logging": {"json": as_json, "level": "WARNING"},
+                    "cameras": [
+                        {"id": CAMERA, "url": url, "watchlist": WATCHLIST, "loop": server is None}
+                    ],
+                }
+            )
             daemon = Daemon(config, handle_signals=False, announce=_say)
             trio.run(_watch, daemon, clip_seconds(media.clip))
             summary = daemon.engine.summary() if daemon.engine else {}

@@ -46,7 +46,7 @@ def build_scene(portrait_bgr: np.ndarray, out: Path) -> Path:
     """Write the scene to `out` (mp4) and return it."""
     sprite_h = HEIGHT - 40
     h, w = portrait_bgr.shape[:2]
-    sprite_w = int(round(w * sprite_h / h)) // 2 * 2
+    sprite_w = round(w * sprite_h / h) // 2 * 2
     sprite = _resize(portrait_bgr, sprite_w, sprite_h)
     background = _background()
     with av.open(str(out), "w") as container:
@@ -59,7 +59,7 @@ def build_scene(portrait_bgr: np.ndarray, out: Path) -> Path:
             if x is not None:
                 lo, hi = max(0, x), min(WIDTH, x + sprite_w)
                 if hi > lo:
-                    canvas[40:, lo:hi] = sprite[:, lo - x:hi - x]
+                    canvas[40:, lo:hi] = sprite[:, lo - x : hi - x]
             frame = av.VideoFrame.from_ndarray(canvas, format="bgr24")
             for packet in stream.encode(frame):
                 container.mux(packet)

@@ -15,15 +15,18 @@ rate. Only GStreamer, no lfr code: the server must behave like a third-party cam
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import threading
 from pathlib import Path
 from typing import Any
 
-ENCODE = ("appsrc name=src is-live=true format=time do-timestamp=false ! videoconvert ! "
-          "video/x-raw,format=I420 ! x264enc tune=zerolatency speed-preset=ultrafast "
-          "key-int-max=25 threads=1 ! video/x-h264,profile=baseline ! "
-          "rtph264pay name=pay0 pt=96 config-interval=1")
+ENCODE = (
+    "appsrc name=src is-live=true format=time do-timestamp=false ! videoconvert ! "
+    "video/x-raw,format=I420 ! x264enc tune=zerolatency speed-preset=ultrafast "
+    "key-int-max=25 threads=1 ! video/x-h264,profile=baseline ! "
+    "rtph264pay name=pay0 pt=96 config-interval=1"
+)
 
 
 class LoopedClip:
@@ -31,11 +34,11 @@ class LoopedClip:
 
     def __init__(self, gst: Any, path: Path, width: int | None) -> None:
         self.gst = gst
-        scale = (f"videoscale ! video/x-raw,width={width},pixel-aspect-ratio=1/1 ! "
-                 if width else "")
+        scale = f"videoscale ! video/x-raw,width={width},pixel-aspect-ratio=1/1 ! " if width else ""
         self.pipeline = gst.parse_launch(
             f"filesrc name=file ! decodebin ! videoconvert ! {scale}"
-            "video/x-raw,format=I420 ! appsink name=sink sync=false max-buffers=8")
+            "video/x-raw,format=I420 ! appsink name=sink sync=false max-buffers=8"
+        )
         self.pipeline.get_by_name("file").set_property("location", str(path))
         self.sink = self.pipeline.get_by_name("sink")
         self.pipeline.set_state(gst.State.PLAYING)
@@ -50,8 +53,9 @@ class LoopedClip:
                     return sample
                 if not self.sink.get_property("eos"):
                     return None
-                self.pipeline.seek_simple(gst.Format.TIME,
-                                          gst.SeekFlags.FLUSH | gst.SeekFlags.KEY_UNIT, 0)
+                self.pipeline.seek_simple(
+                    gst.Format.TIME, gst.SeekFlags.FLUSH | gst.SeekFlags.KEY_UNIT, 0
+                )
             return None
 
     def close(self) -> None:
@@ -125,10 +129,8 @@ def main() -> int:
         print(f"cannot listen on 127.0.0.1:{args.port}", file=sys.stderr, flush=True)
         return 1
     print(f"READY rtsp://127.0.0.1:{server.get_bound_port()}{args.path}", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         GLib.MainLoop().run()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

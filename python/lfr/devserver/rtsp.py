@@ -33,23 +33,31 @@ def gstreamer_missing() -> str | None:
     if not SYSTEM_PYTHON.is_file():
         return f"{SYSTEM_PYTHON} not found"
     probe = subprocess.run(
-        [str(SYSTEM_PYTHON), "-c", "import gi; gi.require_version('GstRtspServer', '1.0'); "
-         "from gi.repository import GstRtspServer"],
-        capture_output=True, timeout=30, check=False)
+        [
+            str(SYSTEM_PYTHON),
+            "-c",
+            "import gi; gi.require_version('GstRtspServer', '1.0'); "
+            "from gi.repository import GstRtspServer",
+        ],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
     if probe.returncode != 0:
         return "GStreamer RTSP server bindings missing (python3-gi, gir1.2-gst-rtsp-server-1.0)"
     return None
 
 
 class RtspServer:
-    def __init__(self, clip: Path, *, port: int = 0, path: str = "/cam",
-                 width: int | None = None) -> None:
+    def __init__(
+        self, clip: Path, *, port: int = 0, path: str = "/cam", width: int | None = None
+    ) -> None:
         self.clip = Path(clip)
         self.port = port
         self.path = path
         self.width = width
         self.proc: subprocess.Popen[bytes] | None = None
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server; closed in stop()
 
     @property
     def url(self) -> str:
@@ -76,14 +84,22 @@ class RtspServer:
             time.sleep(0.2)
 
     def _try_start(self, deadline: float) -> str | None:
-        cmd = [str(SYSTEM_PYTHON), str(SERVER_SCRIPT), str(self.clip), "--port",
-               str(self.port), "--path", self.path]
+        cmd = [
+            str(SYSTEM_PYTHON),
+            str(SERVER_SCRIPT),
+            str(self.clip),
+            "--port",
+            str(self.port),
+            "--path",
+            self.path,
+        ]
         if self.width:
             cmd += ["--width", str(self.width)]
         self._stderr.seek(0)
         self._stderr.truncate()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self._stderr)
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr
+        )
         assert self.proc.stdout is not None
         with selectors.DefaultSelector() as sel:
             sel.register(self.proc.stdout, selectors.EVENT_READ)

@@ -2,7 +2,7 @@
 
 A similarity transform (rotation, uniform scale, translation) is fitted per face by least
 squares (Umeyama 1991, closed form via a 2x2 SVD; batched over faces), then the crop is
-sampled (in Rust, batched per frame; numpy reference below) with bilinear interpolation and a black border, matching OpenCV's `alignCrop`
+sampled (in Rust, batched per frame; the numpy reference lives with its tests) with bilinear interpolation and a black border, matching OpenCV's `alignCrop`
 (warpAffine, INTER_LINEAR, BORDER_CONSTANT 0) so templates are comparable across both.
 """
 
@@ -52,7 +52,7 @@ def similarity_transforms(landmarks: np.ndarray, template: np.ndarray = TEMPLATE
     return m
 
 
-def _invert(m: np.ndarray) -> np.ndarray:
+def invert_affine(m: np.ndarray) -> np.ndarray:
     a = m[:, :, :2]
     inv_a = np.linalg.inv(a)
     out = np.empty_like(m)
@@ -65,35 +65,10 @@ def warp_affine(img: np.ndarray, transforms: np.ndarray, size: int = CROP) -> np
     """Bilinear warp of `img` (uint8 [H, W, C]) through each forward transform ([n, 2, 3],
     src -> dst) into [n, size, size, C] uint8; outside the image reads as 0. Runs in Rust
     (`lfr-imaging`, GIL released)."""
-    inv = np.ascontiguousarray(_invert(np.asarray(transforms, dtype=np.float64)), dtype=np.float32)
+    inv = np.ascontiguousarray(
+        invert_affine(np.asarray(transforms, dtype=np.float64)), dtype=np.float32
+    )
     return _native.warp_affine(np.ascontiguousarray(img), inv, size)
-
-
-def warp_affine_reference(img: np.ndarray, transforms: np.ndarray, size: int = CROP) -> np.ndarray:
-    """The same warp in numpy: the reference the Rust kernel is tested against."""
-    n = len(transforms)
-    h, w, c = img.shape
-    inv = _invert(transforms).astype(np.float32)
-    ys, xs = np.mgrid[0:size, 0:size].astype(np.float32)
-    grid = np.stack([xs.ravel(), ys.ravel(), np.ones(size * size, np.float32)])  # [3, P]
-    src = inv @ grid  # [n, 2, P]
-    sx, sy = src[:, 0], src[:, 1]
-    x0 = np.floor(sx)
-    y0 = np.floor(sy)
-    fx = (sx - x0)[..., None]
-    fy = (sy - y0)[..., None]
-    x0i = x0.astype(np.intp)
-    y0i = y0.astype(np.intp)
-    out = np.zeros((n, size * size, c), dtype=np.float32)
-    flat = img.reshape(-1, c)
-    for dy, wy in ((0, 1.0 - fy), (1, fy)):
-        yy = y0i + dy
-        for dx, wx in ((0, 1.0 - fx), (1, fx)):
-            xx = x0i + dx
-            inside = ((xx >= 0) & (xx < w) & (yy >= 0) & (yy < h))[..., None]
-            idx = np.clip(yy, 0, h - 1) * w + np.clip(xx, 0, w - 1)
-            out += np.where(inside, flat[idx], 0) * (wx * wy)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8).reshape(n, size, size, c)
 
 
 class Aligner:
@@ -104,9 +79,8 @@ class Aligner:
     def align_arrays(self, img: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
         """uint8 [n, 112, 112, 3] crops for landmarks f32 [n, 10] (YuNet order)."""
         lm = np.asarray(landmarks, dtype=np.float32)
-        if lm.ndim != 2 or lm.shape[1] != 10:
-            if not (lm.ndim == 3 and lm.shape[1:] == (5, 2)):
-                raise InputError(f"landmarks must be [n, 10] or [n, 5, 2], got {lm.shape}")
+        if (lm.ndim != 2 or lm.shape[1] != 10) and not (lm.ndim == 3 and lm.shape[1:] == (5, 2)):
+            raise InputError(f"landmarks must be [n, 10] or [n, 5, 2], got {lm.shape}")
         if lm.shape[0] == 0:
             return np.zeros((0, CROP, CROP, 3), dtype=np.uint8)
         return warp_affine(img, similarity_transforms(lm))

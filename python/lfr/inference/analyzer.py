@@ -42,7 +42,9 @@ class Face:
 
 
 class FaceAnalyzer:
-    def __init__(self, models: ModelSet, detector: Detector, aligner: Aligner, embedder: Embedder) -> None:
+    def __init__(
+        self, models: ModelSet, detector: Detector, aligner: Aligner, embedder: Embedder
+    ) -> None:
         self.models = models
         self.detector = detector
         self.aligner = aligner
@@ -64,7 +66,9 @@ class FaceAnalyzer:
         """Fetch (first use) and verify the pinned models, then open ORT sessions on them."""
         models = ensure_models(Path(models_dir) if models_dir is not None else None)
         config = make_config(threads, providers)
-        det_cfg = DetectorConfig(det_size=det_size, score_threshold=score_threshold, min_face_px=min_face_px)
+        det_cfg = DetectorConfig(
+            det_size=det_size, score_threshold=score_threshold, min_face_px=min_face_px
+        )
         detector = Detector(create_session(models.read("detector"), config), det_cfg)
         embedder = Embedder(create_session(models.read("embedder"), config))
         return cls(models, detector, Aligner(), embedder)
@@ -88,12 +92,21 @@ class FaceAnalyzer:
         boxes, scores, lms = self.detector.detect_arrays(img)
         crops = self.aligner.align_arrays(img, lms)
         return [
-            Face(boxes[i], float(scores[i]), lms[i].reshape(5, 2), assess(lms[i], float(scores[i]), crops[i]))
+            Face(
+                boxes[i],
+                float(scores[i]),
+                lms[i].reshape(5, 2),
+                assess(lms[i], float(scores[i]), crops[i]),
+            )
             for i in range(len(scores))
         ]
 
     def align(self, img: np.ndarray, faces: Sequence[Face]) -> np.ndarray:
-        lms = np.stack([f.landmarks.reshape(10) for f in faces]) if faces else np.zeros((0, 10), np.float32)
+        lms = (
+            np.stack([f.landmarks.reshape(10) for f in faces])
+            if faces
+            else np.zeros((0, 10), np.float32)
+        )
         return self.aligner.align_arrays(img, lms)
 
     def embed_crops(self, crops: np.ndarray) -> np.ndarray:

@@ -33,9 +33,13 @@ class DetectorConfig:
 
     def __post_init__(self) -> None:
         if self.det_size < 32 or self.det_size % 32:
-            raise ConfigError(f"models.det_size: must be a positive multiple of 32, got {self.det_size}")
+            raise ConfigError(
+                f"models.det_size: must be a positive multiple of 32, got {self.det_size}"
+            )
         if not 0.0 < self.score_threshold < 1.0:
-            raise ConfigError(f"detector.score_threshold: must be in (0, 1), got {self.score_threshold}")
+            raise ConfigError(
+                f"detector.score_threshold: must be in (0, 1), got {self.score_threshold}"
+            )
         if not 0.0 < self.nms_iou <= 1.0:
             raise ConfigError(f"detector.nms_iou: must be in (0, 1], got {self.nms_iou}")
 
@@ -45,7 +49,12 @@ def _round_up(n: int, m: int = 32) -> int:
 
 
 def check_frame(img: np.ndarray) -> None:
-    if not isinstance(img, np.ndarray) or img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
+    if (
+        not isinstance(img, np.ndarray)
+        or img.dtype != np.uint8
+        or img.ndim != 3
+        or img.shape[2] != 3
+    ):
         got = f"{getattr(img, 'dtype', type(img).__name__)} {getattr(img, 'shape', '')}"
         raise InputError(f"expected a uint8 BGR image [H, W, 3], got {got}")
     if img.shape[0] < 1 or img.shape[1] < 1:
@@ -89,16 +98,23 @@ class Detector:
 
     def preprocess(self, img: np.ndarray) -> tuple[np.ndarray, float, float]:
         check_frame(img)
-        scale, rh, rw = self.input_shape(*img.shape[:2])
+        _scale, rh, rw = self.input_shape(*img.shape[:2])
         blob = resize_to_blob(np.ascontiguousarray(img), rh, rw, _round_up(rh), _round_up(rw))
         # exact scale per axis after rounding, so coordinates map back without drift
         return blob, rw / img.shape[1], rh / img.shape[0]
 
-    def decode(self, outs: list[np.ndarray], ph: int, pw: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def decode(
+        self, outs: list[np.ndarray], ph: int, pw: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         boxes, scores, kps = [], [], []
         thr = self.config.score_threshold
         for i, stride in enumerate(STRIDES):
-            cls, obj, bbox, lmk = outs[i][0, :, 0], outs[3 + i][0, :, 0], outs[6 + i][0], outs[9 + i][0]
+            cls, obj, bbox, lmk = (
+                outs[i][0, :, 0],
+                outs[3 + i][0, :, 0],
+                outs[6 + i][0],
+                outs[9 + i][0],
+            )
             score = np.sqrt(np.clip(cls, 0, 1) * np.clip(obj, 0, 1))
             idx = np.flatnonzero(score >= thr)
             if idx.size == 0:
@@ -112,7 +128,11 @@ class Detector:
             kps.append(((lmk[idx].reshape(-1, 5, 2) + cell[:, None, :]) * stride).reshape(-1, 10))
             scores.append(score[idx])
         if not boxes:
-            return np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros((0, 10), np.float32)
+            return (
+                np.zeros((0, 4), np.float32),
+                np.zeros(0, np.float32),
+                np.zeros((0, 10), np.float32),
+            )
         return np.concatenate(boxes), np.concatenate(scores), np.concatenate(kps)
 
     def detect_arrays(self, img: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -29,7 +29,11 @@ class Embedder:
 
     def embed_crops(self, crops: np.ndarray) -> np.ndarray:
         """float32 [n, dim], L2-normalised, for uint8 BGR crops [n, 112, 112, 3]."""
-        if not isinstance(crops, np.ndarray) or crops.dtype != np.uint8 or crops.shape[1:] != (CROP, CROP, 3):
+        if (
+            not isinstance(crops, np.ndarray)
+            or crops.dtype != np.uint8
+            or crops.shape[1:] != (CROP, CROP, 3)
+        ):
             got = f"{getattr(crops, 'dtype', type(crops).__name__)} {getattr(crops, 'shape', '')}"
             raise InputError(f"expected uint8 crops [n, {CROP}, {CROP}, 3], got {got}")
         out = np.empty((len(crops), self.dim), dtype=np.float32)

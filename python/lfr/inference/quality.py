@@ -67,7 +67,7 @@ def _ramp(x: float, lo: float, hi: float) -> float:
 def pose_from_landmarks(lm: np.ndarray) -> tuple[float, float, float]:
     """(yaw, pitch, roll) in degrees from 5 landmarks [5, 2] (YuNet order)."""
     p = np.asarray(lm, dtype=np.float64).reshape(5, 2)
-    eye_r, eye_l, nose, mouth_r, mouth_l = p
+    eye_r, eye_l, _nose, _mouth_r, _mouth_l = p
     d = eye_l - eye_r
     roll = math.degrees(math.atan2(d[1], d[0]))
     c, s = math.cos(-math.radians(roll)), math.sin(-math.radians(roll))
@@ -105,21 +105,29 @@ def assess(landmarks: np.ndarray, det_score: float, crop: np.ndarray | None) -> 
     return Quality(inter_eye, float(det_score), yaw, pitch, roll, sharp, float(score))
 
 
-def assess_enrolment(face: object, crop: np.ndarray, policy: EnrolmentPolicy | None = None) -> list[str]:
+def assess_enrolment(
+    face: object, crop: np.ndarray, policy: EnrolmentPolicy | None = None
+) -> list[str]:
     """Reasons to refuse `face` (a `Face`) as an enrolment photo; [] means accepted."""
     p = policy or EnrolmentPolicy()
     q = assess(face.landmarks, face.score, crop)  # type: ignore[attr-defined]
     reasons = []
     if q.inter_eye_px < p.min_inter_eye_px:
-        reasons.append(f"face too small: {q.inter_eye_px:.0f} px between the eyes (need {p.min_inter_eye_px:.0f})")
+        reasons.append(
+            f"face too small: {q.inter_eye_px:.0f} px between the eyes (need {p.min_inter_eye_px:.0f})"
+        )
     if q.det_score < p.min_det_score:
         reasons.append(f"detector unsure: score {q.det_score:.2f} (need {p.min_det_score:.2f})")
     if abs(q.yaw_deg) > p.max_yaw_deg:
         reasons.append(f"head turned: yaw {q.yaw_deg:.0f} degrees (limit {p.max_yaw_deg:.0f})")
     if abs(q.pitch_deg) > p.max_pitch_deg:
-        reasons.append(f"head tilted up/down: pitch {q.pitch_deg:.0f} degrees (limit {p.max_pitch_deg:.0f})")
+        reasons.append(
+            f"head tilted up/down: pitch {q.pitch_deg:.0f} degrees (limit {p.max_pitch_deg:.0f})"
+        )
     if abs(q.roll_deg) > p.max_roll_deg:
-        reasons.append(f"head tilted sideways: roll {q.roll_deg:.0f} degrees (limit {p.max_roll_deg:.0f})")
+        reasons.append(
+            f"head tilted sideways: roll {q.roll_deg:.0f} degrees (limit {p.max_roll_deg:.0f})"
+        )
     if q.sharpness < p.min_sharpness:
         reasons.append(f"photo blurred: sharpness {q.sharpness:.0f} (need {p.min_sharpness:.0f})")
     return reasons

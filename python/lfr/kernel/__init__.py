@@ -12,6 +12,15 @@ from lfr.kernel.registry import NameTaken, Registry
 from lfr.kernel.supervisor import EscalationError, Restart, RestartPolicy, Supervisor
 
 __all__ = [
-    "Actor", "ActorStats", "EscalationError", "Mailbox", "MailboxClosed", "MailboxPolicy",
-    "NameTaken", "Registry", "Restart", "RestartPolicy", "Supervisor",
+    "Actor",
+    "ActorStats",
+    "EscalationError",
+    "Mailbox",
+    "MailboxClosed",
+    "MailboxPolicy",
+    "NameTaken",
+    "Registry",
+    "Restart",
+    "RestartPolicy",
+    "Supervisor",
 ]

@@ -61,12 +61,16 @@ class Actor(Generic[M]):
         self.stats = ActorStats()
 
     @classmethod
-    def with_mailbox(cls, name: str, capacity: int = 16,
-                     policy: MailboxPolicy = MailboxPolicy.BLOCK, **kwargs: Any) -> Actor[M]:
+    def with_mailbox(
+        cls,
+        name: str,
+        capacity: int = 16,
+        policy: MailboxPolicy = MailboxPolicy.BLOCK,
+        **kwargs: Any,
+    ) -> Actor[M]:
         return cls(name, mailbox=Mailbox(capacity, policy, name=f"{name}.mailbox"), **kwargs)
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
-                  ) -> None:
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Handle mailbox messages until the mailbox is closed and drained."""
         if self.mailbox is None:
             raise TypeError(f"actor {self.name}: no mailbox; override run() instead")
@@ -91,7 +95,8 @@ class Actor(Generic[M]):
     def counters(self) -> dict[str, float | int]:
         """Per-actor numbers for the status report (queue depth, processed, dropped, ...)."""
         out: dict[str, float | int] = {
-            "processed": self.stats.processed, "errors": self.stats.errors,
+            "processed": self.stats.processed,
+            "errors": self.stats.errors,
             "restarts": self.stats.restarts,
             "service_time_s": round(self.stats.service_time_s, 6),
             "max_service_time_s": round(self.stats.max_service_time_s, 6),

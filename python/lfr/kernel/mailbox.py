@@ -35,8 +35,13 @@ class MailboxClosed(StateError):
 
 
 class Mailbox(Generic[T]):
-    def __init__(self, capacity: int = 16, policy: MailboxPolicy = MailboxPolicy.BLOCK, *,
-                 name: str = "mailbox") -> None:
+    def __init__(
+        self,
+        capacity: int = 16,
+        policy: MailboxPolicy = MailboxPolicy.BLOCK,
+        *,
+        name: str = "mailbox",
+    ) -> None:
         if capacity < 1:
             raise ValueError(f"mailbox capacity must be >= 1, got {capacity}")
         self.name = name
@@ -137,5 +142,11 @@ class Mailbox(Generic[T]):
             raise StopAsyncIteration from None
 
     def stats(self) -> dict[str, int]:
-        return {"depth": len(self._items), "capacity": self.capacity, "put": self.put_count,
-                "got": self.get_count, "dropped": self.dropped, "high_water": self.high_water}
+        return {
+            "depth": len(self._items),
+            "capacity": self.capacity,
+            "put": self.put_count,
+            "got": self.get_count,
+            "dropped": self.dropped,
+            "high_water": self.high_water,
+        }

@@ -47,8 +47,9 @@ class EscalationError(StateError):
     """An actor crashed too often; `__cause__` is its last crash."""
 
     def __init__(self, actor: str, restarts: int, within_s: float) -> None:
-        super().__init__(f"actor {actor!r} crashed {restarts + 1} times within {within_s:g} s; "
-                         "giving up")
+        super().__init__(
+            f"actor {actor!r} crashed {restarts + 1} times within {within_s:g} s; giving up"
+        )
         self.actor = actor
         self.restarts = restarts
 
@@ -69,8 +70,13 @@ class Supervisor(Actor[None]):
     """Runs children in its own nursery. `await sup.start(actor)` returns once the actor is
     ready; it is then restarted per its policy until `stop(name)` or the supervisor ends."""
 
-    def __init__(self, name: str = "supervisor", *, registry: Registry | None = None,
-                 stop_timeout_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        name: str = "supervisor",
+        *,
+        registry: Registry | None = None,
+        stop_timeout_s: float = 5.0,
+    ) -> None:
         super().__init__(name)
         self.registry = registry if registry is not None else Registry()
         self.stop_timeout_s = stop_timeout_s
@@ -79,8 +85,7 @@ class Supervisor(Actor[None]):
         self._children: dict[str, _Child] = {}
         self._stop_requested = trio.Event()
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
-                  ) -> None:
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         try:
             async with trio.open_nursery() as nursery:
                 self._nursery = nursery
@@ -167,8 +172,9 @@ class Supervisor(Actor[None]):
         child = self._children.get(name)
         return None if child is None else child.last_error
 
-    async def _supervise(self, child: _Child, *,
-                         task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+    async def _supervise(
+        self, child: _Child, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> None:
         actor, policy = child.actor, child.policy
         reported = False
         try:
@@ -182,7 +188,7 @@ class Supervisor(Actor[None]):
                             if not reported:
                                 task_status.started()
                                 reported = True
-                    except Exception as exc:  # a crash (trio wraps it in a group)
+                    except Exception as exc:  # noqa: BLE001 - any crash is the supervisor's to handle
                         error = _unwrap(exc)
                 if child.scope.cancelled_caught or child.stopping:
                     return
@@ -197,8 +203,9 @@ class Supervisor(Actor[None]):
                 while child.restart_times and now - child.restart_times[0] > policy.within_s:
                     child.restart_times.popleft()
                 if len(child.restart_times) >= policy.max_restarts:
-                    raise EscalationError(actor.name, len(child.restart_times),
-                                          policy.within_s) from error
+                    raise EscalationError(
+                        actor.name, len(child.restart_times), policy.within_s
+                    ) from error
                 delay = policy.backoff(len(child.restart_times))
                 child.restart_times.append(now)
                 actor.stats.restarts += 1

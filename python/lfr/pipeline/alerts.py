@@ -52,11 +52,20 @@ class EmittedAlert:
 
     @classmethod
     def from_stored(cls, alert: Alert, label: str | None) -> EmittedAlert:
-        return cls(alert_id=alert.alert_id, seq=alert.seq, camera=alert.camera,
-                   identity=alert.identity, label=label, score=round(alert.score, 4),
-                   threshold=alert.threshold, track_id=alert.track_id,
-                   watchlist=alert.watchlist, ts=alert.ts, latency_ms=alert.latency_ms,
-                   status=alert.status)
+        return cls(
+            alert_id=alert.alert_id,
+            seq=alert.seq,
+            camera=alert.camera,
+            identity=alert.identity,
+            label=label,
+            score=round(alert.score, 4),
+            threshold=alert.threshold,
+            track_id=alert.track_id,
+            watchlist=alert.watchlist,
+            ts=alert.ts,
+            latency_ms=alert.latency_ms,
+            status=alert.status,
+        )
 
 
 class AlertOutput(Protocol):
@@ -76,9 +85,11 @@ class StreamOutput:
         else:
             who = f"{alert.identity} ({alert.label})" if alert.label else alert.identity
             stamp = time.strftime("%H:%M:%S", time.localtime(alert.ts))
-            line = (f"ALERT #{alert.seq} {stamp} camera={alert.camera} {who} "
-                    f"score={alert.score:.3f} track={alert.track_id} "
-                    f"latency={alert.latency_ms:.0f}ms id={alert.alert_id}")
+            line = (
+                f"ALERT #{alert.seq} {stamp} camera={alert.camera} {who} "
+                f"score={alert.score:.3f} track={alert.track_id} "
+                f"latency={alert.latency_ms:.0f}ms id={alert.alert_id}"
+            )
         print(line, file=self._stream, flush=True)
 
 
@@ -96,9 +107,15 @@ class JsonlOutput:
 class AlertDispatcher:
     """Persists tracker decisions as alerts and fans them out to the outputs."""
 
-    def __init__(self, store: Store, outputs: Sequence[AlertOutput], latency: LatencyBook, *,
-                 publish: Callable[[EmittedAlert], object] | None = None,
-                 keep_crops: bool = True) -> None:
+    def __init__(
+        self,
+        store: Store,
+        outputs: Sequence[AlertOutput],
+        latency: LatencyBook,
+        *,
+        publish: Callable[[EmittedAlert], object] | None = None,
+        keep_crops: bool = True,
+    ) -> None:
         self._store = store
         self._outputs = list(outputs)
         self._latency = latency
@@ -111,12 +128,19 @@ class AlertDispatcher:
     def persist(self, cand: AlertCandidate, label: str | None = None) -> EmittedAlert:
         """Commit one alert to the store (blocking: run it in a worker thread)."""
         crop = encode_jpeg(cand.crop) if self._keep_crops else None
-        record = AlertRecord(camera=cand.camera, ts=cand.wall_ts, watchlist=cand.watchlist,
-                             watchlist_hash=cand.watchlist_hash, identity=cand.identity,
-                             score=cand.score, threshold=cand.threshold,
-                             track_id=cand.track_id, crop_jpeg=crop,
-                             latency_ms=(time.monotonic() - cand.t_decoded) * 1e3,
-                             run_id=self.run_id)
+        record = AlertRecord(
+            camera=cand.camera,
+            ts=cand.wall_ts,
+            watchlist=cand.watchlist,
+            watchlist_hash=cand.watchlist_hash,
+            identity=cand.identity,
+            score=cand.score,
+            threshold=cand.threshold,
+            track_id=cand.track_id,
+            crop_jpeg=crop,
+            latency_ms=(time.monotonic() - cand.t_decoded) * 1e3,
+            run_id=self.run_id,
+        )
         return EmittedAlert.from_stored(self._store.alerts.record(record), label)
 
     def announce(self, alert: EmittedAlert, t_decoded: float) -> EmittedAlert:

@@ -11,30 +11,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
     from lfr.inference import FaceAnalyzer
     from lfr.pipeline.camera import CameraContext
-
-
-class FrameLike(Protocol):
-    """What the analysis needs of a decoded frame (`lfr.stream.Frame` satisfies it)."""
-
-    @property
-    def camera_id(self) -> str: ...
-    @property
-    def index(self) -> int: ...
-    @property
-    def pts_s(self) -> float | None: ...
-    @property
-    def t_decoded(self) -> float: ...
-    @property
-    def wall_ts(self) -> float: ...
-    @property
-    def image(self) -> np.ndarray: ...
+    from lfr.stream.frame import FrameLike
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +63,12 @@ class FrameAnalysis:
         ts = ctx.track_time(frame)
         track_ids, need_embed = ctx.tracker.update(ts, boxes, scores, landmarks)
         t2 = time.monotonic()
-        result.faces = int(len(scores))
-        stage_ms = {"queue": (t_dequeued - frame.t_decoded) * 1e3, "detect": (t1 - t0) * 1e3,
-                    "track": (t2 - t1) * 1e3}
+        result.faces = len(scores)
+        stage_ms = {
+            "queue": (t_dequeued - frame.t_decoded) * 1e3,
+            "detect": (t1 - t0) * 1e3,
+            "track": (t2 - t1) * 1e3,
+        }
         watchlist = ctx.watchlist()
         wanted = np.flatnonzero(need_embed & (track_ids >= 0))
         if watchlist is not None and len(wanted):
@@ -90,18 +77,30 @@ class FrameAnalysis:
             t3 = time.monotonic()
             result.templates = len(wanted)
             ids, best = watchlist.gallery.search(templates, self._top_k)
-            result.unmatched = int(np.count_nonzero(best[:, 0] < ctx.threshold)) \
-                if best.shape[1] else len(wanted)
+            result.unmatched = (
+                int(np.count_nonzero(best[:, 0] < ctx.threshold)) if best.shape[1] else len(wanted)
+            )
             for row, det in enumerate(wanted):
-                events = ctx.tracker.observe(int(track_ids[det]), ts,
-                                             templates[row], ids[row], best[row, : len(ids[row])])
+                events = ctx.tracker.observe(
+                    int(track_ids[det]), ts, templates[row], ids[row], best[row, : len(ids[row])]
+                )
                 for ev in events:
-                    result.candidates.append(AlertCandidate(
-                        kind=ev.kind, camera=ctx.camera_id, track_id=ev.track_id,
-                        identity=ev.identity, score=float(ev.score), hits=int(ev.hits),
-                        wall_ts=frame.wall_ts, t_decoded=frame.t_decoded,
-                        watchlist=watchlist.name, watchlist_hash=watchlist.content_hash,
-                        threshold=ctx.threshold, crop=crops[row].copy()))
+                    result.candidates.append(
+                        AlertCandidate(
+                            kind=ev.kind,
+                            camera=ctx.camera_id,
+                            track_id=ev.track_id,
+                            identity=ev.identity,
+                            score=float(ev.score),
+                            hits=int(ev.hits),
+                            wall_ts=frame.wall_ts,
+                            t_decoded=frame.t_decoded,
+                            watchlist=watchlist.name,
+                            watchlist_hash=watchlist.content_hash,
+                            threshold=ctx.threshold,
+                            crop=crops[row].copy(),
+                        )
+                    )
             t4 = time.monotonic()
             stage_ms["embed"] = (t3 - t2) * 1e3
             stage_ms["match"] = (t4 - t3) * 1e3

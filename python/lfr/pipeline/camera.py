@@ -16,8 +16,8 @@ from lfr._native import Tracker
 from lfr.pipeline.latency import LatencyBook
 
 if TYPE_CHECKING:
-    from lfr.pipeline.analysis import FrameLike
-    from lfr.store import LoadedWatchlist
+    from lfr.pipeline.gallery import LoadedWatchlist
+    from lfr.stream.frame import FrameLike
 
 
 @dataclass(slots=True)
@@ -44,8 +44,11 @@ class TrackerSettings:
     reembed_interval_s: float | None = None
 
     def kwargs(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__  # type: ignore[attr-defined]
-                if getattr(self, name) is not None}
+        return {
+            name: getattr(self, name)
+            for name in self.__slots__  # type: ignore[attr-defined]
+            if getattr(self, name) is not None
+        }
 
 
 @dataclass

@@ -43,12 +43,20 @@ class _Totals:
     @classmethod
     def of(cls, cameras: Iterable[CameraContext]) -> _Totals:
         cams = [c.counters for c in cameras]
-        return cls(sum(c.frames_analysed for c in cams), sum(c.faces for c in cams),
-                   sum(c.templates for c in cams), sum(c.unmatched for c in cams))
+        return cls(
+            sum(c.frames_analysed for c in cams),
+            sum(c.faces for c in cams),
+            sum(c.templates for c in cams),
+            sum(c.unmatched for c in cams),
+        )
 
     def minus(self, other: _Totals) -> _Totals:
-        return _Totals(self.frames - other.frames, self.faces - other.faces,
-                       self.templates - other.templates, self.unmatched - other.unmatched)
+        return _Totals(
+            self.frames - other.frames,
+            self.faces - other.faces,
+            self.templates - other.templates,
+            self.unmatched - other.unmatched,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,20 +69,30 @@ class EngineSettings:
 
 
 class Engine:
-    def __init__(self, store: Store, analyzer: FaceAnalyzer, outputs: Sequence[AlertOutput],
-                 settings: EngineSettings = EngineSettings(), *,
-                 publish: Callable[[EmittedAlert], object] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        analyzer: FaceAnalyzer,
+        outputs: Sequence[AlertOutput],
+        settings: EngineSettings = EngineSettings(),
+        *,
+        publish: Callable[[EmittedAlert], object] | None = None,
+    ) -> None:
         self.store = store
         self.analyzer = analyzer
         self.settings = settings
         self.latency = LatencyBook()
         self.watchlists = WatchlistSet(store, analyzer.model_id)
-        self.dispatcher = AlertDispatcher(store, outputs, self.latency, publish=publish,
-                                          keep_crops=settings.keep_crops)
-        self.runner = AnalysisRunner(FrameAnalysis(analyzer, top_k=settings.top_k),
-                                     self.dispatcher, self.latency,
-                                     concurrency=settings.concurrency,
-                                     label_of=self.watchlists.label_of)
+        self.dispatcher = AlertDispatcher(
+            store, outputs, self.latency, publish=publish, keep_crops=settings.keep_crops
+        )
+        self.runner = AnalysisRunner(
+            FrameAnalysis(analyzer, top_k=settings.top_k),
+            self.dispatcher,
+            self.latency,
+            concurrency=settings.concurrency,
+            label_of=self.watchlists.label_of,
+        )
         self.cameras: dict[str, CameraContext] = {}
         self.sources: dict[str, CameraSource] = {}
         self.started = time.monotonic()
@@ -90,9 +108,14 @@ class Engine:
         return float(self.analyzer.default_threshold)
 
     def camera(self, camera_id: str, watchlist: str, *, media_clock: bool) -> CameraContext:
-        ctx = CameraContext(camera_id=camera_id, watchlist_name=watchlist,
-                            threshold=self.threshold_for(watchlist), media_clock=media_clock,
-                            settings=self.settings.tracker, lookup=self.watchlists.get)
+        ctx = CameraContext(
+            camera_id=camera_id,
+            watchlist_name=watchlist,
+            threshold=self.threshold_for(watchlist),
+            media_clock=media_clock,
+            settings=self.settings.tracker,
+            lookup=self.watchlists.get,
+        )
         self.cameras[camera_id] = ctx
         return ctx
 
@@ -118,9 +141,13 @@ class Engine:
             return
         now = _Totals.of(self.cameras.values())
         delta = now.minus(self._flushed)
-        self.store.runs.add_counts(self._run_id, faces_seen=delta.faces,
-                                   templates_computed=delta.templates,
-                                   templates_discarded=delta.unmatched, frames=delta.frames)
+        self.store.runs.add_counts(
+            self._run_id,
+            faces_seen=delta.faces,
+            templates_computed=delta.templates,
+            templates_discarded=delta.unmatched,
+            frames=delta.frames,
+        )
         self._flushed = now
 
     def retire(self, camera_id: str) -> None:
@@ -139,8 +166,13 @@ class Engine:
         self._run_id = self.dispatcher.run_id = None
 
     def summary(self) -> dict[str, object]:
-        counts = [SourceCounts(s.counts.frames_decoded, s.counts.frames_dropped,
-                               s.counts.frames_skipped)
-                  for s in self.sources.values()]
-        return run_summary([c.counters for c in self.cameras.values()], counts, self.latency,
-                           time.monotonic() - self.started)
+        counts = [
+            SourceCounts(s.counts.frames_decoded, s.counts.frames_dropped, s.counts.frames_skipped)
+            for s in self.sources.values()
+        ]
+        return run_summary(
+            [c.counters for c in self.cameras.values()],
+            counts,
+            self.latency,
+            time.monotonic() - self.started,
+        )

@@ -15,15 +15,26 @@ import numpy as np
 
 # Stages in the order a frame passes them. `glass_to_decision` spans decode -> the frame's
 # tracker decisions made; `glass_to_alert` decode -> alert persisted and published.
-STAGES: tuple[str, ...] = ("queue", "detect", "track", "embed", "match", "total",
-                           "glass_to_decision", "glass_to_alert")
+STAGES: tuple[str, ...] = (
+    "queue",
+    "detect",
+    "track",
+    "embed",
+    "match",
+    "total",
+    "glass_to_decision",
+    "glass_to_alert",
+)
 
 
-def rounded(summary: Mapping[str, Mapping[str, float]], ndigits: int = 2
-            ) -> dict[str, dict[str, float]]:
+def rounded(
+    summary: Mapping[str, Mapping[str, float]], ndigits: int = 2
+) -> dict[str, dict[str, float]]:
     """A `LatencyBook.summary()` for people and wire formats: rounded, without sample counts."""
-    return {stage: {k: round(v, ndigits) for k, v in stats.items() if k != "n"}
-            for stage, stats in summary.items()}
+    return {
+        stage: {k: round(v, ndigits) for k, v in stats.items() if k != "n"}
+        for stage, stats in summary.items()
+    }
 
 
 class LatencyRing:
@@ -64,8 +75,9 @@ class LatencyBook:
     def reset(self) -> None:
         """Forget all samples (e.g. after a warm-up that should not count)."""
         with self._lock:
-            self._rings = {stage: LatencyRing(r._samples.maxlen or 4096)
-                           for stage, r in self._rings.items()}
+            self._rings = {
+                stage: LatencyRing(r._samples.maxlen or 4096) for stage, r in self._rings.items()
+            }
 
     def summary(self) -> dict[str, dict[str, float]]:
         """{stage: {p50, p99, max, n}} for stages with samples, in milliseconds."""

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from lfr.pipeline.analysis import FrameAnalysis, FrameLike
+from lfr.pipeline.analysis import FrameAnalysis
 from lfr.pipeline.latency import LatencyBook
+from lfr.stream.frame import FrameLike
 
 if TYPE_CHECKING:
     from lfr.pipeline.alerts import AlertDispatcher
@@ -29,9 +30,15 @@ log = logging.getLogger(__name__)
 class AnalysisRunner:
     """Feeds frames from a camera's source through `FrameAnalysis` and on to the alerts."""
 
-    def __init__(self, analysis: FrameAnalysis, dispatcher: AlertDispatcher,
-                 latency: LatencyBook, *, concurrency: int = 2,
-                 label_of: Callable[[str, str], str | None] = lambda _wl, _id: None) -> None:
+    def __init__(
+        self,
+        analysis: FrameAnalysis,
+        dispatcher: AlertDispatcher,
+        latency: LatencyBook,
+        *,
+        concurrency: int = 2,
+        label_of: Callable[[str, str], str | None] = lambda _wl, _id: None,
+    ) -> None:
         self._analysis = analysis
         self._dispatcher = dispatcher
         self._latency = latency
@@ -46,11 +53,11 @@ class AnalysisRunner:
             t_dequeued = time.monotonic()
             try:
                 result = await trio.to_thread.run_sync(
-                    self._analysis.analyse, ctx, frame, t_dequeued, limiter=self._limiter)
+                    self._analysis.analyse, ctx, frame, t_dequeued, limiter=self._limiter
+                )
             except ValueError as exc:  # bad detections/timestamps reported by the tracker
                 ctx.counters.errors += 1
-                log.warning("camera %s: frame %d not analysed: %s", ctx.camera_id,
-                            frame.index, exc)
+                log.warning("camera %s: frame %d not analysed: %s", ctx.camera_id, frame.index, exc)
                 continue
             ctx.counters.frames_analysed += 1
             ctx.counters.faces += result.faces
@@ -66,8 +73,7 @@ class AnalysisRunner:
                 # One alert at a time across cameras: publication order must be seq order,
                 # or a live subscriber holding seq 6 would never see seq 5.
                 async with self._alert_lock:
-                    stored = await trio.to_thread.run_sync(self._dispatcher.persist, cand,
-                                                           label)
+                    stored = await trio.to_thread.run_sync(self._dispatcher.persist, cand, label)
                     alert = self._dispatcher.announce(stored, cand.t_decoded)
                 ctx.latency.record({"glass_to_alert": alert.latency_ms or 0.0})
                 ctx.counters.alerts += 1

@@ -14,15 +14,21 @@ from lfr.pipeline.summary import format_summary
 
 
 @contextmanager
-def open_engine(outputs: Sequence[AlertOutput], settings: EngineSettings = EngineSettings(), *,
-                home: Path | None = None, models_dir: Path | None = None,
-                threads: int | None = None) -> Iterator[Engine]:
+def open_engine(
+    outputs: Sequence[AlertOutput],
+    settings: EngineSettings = EngineSettings(),
+    *,
+    home: Path | None = None,
+    models_dir: Path | None = None,
+    threads: int | None = None,
+) -> Iterator[Engine]:
     """Store (under `home`, default $LFR_HOME) + models + engine; the store is closed after."""
     from lfr.inference import FaceAnalyzer
     from lfr.store import Store
 
-    analyzer = FaceAnalyzer.create(models_dir=models_dir, threads=threads,
-                                   score_threshold=DETECTION_FLOOR)
+    analyzer = FaceAnalyzer.create(
+        models_dir=models_dir, threads=threads, score_threshold=DETECTION_FLOOR
+    )
     with Store.open(home) as store:
         yield Engine(store, analyzer, outputs, settings)
 

@@ -20,8 +20,12 @@ class SourceCounts:
     frames_skipped: int = 0  # not converted at all, by the analysis fps cap
 
 
-def run_summary(cameras: Iterable[CameraCounters], sources: Iterable[SourceCounts],
-                latency: LatencyBook, elapsed_s: float) -> dict[str, object]:
+def run_summary(
+    cameras: Iterable[CameraCounters],
+    sources: Iterable[SourceCounts],
+    latency: LatencyBook,
+    elapsed_s: float,
+) -> dict[str, object]:
     cams = list(cameras)
     srcs = list(sources)
     analysed = sum(c.frames_analysed for c in cams)
@@ -54,6 +58,8 @@ def format_summary(summary: dict[str, object]) -> str:
     assert isinstance(latency, dict)
     for stage, stats in latency.items():
         if stats:
-            lines.append(f"latency {stage}: p50 {stats.get('p50', 0):.1f} ms, "
-                         f"p99 {stats.get('p99', 0):.1f} ms, max {stats.get('max', 0):.1f} ms")
+            lines.append(
+                f"latency {stage}: p50 {stats.get('p50', 0):.1f} ms, "
+                f"p99 {stats.get('p99', 0):.1f} ms, max {stats.get('max', 0):.1f} ms"
+            )
     return "\n".join(lines)

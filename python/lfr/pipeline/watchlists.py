@@ -14,9 +14,9 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from lfr.pipeline.gallery import LoadedWatchlist, load_watchlist
 from lfr.store import Store
 from lfr.store.errors import StoreError, WatchlistExpired
-from lfr.store.loader import LoadedWatchlist
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class WatchlistSet:
     def load(self, name: str) -> ReloadOutcome:
         """(Re)load one watchlist from the store. Blocking: call from a worker thread."""
         try:
-            loaded = self._store.watchlists.load(name, self._model_id)
+            loaded = load_watchlist(self._store.watchlists, name, self._model_id)
         except WatchlistExpired as exc:
             with self._lock:
                 self._loaded.pop(name, None)
@@ -58,20 +58,41 @@ class WatchlistSet:
             return ReloadOutcome(name, False, None, 0, str(exc))
         except StoreError as exc:
             kept = self._loaded.get(name)
-            log.error("watchlist %s not (re)loaded: %s%s", name, exc,
-                      "; the previous version stays in use" if kept else "")
-            return ReloadOutcome(name, False, kept.content_hash if kept else None,
-                                 kept.templates if kept else 0, str(exc))
+            log.error(
+                "watchlist %s not (re)loaded: %s%s",
+                name,
+                exc,
+                "; the previous version stays in use" if kept else "",
+            )
+            return ReloadOutcome(
+                name,
+                False,
+                kept.content_hash if kept else None,
+                kept.templates if kept else 0,
+                str(exc),
+            )
         with self._lock:
             self._loaded = {**self._loaded, name: loaded}
-        log.info("watchlist %s loaded: %d templates, hash %s", name, loaded.templates,
-                 loaded.content_hash[:12])
+        log.info(
+            "watchlist %s loaded: %d templates, hash %s",
+            name,
+            loaded.templates,
+            loaded.content_hash[:12],
+        )
         return ReloadOutcome(name, True, loaded.content_hash, loaded.templates)
 
     def load_all(self, names: Iterable[str]) -> list[ReloadOutcome]:
         return [self.load(name) for name in sorted(set(names))]
 
     def describe(self) -> list[dict[str, object]]:
-        return [{"name": wl.name, "content_hash": wl.content_hash, "templates": wl.templates,
-                 "identities": len(wl.labels), "threshold": wl.threshold,
-                 "expires_at": wl.expires_at} for wl in self._loaded.values()]
+        return [
+            {
+                "name": wl.name,
+                "content_hash": wl.content_hash,
+                "templates": wl.templates,
+                "identities": len(wl.labels),
+                "threshold": wl.threshold,
+                "expires_at": wl.expires_at,
+            }
+            for wl in self._loaded.values()
+        ]

@@ -20,7 +20,20 @@ from lfr.protocol.messages import PROTOCOL_VERSION, TOPICS, ErrorCode, ProtocolE
 from lfr.protocol.server import SocketEndpoints, SocketSettings, serve_socket
 
 __all__ = [
-    "PROTOCOL_VERSION", "TOPICS", "ApiError", "ConflictError", "DaemonApi", "ErrorCode",
-    "EventHub", "FrameError", "InvalidArgumentError", "Limits", "NotFoundError",
-    "ProtocolError", "SocketEndpoints", "SocketSettings", "UnavailableError", "serve_socket",
+    "PROTOCOL_VERSION",
+    "TOPICS",
+    "ApiError",
+    "ConflictError",
+    "DaemonApi",
+    "ErrorCode",
+    "EventHub",
+    "FrameError",
+    "InvalidArgumentError",
+    "Limits",
+    "NotFoundError",
+    "ProtocolError",
+    "SocketEndpoints",
+    "SocketSettings",
+    "UnavailableError",
+    "serve_socket",
 ]

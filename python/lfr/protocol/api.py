@@ -66,12 +66,12 @@ class CameraWire(TypedDict, total=False):
     """One camera in `status` / `cameras.list`; `lfr status` renders these keys."""
 
     id: str
-    state: str              # CameraState name: CONNECTING, LIVE, STALLED, BACKOFF, FAILED, ENDED
+    state: str  # CameraState name: CONNECTING, LIVE, STALLED, BACKOFF, FAILED, ENDED
     watchlist: str
-    fps_in: float           # frames decoded per second
-    fps_analysed: float     # frames analysed per second
+    fps_in: float  # frames decoded per second
+    fps_analysed: float  # frames analysed per second
     frames: int
-    dropped: int            # frames replaced before analysis (keep-latest)
+    dropped: int  # frames replaced before analysis (keep-latest)
     queue_depth: int
     latency_ms: Mapping[str, float]  # e.g. {"p50": .., "p99": ..} glass-to-decision
     reconnects: int
@@ -86,8 +86,8 @@ class StatusWire(TypedDict, total=False):
     cameras: Sequence[CameraWire]
     alerts_today: int
     last_alert_seq: int
-    latency_ms: Mapping[str, Mapping[str, float]]   # stage -> {"p50", "p99"}
-    queues: Mapping[str, int]                         # queue name -> depth
+    latency_ms: Mapping[str, Mapping[str, float]]  # stage -> {"p50", "p99"}
+    queues: Mapping[str, int]  # queue name -> depth
 
 
 @runtime_checkable
@@ -114,8 +114,9 @@ class DaemonApi(Protocol):
         """Alerts with seq > since_seq, ordered by seq, at most `limit` (`AlertWire` maps)."""
         ...
 
-    async def alert_adjudicate(self, alert_id: str, verdict: str, by: str,
-                               note: str | None) -> Wire:
+    async def alert_adjudicate(
+        self, alert_id: str, verdict: str, by: str, note: str | None
+    ) -> Wire:
         """Record a human verdict; returns the updated alert. alert_id is the idempotency key:
         repeating the same verdict is not an error."""
         ...

@@ -88,7 +88,7 @@ class ClientCore:
         self.events: deque[Event | Lagged] = deque()
         self._last_seq: dict[str, int] = {}
         self._generation: dict[str, int] = {}
-        self._pending_sub: dict[str, int] = {}   # topic -> id of the subscribe in flight
+        self._pending_sub: dict[str, int] = {}  # topic -> id of the subscribe in flight
         self.fatal: ConnectionLost | None = None
         self._outstanding: set[int] = set()
 
@@ -141,20 +141,30 @@ class ClientCore:
             if topic in self._pending_sub:
                 return  # from the subscription being replaced
             if seq <= self._last_seq.get(topic, -1):
-                raise ConnectionLost(f"server sent {topic} seq {seq} after "
-                                     f"{self._last_seq[topic]}")
+                raise ConnectionLost(f"server sent {topic} seq {seq} after {self._last_seq[topic]}")
             self._last_seq[topic] = seq
             data = msg.get("data")
-            self.events.append(Event(topic, seq, data if isinstance(data, dict) else {},
-                                     self._generation.get(topic, 0)))
+            self.events.append(
+                Event(
+                    topic,
+                    seq,
+                    data if isinstance(data, dict) else {},
+                    self._generation.get(topic, 0),
+                )
+            )
         elif kind == "lagged":
             topic = str(msg.get("topic"))
             if topic in self._pending_sub:
                 return
             missed, last = msg.get("missed"), msg.get("last_seq")
-            self.events.append(Lagged(topic, int(missed) if isinstance(missed, int) else 0,
-                                      last if isinstance(last, int) else None,
-                                      self._generation.get(topic, 0)))
+            self.events.append(
+                Lagged(
+                    topic,
+                    int(missed) if isinstance(missed, int) else 0,
+                    last if isinstance(last, int) else None,
+                    self._generation.get(topic, 0),
+                )
+            )
         elif kind == "error":
             self.fatal = _closed_by_server(msg.get("error"))
 

@@ -38,15 +38,21 @@ class Limits:
 
     def __post_init__(self) -> None:
         if not 64 <= self.max_frame_bytes <= 64 << 20:
-            raise ValueError(f"max_frame_bytes must be within 64..{64 << 20}, got "
-                             f"{self.max_frame_bytes}")
+            raise ValueError(
+                f"max_frame_bytes must be within 64..{64 << 20}, got {self.max_frame_bytes}"
+            )
         if self.max_depth < 2:
             raise ValueError("max_depth must be at least 2")
 
     def as_wire(self) -> dict[str, int]:
-        return {"max_frame_bytes": self.max_frame_bytes, "max_str_len": self.max_str_len,
-                "max_bin_len": self.max_bin_len, "max_array_len": self.max_array_len,
-                "max_map_len": self.max_map_len, "max_depth": self.max_depth}
+        return {
+            "max_frame_bytes": self.max_frame_bytes,
+            "max_str_len": self.max_str_len,
+            "max_bin_len": self.max_bin_len,
+            "max_array_len": self.max_array_len,
+            "max_map_len": self.max_map_len,
+            "max_depth": self.max_depth,
+        }
 
 
 class FrameError(InputError):
@@ -63,11 +69,30 @@ def _reject_ext(code: int, data: bytes) -> Any:
 
 
 # Fixed-size scalars: first byte -> bytes after it.
-_FIXED = {0xC0: 0, 0xC2: 0, 0xC3: 0, 0xCA: 4, 0xCB: 8, 0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8,
-          0xD0: 1, 0xD1: 2, 0xD2: 4, 0xD3: 8}
+_FIXED = {
+    0xC0: 0,
+    0xC2: 0,
+    0xC3: 0,
+    0xCA: 4,
+    0xCB: 8,
+    0xCC: 1,
+    0xCD: 2,
+    0xCE: 4,
+    0xCF: 8,
+    0xD0: 1,
+    0xD1: 2,
+    0xD2: 4,
+    0xD3: 8,
+}
 # Variable-size payloads: first byte -> (length-field bytes, "str" | "bin").
-_SIZED = {0xD9: (1, "str"), 0xDA: (2, "str"), 0xDB: (4, "str"),
-          0xC4: (1, "bin"), 0xC5: (2, "bin"), 0xC6: (4, "bin")}
+_SIZED = {
+    0xD9: (1, "str"),
+    0xDA: (2, "str"),
+    0xDB: (4, "str"),
+    0xC4: (1, "bin"),
+    0xC5: (2, "bin"),
+    0xC6: (4, "bin"),
+}
 # Containers with a length field: first byte -> (length-field bytes, "array" | "map").
 _CONTAINERS = {0xDC: (2, "array"), 0xDD: (4, "array"), 0xDE: (2, "map"), 0xDF: (4, "map")}
 
@@ -114,13 +139,13 @@ def scan_msgpack(body: bytes, limits: Limits) -> None:
             width, kind = _SIZED[b]
             if pos + width > end:
                 raise FrameError("malformed_frame", "msgpack data ends inside a length")
-            size = int.from_bytes(body[pos:pos + width], "big")
+            size = int.from_bytes(body[pos : pos + width], "big")
             pos += width
         elif b in _CONTAINERS:
             width, kind = _CONTAINERS[b]
             if pos + width > end:
                 raise FrameError("malformed_frame", "msgpack data ends inside a length")
-            count = int.from_bytes(body[pos:pos + width], "big")
+            count = int.from_bytes(body[pos : pos + width], "big")
             pos += width
         elif b == 0xC1:
             raise FrameError("malformed_frame", "byte 0xc1 is never used in msgpack")
@@ -153,9 +178,17 @@ def decode_body(body: bytes, limits: Limits) -> dict[str, Any]:
     scan_msgpack(body, limits)
     try:
         obj = msgpack.unpackb(
-            body, raw=False, strict_map_key=True, use_list=True, ext_hook=_reject_ext,
-            max_str_len=limits.max_str_len, max_bin_len=limits.max_bin_len,
-            max_array_len=limits.max_array_len, max_map_len=limits.max_map_len, max_ext_len=0)
+            body,
+            raw=False,
+            strict_map_key=True,
+            use_list=True,
+            ext_hook=_reject_ext,
+            max_str_len=limits.max_str_len,
+            max_bin_len=limits.max_bin_len,
+            max_array_len=limits.max_array_len,
+            max_map_len=limits.max_map_len,
+            max_ext_len=0,
+        )
     except FrameError:
         raise
     except (ValueError, TypeError, msgpack.UnpackException) as exc:
@@ -183,13 +216,13 @@ def encode_frame(message: Mapping[str, Any], max_frame_bytes: int = DEFAULT_MAX_
     """Length prefix + msgpack map. Raises ValueError for unencodable or oversized messages
     (a bug on our side, never the peer's)."""
     try:
-        body: bytes = msgpack.packb(message, use_bin_type=True, datetime=False,
-                                    default=_plain)
+        body: bytes = msgpack.packb(message, use_bin_type=True, datetime=False, default=_plain)
     except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"message cannot be encoded as msgpack: {exc}") from exc
     if len(body) > max_frame_bytes:
-        raise FrameTooLarge(f"message of {len(body)} bytes exceeds the frame limit "
-                            f"{max_frame_bytes}")
+        raise FrameTooLarge(
+            f"message of {len(body)} bytes exceeds the frame limit {max_frame_bytes}"
+        )
     return HEADER.pack(len(body)) + body
 
 
@@ -213,14 +246,17 @@ class FrameDecoder:
                     return out
                 (length,) = HEADER.unpack_from(self._buf)
                 if length > self.limits.max_frame_bytes:
-                    raise FrameError("frame_too_large", f"frame of {length} bytes exceeds the "
-                                     f"limit of {self.limits.max_frame_bytes}")
-                del self._buf[:HEADER.size]
+                    raise FrameError(
+                        "frame_too_large",
+                        f"frame of {length} bytes exceeds the "
+                        f"limit of {self.limits.max_frame_bytes}",
+                    )
+                del self._buf[: HEADER.size]
                 self._need = length
             if len(self._buf) < self._need:
                 return out
-            body = bytes(self._buf[:self._need])
-            del self._buf[:self._need]
+            body = bytes(self._buf[: self._need])
+            del self._buf[: self._need]
             self._need = None
             out.append(decode_body(body, self.limits))
 

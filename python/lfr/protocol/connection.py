@@ -8,6 +8,7 @@ hub keeps dropping (and counting) its events, so nobody upstream waits.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import time
@@ -52,8 +53,9 @@ class Pump:
 
 
 class Connection:
-    def __init__(self, ctx: ServerContext, stream: trio.abc.Stream, peer: str,
-                 token: bytes | None) -> None:
+    def __init__(
+        self, ctx: ServerContext, stream: trio.abc.Stream, peer: str, token: bytes | None
+    ) -> None:
         self.ctx = ctx
         self.peer = peer
         self.client_name = ""
@@ -96,10 +98,8 @@ class Connection:
         if self._broken:
             return
         with trio.move_on_after(1.0):
-            try:
+            with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError, OSError):
                 await self._stream.send_all(encode_frame(message))
-            except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
-                pass
 
     async def send(self, data: bytes) -> None:
         async with self._send_lock:
@@ -124,8 +124,9 @@ class Connection:
             data = await self._stream.receive_some(self._decoder.wanted())
             if not data:
                 if self._decoder.pending:
-                    raise FrameError(m.ErrorCode.MALFORMED_FRAME,
-                                     "connection closed inside a frame")
+                    raise FrameError(
+                        m.ErrorCode.MALFORMED_FRAME, "connection closed inside a frame"
+                    )
                 return None
             self._inbox.extend(self._decoder.feed(data))
         return self._inbox.popleft()
@@ -141,27 +142,35 @@ class Connection:
     async def _handshake_steps(self) -> None:
         with trio.move_on_after(self.ctx.settings.handshake_timeout_s) as scope:
             if self._token is not None:
-                request = await self._expect(m.Auth, m.ErrorCode.AUTH_REQUIRED,
-                                             "authenticate first: send `auth` with the token")
+                request = await self._expect(
+                    m.Auth,
+                    m.ErrorCode.AUTH_REQUIRED,
+                    "authenticate first: send `auth` with the token",
+                )
                 assert isinstance(request, m.Auth)
                 if not hmac.compare_digest(request.token.encode(), self._token):
-                    raise m.ProtocolError(m.ErrorCode.AUTH_FAILED, "wrong token",
-                                          request_id=request.id)
+                    raise m.ProtocolError(
+                        m.ErrorCode.AUTH_FAILED, "wrong token", request_id=request.id
+                    )
                 await self.send_message(m.reply_ok(request.id, {"authenticated": True}))
-            hello = await self._expect(m.Hello, m.ErrorCode.HELLO_REQUIRED,
-                                       "say `hello` first")
+            hello = await self._expect(m.Hello, m.ErrorCode.HELLO_REQUIRED, "say `hello` first")
             assert isinstance(hello, m.Hello)
             if hello.version not in m.SUPPORTED_VERSIONS:
                 raise m.ProtocolError(
                     m.ErrorCode.UNSUPPORTED_VERSION,
                     f"protocol version {hello.version} is not supported; this server speaks "
-                    f"{sorted(m.SUPPORTED_VERSIONS)}", request_id=hello.id)
+                    f"{sorted(m.SUPPORTED_VERSIONS)}",
+                    request_id=hello.id,
+                )
             self.client_name = hello.client[:64]
-            await self.send_message(m.reply_ok(hello.id, self.ctx.hello_result(
-                authenticated=self._token is not None)))
+            await self.send_message(
+                m.reply_ok(hello.id, self.ctx.hello_result(authenticated=self._token is not None))
+            )
         if scope.cancelled_caught:
-            raise Disconnect(m.ErrorCode.TIMEOUT, "no handshake within "
-                             f"{self.ctx.settings.handshake_timeout_s:g}s")
+            raise Disconnect(
+                m.ErrorCode.TIMEOUT,
+                f"no handshake within {self.ctx.settings.handshake_timeout_s:g}s",
+            )
 
     async def _expect(self, kind: type[m.Request], code: str, message: str) -> m.Request:
         while True:
@@ -197,9 +206,10 @@ class Connection:
             after: list[Callable[[], Awaitable[None] | None]] = []
             try:
                 result = await self._handlers.dispatch(request, after)
-                frame = encode_frame(m.reply_ok(request.id, result),
-                                     self.ctx.settings.limits.max_frame_bytes)
-            except Exception as exc:  # noqa: BLE001 - every failure becomes an error reply
+                frame = encode_frame(
+                    m.reply_ok(request.id, result), self.ctx.settings.limits.max_frame_bytes
+                )
+            except Exception as exc:
                 code, text = error_for(exc)
                 if code == m.ErrorCode.INTERNAL:
                     log.exception("request %s from %s failed", request.TYPE, self.peer)
@@ -257,8 +267,10 @@ class Connection:
         while pump.lag_times and now - pump.lag_times[0] > window:
             pump.lag_times.popleft()
         if len(pump.lag_times) > self.ctx.settings.max_lag_episodes:
-            raise Disconnect(m.ErrorCode.TOO_SLOW, f"lagged {len(pump.lag_times)} times in "
-                             f"{window:g}s; reconnect with since_seq")
+            raise Disconnect(
+                m.ErrorCode.TOO_SLOW,
+                f"lagged {len(pump.lag_times)} times in {window:g}s; reconnect with since_seq",
+            )
 
     async def _replay(self, pump: Pump, since_seq: int) -> int:
         """Send persisted alerts after `since_seq`; the live queue (registered before this

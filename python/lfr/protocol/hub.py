@@ -118,13 +118,13 @@ class Subscriber:
 class EventHub:
     """Per-topic subscriber sets and sequence numbers. One per daemon run."""
 
-    def __init__(self, *, max_frame_bytes: int = DEFAULT_MAX_FRAME,
-                 topics: tuple[str, ...] = TOPICS) -> None:
+    def __init__(
+        self, *, max_frame_bytes: int = DEFAULT_MAX_FRAME, topics: tuple[str, ...] = TOPICS
+    ) -> None:
         self._max_frame = max_frame_bytes
         self._subs: dict[str, dict[int, Subscriber]] = {t: {} for t in topics}
         start = time.time_ns() // 1000
-        self._last: dict[str, int | None] = {t: (None if t == "alerts" else start)
-                                             for t in topics}
+        self._last: dict[str, int | None] = {t: (None if t == "alerts" else start) for t in topics}
         self.published: dict[str, int] = {t: 0 for t in topics}
         self.out_of_order = 0
 
@@ -155,8 +155,9 @@ class EventHub:
                 raise ValueError(f"payload seq {payload.get('seq')!r} is not {seq}")
             if last is not None and seq <= last:
                 self.out_of_order += 1
-                raise AlertOrderError(f"alert seq {seq} does not follow {last}; publish "
-                                      "alerts in store order")
+                raise AlertOrderError(
+                    f"alert seq {seq} does not follow {last}; publish alerts in store order"
+                )
         elif seq is not None:
             raise ValueError(f"topic {topic!r} numbers its own events")
         else:

@@ -59,7 +59,7 @@ def _clear_stale(path: Path) -> None:
 async def open_unix_listener(path: Path, *, backlog: int = 128) -> tuple[trio.SocketListener, int]:
     """Listen on `path` (mode 0600). Returns the listener and the socket file's inode, so the
     owner can remove exactly its own socket at shutdown."""
-    path = Path(os.path.abspath(path))
+    path = Path(os.path.abspath(path))  # noqa: ASYNC240 - joins with the cwd, no disk access
     if len(os.fsencode(path)) > MAX_UNIX_PATH:
         raise SocketPathError(f"socket path {path} is longer than {MAX_UNIX_PATH} bytes")
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -73,8 +73,9 @@ async def open_unix_listener(path: Path, *, backlog: int = 128) -> tuple[trio.So
         try:
             os.link(tmp, path)
         except FileExistsError:
-            raise SocketPathError(f"{path} appeared while starting; refusing to replace it"
-                                  ) from None
+            raise SocketPathError(
+                f"{path} appeared while starting; refusing to replace it"
+            ) from None
         inode = os.lstat(path).st_ino
     except BaseException:
         sock.close()
@@ -112,8 +113,10 @@ def parse_tcp(address: str, *, allow_remote: bool = False) -> tuple[str, int]:
         except ValueError:
             raise ConfigError(f"socket.tcp: host {host!r} is not an IP address") from None
     if not loopback and not allow_remote:
-        raise ConfigError(f"socket.tcp: {host} is not a loopback address; set "
-                          "socket.allow_remote to listen beyond this machine")
+        raise ConfigError(
+            f"socket.tcp: {host} is not a loopback address; set "
+            "socket.allow_remote to listen beyond this machine"
+        )
     return host, port
 
 
@@ -123,14 +126,14 @@ def read_token(path: Path) -> bytes:
         st = os.stat(path)
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise ConfigError(f"socket.token_file: cannot read {path}: "
-                          f"{exc.strerror or exc}") from None
+        raise ConfigError(f"socket.token_file: cannot read {path}: {exc.strerror or exc}") from None
     if st.st_mode & 0o077:
         raise ConfigError(f"socket.token_file: {path} is readable by others; chmod 600 it")
     token = data.strip()
     if len(token) < MIN_TOKEN_LEN:
-        raise ConfigError(f"socket.token_file: token in {path} is shorter than "
-                          f"{MIN_TOKEN_LEN} characters")
+        raise ConfigError(
+            f"socket.token_file: token in {path} is shorter than {MIN_TOKEN_LEN} characters"
+        )
     return token
 
 

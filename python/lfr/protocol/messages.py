@@ -10,19 +10,26 @@ import dataclasses
 import enum
 import typing
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from lfr.errors import InputError
 
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({1})
 TOPICS = ("alerts", "camera_state", "stats")
-CAPABILITIES = ("auth", "subscribe", "since_seq", "ack", "lagged", "alert.adjudicate",
-                "watchlist.reload")
+CAPABILITIES = (
+    "auth",
+    "subscribe",
+    "since_seq",
+    "ack",
+    "lagged",
+    "alert.adjudicate",
+    "watchlist.reload",
+)
 MAX_ID_LEN = 128
 MAX_TEXT = 4096
 MAX_SEQ = (1 << 63) - 1
-RequestId = Union[int, str]
+RequestId = int | str
 
 
 class ErrorCode(enum.StrEnum):
@@ -146,9 +153,22 @@ class Ack(Request):
 
 
 REQUEST_TYPES: dict[str, type[Request]] = {
-    cls.TYPE: cls for cls in (Auth, Hello, Ping, Status, CamerasList, WatchlistsList,
-                              WatchlistReload, AlertsList, AlertAdjudicate, Subscribe,
-                              Unsubscribe, Ack)}
+    cls.TYPE: cls
+    for cls in (
+        Auth,
+        Hello,
+        Ping,
+        Status,
+        CamerasList,
+        WatchlistsList,
+        WatchlistReload,
+        AlertsList,
+        AlertAdjudicate,
+        Subscribe,
+        Unsubscribe,
+        Ack,
+    )
+}
 
 
 _HINTS: dict[type[Request], dict[str, Any]] = {}
@@ -206,34 +226,41 @@ def parse_request(message: dict[str, Any]) -> Request:
     if "id" in message:
         request_id = _check_id(message["id"])
     if not isinstance(kind, str):
-        raise ProtocolError(ErrorCode.INVALID_REQUEST, "`type` must be a string",
-                            request_id=request_id)
+        raise ProtocolError(
+            ErrorCode.INVALID_REQUEST, "`type` must be a string", request_id=request_id
+        )
     cls = REQUEST_TYPES.get(kind)
     if cls is None:
-        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:64]!r}",
-                            request_id=request_id)
+        raise ProtocolError(
+            ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:64]!r}", request_id=request_id
+        )
     if request_id is None:
         raise ProtocolError(ErrorCode.INVALID_REQUEST, f"`{kind}` needs an `id`")
     hints = _hints(cls)
     known = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(message) - set(known) - {"type"})
     if unknown:
-        raise ProtocolError(ErrorCode.INVALID_REQUEST,
-                            f"unknown field `{unknown[0][:64]}` in `{kind}`", request_id=request_id)
+        raise ProtocolError(
+            ErrorCode.INVALID_REQUEST,
+            f"unknown field `{unknown[0][:64]}` in `{kind}`",
+            request_id=request_id,
+        )
     values: dict[str, Any] = {"id": request_id}
     for name, spec in known.items():
         if name == "id":
             continue
         if name not in message:
             if spec.default is dataclasses.MISSING:
-                raise ProtocolError(ErrorCode.INVALID_REQUEST,
-                                    f"`{kind}` needs `{name}`", request_id=request_id)
+                raise ProtocolError(
+                    ErrorCode.INVALID_REQUEST, f"`{kind}` needs `{name}`", request_id=request_id
+                )
             continue
         try:
             values[name] = _check_value(name, hints[name], message[name], spec.metadata)
         except ValueError as exc:
-            raise ProtocolError(ErrorCode.INVALID_REQUEST, f"{kind}: {exc}",
-                                request_id=request_id) from None
+            raise ProtocolError(
+                ErrorCode.INVALID_REQUEST, f"{kind}: {exc}", request_id=request_id
+            ) from None
     return cls(**values)
 
 
@@ -250,13 +277,18 @@ def request_to_wire(request: Request) -> dict[str, Any]:
 
 # ---- server -> client -----------------------------------------------------------------------
 
+
 def reply_ok(request_id: RequestId, result: Any) -> dict[str, Any]:
     return {"type": "reply", "id": request_id, "ok": True, "result": result}
 
 
 def reply_error(request_id: RequestId | None, code: str, message: str) -> dict[str, Any]:
-    return {"type": "reply", "id": request_id, "ok": False,
-            "error": {"code": str(code), "message": message}}
+    return {
+        "type": "reply",
+        "id": request_id,
+        "ok": False,
+        "error": {"code": str(code), "message": message},
+    }
 
 
 def error_notice(code: str, message: str) -> dict[str, Any]:

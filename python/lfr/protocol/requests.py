@@ -49,18 +49,28 @@ class RequestHandlers:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._table: dict[type[m.Request], Callable[[Any, After], Awaitable[Any]]] = {
-            m.Auth: self._already, m.Hello: self._already, m.Ping: self.ping,
-            m.Status: self.status, m.CamerasList: self.cameras_list,
-            m.WatchlistsList: self.watchlists_list, m.WatchlistReload: self.watchlist_reload,
-            m.AlertsList: self.alerts_list, m.AlertAdjudicate: self.alert_adjudicate,
-            m.Subscribe: self.subscribe, m.Unsubscribe: self.unsubscribe, m.Ack: self.ack}
+            m.Auth: self._already,
+            m.Hello: self._already,
+            m.Ping: self.ping,
+            m.Status: self.status,
+            m.CamerasList: self.cameras_list,
+            m.WatchlistsList: self.watchlists_list,
+            m.WatchlistReload: self.watchlist_reload,
+            m.AlertsList: self.alerts_list,
+            m.AlertAdjudicate: self.alert_adjudicate,
+            m.Subscribe: self.subscribe,
+            m.Unsubscribe: self.unsubscribe,
+            m.Ack: self.ack,
+        }
 
     async def dispatch(self, request: m.Request, after: After) -> Any:
         return await self._table[type(request)](request, after)
 
     async def _already(self, request: m.Request, after: After) -> Any:
-        raise m.ProtocolError(m.ErrorCode.INVALID_STATE,
-                              f"`{request.TYPE}` is only valid at the start of a connection")
+        raise m.ProtocolError(
+            m.ErrorCode.INVALID_STATE,
+            f"`{request.TYPE}` is only valid at the start of a connection",
+        )
 
     async def ping(self, request: m.Ping, after: After) -> Any:
         return {"time": time.time()}
@@ -84,8 +94,11 @@ class RequestHandlers:
 
     async def alert_adjudicate(self, request: m.AlertAdjudicate, after: After) -> Any:
         return await self._conn.ctx.api.alert_adjudicate(
-            _nonempty("alert_id", request.alert_id), _nonempty("verdict", request.verdict),
-            _nonempty("by", request.by), request.note)
+            _nonempty("alert_id", request.alert_id),
+            _nonempty("verdict", request.verdict),
+            _nonempty("by", request.by),
+            request.note,
+        )
 
     def _topics(self, topics: tuple[str, ...]) -> tuple[str, ...]:
         if not topics:
@@ -93,8 +106,10 @@ class RequestHandlers:
         known = self._conn.ctx.hub.topics
         for topic in topics:
             if topic not in known:
-                raise m.ProtocolError(m.ErrorCode.INVALID_REQUEST,
-                                      f"unknown topic {topic[:64]!r}; topics: {', '.join(known)}")
+                raise m.ProtocolError(
+                    m.ErrorCode.INVALID_REQUEST,
+                    f"unknown topic {topic[:64]!r}; topics: {', '.join(known)}",
+                )
         if len(set(topics)) != len(topics):
             raise m.ProtocolError(m.ErrorCode.INVALID_REQUEST, "`topics` has duplicates")
         return topics
@@ -105,20 +120,22 @@ class RequestHandlers:
         every event follows it on the wire. Subscribing again replaces the subscription."""
         topics = self._topics(request.topics)
         if request.since_seq is not None and "alerts" not in topics:
-            raise m.ProtocolError(m.ErrorCode.INVALID_REQUEST,
-                                  "`since_seq` applies to the `alerts` topic only")
+            raise m.ProtocolError(
+                m.ErrorCode.INVALID_REQUEST, "`since_seq` applies to the `alerts` topic only"
+            )
         conn, hub = self._conn, self._conn.ctx.hub
         for topic in topics:
             await conn.stop_pump(topic)
-        pumps = {t: conn.add_pump(t, hub.subscribe(t, conn.ctx.settings.queue_size))
-                 for t in topics}
+        pumps = {
+            t: conn.add_pump(t, hub.subscribe(t, conn.ctx.settings.queue_size)) for t in topics
+        }
 
         def start() -> None:
             for topic, pump in pumps.items():
                 conn.start_pump(topic, pump, request.since_seq if topic == "alerts" else None)
+
         after.append(start)
-        return {"topics": sorted(conn.pumps),
-                "last_seq": {t: hub.last_seq(t) for t in topics}}
+        return {"topics": sorted(conn.pumps), "last_seq": {t: hub.last_seq(t) for t in topics}}
 
     async def unsubscribe(self, request: m.Unsubscribe, after: After) -> Any:
         for topic in self._topics(request.topics):
@@ -128,10 +145,12 @@ class RequestHandlers:
     async def ack(self, request: m.Ack, after: After) -> Any:
         pump = self._conn.pumps.get(request.topic)
         if pump is None:
-            raise m.ProtocolError(m.ErrorCode.INVALID_STATE,
-                                  f"not subscribed to {request.topic[:64]!r}")
+            raise m.ProtocolError(
+                m.ErrorCode.INVALID_STATE, f"not subscribed to {request.topic[:64]!r}"
+            )
         if pump.delivered_seq is None or request.seq > pump.delivered_seq:
-            raise m.ProtocolError(m.ErrorCode.INVALID_REQUEST,
-                                  f"seq {request.seq} has not been delivered")
+            raise m.ProtocolError(
+                m.ErrorCode.INVALID_REQUEST, f"seq {request.seq} has not been delivered"
+            )
         pump.acked_seq = max(request.seq, pump.acked_seq or 0)
         return {"topic": request.topic, "acked_seq": pump.acked_seq}

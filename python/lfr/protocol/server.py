@@ -12,6 +12,7 @@ rather than the first client.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from dataclasses import dataclass, field
@@ -43,14 +44,14 @@ class SocketSettings:
     """How the socket listens and how much it tolerates from each client."""
 
     unix_path: Path | None
-    tcp: str | None = None              # "HOST:PORT"; loopback unless allow_remote
-    token_file: Path | None = None      # required with tcp
+    tcp: str | None = None  # "HOST:PORT"; loopback unless allow_remote
+    token_file: Path | None = None  # required with tcp
     allow_remote: bool = False
     limits: Limits = field(default_factory=Limits)
-    queue_size: int = 1024              # events queued per subscription before `lagged`
-    send_timeout_s: float = 10.0        # a write blocked this long disconnects the client
+    queue_size: int = 1024  # events queued per subscription before `lagged`
+    send_timeout_s: float = 10.0  # a write blocked this long disconnects the client
     handshake_timeout_s: float = 10.0
-    max_lag_episodes: int = 3           # more lagged episodes than this in lag_window_s: drop
+    max_lag_episodes: int = 3  # more lagged episodes than this in lag_window_s: drop
     lag_window_s: float = 60.0
     max_clients: int = 256
 
@@ -69,16 +70,20 @@ class SocketSettings:
         unix = getattr(socket_cfg, "unix", None) or DEFAULT_SOCKET_NAME
         token = getattr(socket_cfg, "token_file", None)
         max_frame = getattr(socket_cfg, "max_frame_bytes", None) or DEFAULT_MAX_FRAME
-        return cls(unix_path=data_dir / unix, tcp=getattr(socket_cfg, "tcp", None),
-                   token_file=data_dir / token if token else None,
-                   allow_remote=bool(getattr(socket_cfg, "allow_remote", False)),
-                   limits=Limits(max_frame_bytes=int(max_frame)), **overrides)
+        return cls(
+            unix_path=data_dir / unix,
+            tcp=getattr(socket_cfg, "tcp", None),
+            token_file=data_dir / token if token else None,
+            allow_remote=bool(getattr(socket_cfg, "allow_remote", False)),
+            limits=Limits(max_frame_bytes=int(max_frame)),
+            **overrides,
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class SocketEndpoints:
     unix_path: Path | None
-    tcp: tuple[str, int] | None   # the bound address (port resolved when 0 was asked)
+    tcp: tuple[str, int] | None  # the bound address (port resolved when 0 was asked)
 
 
 class ServerContext:
@@ -93,36 +98,59 @@ class ServerContext:
         self.refused = 0
 
     def hello_result(self, *, authenticated: bool) -> dict[str, Any]:
-        return {"protocol": m.PROTOCOL_VERSION, "server": "lfr",
-                "server_version": lfr.__version__, "capabilities": list(m.CAPABILITIES),
-                "topics": list(self.hub.topics), "limits": self.settings.limits.as_wire(),
-                "queue_size": self.settings.queue_size, "authenticated": authenticated}
+        return {
+            "protocol": m.PROTOCOL_VERSION,
+            "server": "lfr",
+            "server_version": lfr.__version__,
+            "capabilities": list(m.CAPABILITIES),
+            "topics": list(self.hub.topics),
+            "limits": self.settings.limits.as_wire(),
+            "queue_size": self.settings.queue_size,
+            "authenticated": authenticated,
+        }
 
     def describe(self) -> dict[str, Any]:
         """The `socket` section of `status`: where we listen and how each subscriber keeps up."""
         ep = self.endpoints
         clients = []
         for conn in self.connections:
-            clients.append({"peer": conn.peer, "client": conn.client_name, "topics": {
-                topic: {"queued": p.sub.depth, "capacity": p.sub.capacity,
-                        "missed": p.sub.missed_total, "lagged": p.sub.lag_episodes,
-                        "delivered_seq": p.delivered_seq, "acked_seq": p.acked_seq}
-                for topic, p in conn.pumps.items()}})
-        return {"unix": str(ep.unix_path) if ep.unix_path else None,
-                "tcp": f"{ep.tcp[0]}:{ep.tcp[1]}" if ep.tcp else None,
-                "clients": clients, "refused": self.refused,
-                "published": dict(self.hub.published)}
+            clients.append(
+                {
+                    "peer": conn.peer,
+                    "client": conn.client_name,
+                    "topics": {
+                        topic: {
+                            "queued": p.sub.depth,
+                            "capacity": p.sub.capacity,
+                            "missed": p.sub.missed_total,
+                            "lagged": p.sub.lag_episodes,
+                            "delivered_seq": p.delivered_seq,
+                            "acked_seq": p.acked_seq,
+                        }
+                        for topic, p in conn.pumps.items()
+                    },
+                }
+            )
+        return {
+            "unix": str(ep.unix_path) if ep.unix_path else None,
+            "tcp": f"{ep.tcp[0]}:{ep.tcp[1]}" if ep.tcp else None,
+            "clients": clients,
+            "refused": self.refused,
+            "published": dict(self.hub.published),
+        }
 
-    async def handle(self, stream: trio.abc.Stream, *, peer_kind: str,
-                     token: bytes | None) -> None:
+    async def handle(self, stream: trio.abc.Stream, *, peer_kind: str, token: bytes | None) -> None:
         if len(self.connections) >= self.settings.max_clients:
             self.refused += 1
             with trio.move_on_after(1.0):
-                try:
-                    await stream.send_all(encode_frame(m.error_notice(
-                        m.ErrorCode.TOO_MANY_CLIENTS, "too many clients")))
-                except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
-                    pass
+                with contextlib.suppress(
+                    trio.BrokenResourceError, trio.ClosedResourceError, OSError
+                ):
+                    await stream.send_all(
+                        encode_frame(
+                            m.error_notice(m.ErrorCode.TOO_MANY_CLIENTS, "too many clients")
+                        )
+                    )
             await trio.aclose_forcefully(stream)
             return
         conn = Connection(self, stream, _peer_name(stream, peer_kind), token)
@@ -144,17 +172,22 @@ def _peer_name(stream: trio.abc.Stream, kind: str) -> str:
     return f"{kind}:{id(stream):x}"
 
 
-async def serve_socket(api: DaemonApi, hub: EventHub, settings: SocketSettings, *,
-                       task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED
-                       ) -> None:
+async def serve_socket(
+    api: DaemonApi,
+    hub: EventHub,
+    settings: SocketSettings,
+    *,
+    task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED,
+) -> None:
     """Serve until cancelled; `task_status.started(SocketEndpoints)` once listening."""
     ctx = ServerContext(api, hub, settings)
     token = read_token(settings.token_file) if settings.tcp and settings.token_file else None
-    tcp_address = parse_tcp(settings.tcp, allow_remote=settings.allow_remote) \
-        if settings.tcp else None
+    tcp_address = (
+        parse_tcp(settings.tcp, allow_remote=settings.allow_remote) if settings.tcp else None
+    )
     unix_listener, unix_inode, unix_path = None, None, None
     if settings.unix_path is not None:
-        unix_path = Path(settings.unix_path).absolute()
+        unix_path = Path(settings.unix_path).absolute()  # noqa: ASYNC240 - no disk access
         unix_listener, unix_inode = await open_unix_listener(unix_path)
     try:
         tcp_listeners = []

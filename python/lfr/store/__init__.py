@@ -7,19 +7,42 @@ from __future__ import annotations
 
 from lfr.store.alerts import VERDICTS, Alert, AlertRecord
 from lfr.store.audit import AuditRecord, AuditVerdict
-from lfr.store.errors import (AlertNotFound, IdentityNotFound, IntegrityError, ModelMismatch,
-                              StoreCorrupt, StoreError, WatchlistExists, WatchlistExpired,
-                              WatchlistNotFound)
-from lfr.store.loader import LoadedWatchlist
+from lfr.store.errors import (
+    AlertNotFound,
+    IdentityNotFound,
+    IntegrityError,
+    ModelMismatch,
+    StoreCorrupt,
+    StoreError,
+    WatchlistExists,
+    WatchlistExpired,
+    WatchlistNotFound,
+)
 from lfr.store.retention import RetentionResult
 from lfr.store.runs import Run
 from lfr.store.store import Store
 from lfr.store.watchlists import IdentityInfo, NewTemplate, StoredTemplate, WatchlistInfo
 
 __all__ = [
-    "VERDICTS", "Alert", "AlertNotFound", "AlertRecord", "AuditRecord", "AuditVerdict",
-    "IdentityInfo", "IdentityNotFound", "IntegrityError", "LoadedWatchlist", "ModelMismatch",
-    "NewTemplate", "RetentionResult", "Run", "Store", "StoreCorrupt", "StoreError",
-    "StoredTemplate", "WatchlistExists", "WatchlistExpired", "WatchlistInfo",
+    "VERDICTS",
+    "Alert",
+    "AlertNotFound",
+    "AlertRecord",
+    "AuditRecord",
+    "AuditVerdict",
+    "IdentityInfo",
+    "IdentityNotFound",
+    "IntegrityError",
+    "ModelMismatch",
+    "NewTemplate",
+    "RetentionResult",
+    "Run",
+    "Store",
+    "StoreCorrupt",
+    "StoreError",
+    "StoredTemplate",
+    "WatchlistExists",
+    "WatchlistExpired",
+    "WatchlistInfo",
     "WatchlistNotFound",
 ]

@@ -24,9 +24,11 @@ STATUSES = ("raised", *VERDICTS)
 _ALIASES = {"false-alert": "false", "not_engaged": "not-engaged"}
 MAX_CROP_BYTES = 512 * 1024
 
-_COLUMNS = ("a.alert_id, a.seq, a.camera, a.ts, a.watchlist, a.watchlist_hash, a.identity, "
-            "a.score, a.threshold, a.track_id, a.latency_ms, a.run_id, a.status, "
-            "a.adjudicated_by, a.adjudicated_at, a.note, a.recorded_at, c.jpeg")
+_COLUMNS = (
+    "a.alert_id, a.seq, a.camera, a.ts, a.watchlist, a.watchlist_hash, a.identity, "
+    "a.score, a.threshold, a.track_id, a.latency_ms, a.run_id, a.status, "
+    "a.adjudicated_by, a.adjudicated_at, a.note, a.recorded_at, c.jpeg"
+)
 _FROM = "FROM alerts a LEFT JOIN alert_crops c ON c.seq = a.seq"
 
 
@@ -98,21 +100,51 @@ class Alerts:
                 "INSERT INTO alerts (alert_id, run_id, camera, ts, watchlist, watchlist_hash, "
                 "identity, score, threshold, track_id, latency_ms, recorded_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (alert_id, rec.run_id, rec.camera, float(rec.ts), rec.watchlist,
-                 rec.watchlist_hash, rec.identity, float(rec.score), float(rec.threshold),
-                 int(rec.track_id), rec.latency_ms, now)).lastrowid
+                (
+                    alert_id,
+                    rec.run_id,
+                    rec.camera,
+                    float(rec.ts),
+                    rec.watchlist,
+                    rec.watchlist_hash,
+                    rec.identity,
+                    float(rec.score),
+                    float(rec.threshold),
+                    int(rec.track_id),
+                    rec.latency_ms,
+                    now,
+                ),
+            ).lastrowid
             if rec.crop_jpeg is not None:
-                conn.execute("INSERT INTO alert_crops (seq, jpeg) VALUES (?, ?)",
-                             (seq, bytes(rec.crop_jpeg)))
-        return Alert(alert_id, int(seq or 0), rec.camera, float(rec.ts), rec.watchlist,
-                     rec.watchlist_hash, rec.identity, float(rec.score), float(rec.threshold),
-                     int(rec.track_id), rec.latency_ms, rec.run_id, "raised", None, None, None,
-                     now, rec.crop_jpeg)
+                conn.execute(
+                    "INSERT INTO alert_crops (seq, jpeg) VALUES (?, ?)", (seq, bytes(rec.crop_jpeg))
+                )
+        return Alert(
+            alert_id,
+            int(seq or 0),
+            rec.camera,
+            float(rec.ts),
+            rec.watchlist,
+            rec.watchlist_hash,
+            rec.identity,
+            float(rec.score),
+            float(rec.threshold),
+            int(rec.track_id),
+            rec.latency_ms,
+            rec.run_id,
+            "raised",
+            None,
+            None,
+            None,
+            now,
+            rec.crop_jpeg,
+        )
 
     def get(self, alert_id: str) -> Alert:
         with self._db.read() as conn:
-            row = conn.execute(f"SELECT {_COLUMNS} {_FROM} WHERE a.alert_id = ?",
-                               (alert_id,)).fetchone()
+            row = conn.execute(
+                f"SELECT {_COLUMNS} {_FROM} WHERE a.alert_id = ?", (alert_id,)
+            ).fetchone()
         if row is None:
             raise AlertNotFound(f"no alert with id {alert_id!r}")
         return Alert(*row)
@@ -120,16 +152,27 @@ class Alerts:
     def list_since(self, seq: int, limit: int = 1000) -> list[Alert]:
         """Alerts after `seq`, oldest first: what a subscriber missed."""
         with self._db.read() as conn:
-            rows = conn.execute(f"SELECT {_COLUMNS} {_FROM} WHERE a.seq > ? ORDER BY a.seq "
-                                "LIMIT ?", (int(seq), int(limit))).fetchall()
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} {_FROM} WHERE a.seq > ? ORDER BY a.seq LIMIT ?",
+                (int(seq), int(limit)),
+            ).fetchall()
         return [Alert(*r) for r in rows]
 
-    def query(self, *, since_ts: float | None = None, until_ts: float | None = None,
-              status: str | None = None, watchlist: str | None = None,
-              limit: int = 1000) -> list[Alert]:
+    def query(
+        self,
+        *,
+        since_ts: float | None = None,
+        until_ts: float | None = None,
+        status: str | None = None,
+        watchlist: str | None = None,
+        limit: int = 1000,
+    ) -> list[Alert]:
         clauses, params = ["1"], []
-        for clause, value in (("a.ts >= ?", since_ts), ("a.ts < ?", until_ts),
-                              ("a.watchlist = ?", watchlist)):
+        for clause, value in (
+            ("a.ts >= ?", since_ts),
+            ("a.ts < ?", until_ts),
+            ("a.watchlist = ?", watchlist),
+        ):
             if value is not None:
                 clauses.append(clause)
                 params.append(value)
@@ -145,8 +188,9 @@ class Alerts:
     def count_since(self, since_ts: float) -> int:
         """How many alerts were captured at or after `since_ts` (e.g. "alerts today")."""
         with self._db.read() as conn:
-            row = conn.execute("SELECT count(*) FROM alerts WHERE ts >= ?",
-                               (float(since_ts),)).fetchone()
+            row = conn.execute(
+                "SELECT count(*) FROM alerts WHERE ts >= ?", (float(since_ts),)
+            ).fetchone()
         return int(row[0])
 
     def last_seq(self) -> int:
@@ -162,16 +206,27 @@ class Alerts:
         if not by or not by.strip():
             raise StoreError("a verdict needs the officer who gave it (--by)")
         with self._db.transaction() as conn:
-            row = conn.execute("SELECT status, adjudicated_by FROM alerts WHERE alert_id = ?",
-                               (alert_id,)).fetchone()
+            row = conn.execute(
+                "SELECT status, adjudicated_by FROM alerts WHERE alert_id = ?", (alert_id,)
+            ).fetchone()
             if row is None:
                 raise AlertNotFound(f"no alert with id {alert_id!r}")
-            conn.execute("UPDATE alerts SET status = ?, adjudicated_by = ?, adjudicated_at = ?,"
-                         " note = ? WHERE alert_id = ?",
-                         (value, by, time.time(), note, alert_id))
-            self._audit.append("alert.adjudicate", by, {
-                "alert_id": alert_id, "verdict": value, "previous": row[0],
-                "previous_by": row[1], "note": note})
+            conn.execute(
+                "UPDATE alerts SET status = ?, adjudicated_by = ?, adjudicated_at = ?,"
+                " note = ? WHERE alert_id = ?",
+                (value, by, time.time(), note, alert_id),
+            )
+            self._audit.append(
+                "alert.adjudicate",
+                by,
+                {
+                    "alert_id": alert_id,
+                    "verdict": value,
+                    "previous": row[0],
+                    "previous_by": row[1],
+                    "note": note,
+                },
+            )
         return self.get(alert_id)
 
 

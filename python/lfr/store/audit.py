@@ -25,12 +25,12 @@ _MAX_PROBLEMS = 20
 
 def canonical_json(value: Any) -> str:
     """One spelling per value, so the same details always hash the same."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
-def record_hash(seq: int, ts: float, action: str, actor: str, details: str,
-                prev_hash: str) -> str:
+def record_hash(seq: int, ts: float, action: str, actor: str, details: str, prev_hash: str) -> str:
     payload = canonical_json([seq, repr(float(ts)), action, actor, details, prev_hash])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -78,17 +78,21 @@ class AuditLog:
         prev_seq, prev_hash = head if head else (0, GENESIS_HASH)
         seq, ts = prev_seq + 1, time.time()
         digest = record_hash(seq, ts, action, actor, details, prev_hash)
-        conn.execute("INSERT INTO audit (seq, ts, action, actor, details, prev_hash, hash) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     (seq, ts, action, actor, details, prev_hash, digest))
-        conn.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
-                     "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-                     (seq, digest))
+        conn.execute(
+            "INSERT INTO audit (seq, ts, action, actor, details, prev_hash, hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (seq, ts, action, actor, details, prev_hash, digest),
+        )
+        conn.execute(
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            (seq, digest),
+        )
 
-    def records(self, *, action_prefix: str | None = None, since_seq: int = 0,
-                limit: int | None = None) -> list[AuditRecord]:
-        sql = ("SELECT seq, ts, action, actor, details, prev_hash, hash FROM audit "
-               "WHERE seq > ?")
+    def records(
+        self, *, action_prefix: str | None = None, since_seq: int = 0, limit: int | None = None
+    ) -> list[AuditRecord]:
+        sql = "SELECT seq, ts, action, actor, details, prev_hash, hash FROM audit WHERE seq > ?"
         params: list[Any] = [since_seq]
         if action_prefix:
             sql += " AND action LIKE ? ESCAPE '\\'"
@@ -111,21 +115,27 @@ class AuditLog:
                 problems.append(text)
 
         with self._db.read() as conn:
-            rows = conn.execute("SELECT seq, ts, action, actor, details, prev_hash, hash "
-                                "FROM audit ORDER BY rowid").fetchall()
+            rows = conn.execute(
+                "SELECT seq, ts, action, actor, details, prev_hash, hash FROM audit ORDER BY rowid"
+            ).fetchall()
             head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
         expected_seq, prev_hash = 1, GENESIS_HASH
         for seq, ts, action, actor, details, stored_prev, stored_hash in rows:
             name = f"audit record {seq} ({action})"
             if seq != expected_seq:
-                problem(f"{name}: expected record {expected_seq} here; records were removed "
-                        "or reordered")
+                problem(
+                    f"{name}: expected record {expected_seq} here; records were removed "
+                    "or reordered"
+                )
             if stored_prev != prev_hash:
-                problem(f"{name}: its previous-hash does not match the record before it; "
-                        "records were removed or reordered")
+                problem(
+                    f"{name}: its previous-hash does not match the record before it; "
+                    "records were removed or reordered"
+                )
             try:
-                digest = record_hash(int(seq), float(ts), str(action), str(actor),
-                                     str(details), str(stored_prev))
+                digest = record_hash(
+                    int(seq), float(ts), str(action), str(actor), str(details), str(stored_prev)
+                )
             except (TypeError, ValueError):
                 digest = ""
             if digest != stored_hash:
@@ -138,8 +148,9 @@ class AuditLog:
             if head[0] > last_seq:
                 problem(f"audit records {last_seq + 1}..{head[0]} were removed from the end")
             else:
-                problem(f"the audit head (record {head[0]}) does not match the last record "
-                        f"({last_seq})")
+                problem(
+                    f"the audit head (record {head[0]}) does not match the last record ({last_seq})"
+                )
         return AuditVerdict(records=len(rows), head_hash=prev_hash, problems=problems)
 
 

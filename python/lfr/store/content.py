@@ -18,7 +18,7 @@ import numpy as np
 _TAG = b"lfr-watchlist-content-v1\n"
 
 
-def _field(h: "hashlib._Hash", data: bytes) -> None:
+def _field(h: hashlib._Hash, data: bytes) -> None:
     # Length-prefixed, so ("ab", "c") and ("a", "bc") never hash alike.
     h.update(len(data).to_bytes(8, "big"))
     h.update(data)

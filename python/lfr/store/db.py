@@ -34,8 +34,10 @@ def _check_header(path: Path) -> None:
     except OSError as exc:
         raise StoreError(f"cannot read database {path}: {exc.strerror}") from exc
     if header and header != _SQLITE_HEADER:
-        raise StoreCorrupt(f"{path} is not an SQLite database (bad header); it was left "
-                           "untouched: restore it from a backup or move it aside")
+        raise StoreCorrupt(
+            f"{path} is not an SQLite database (bad header); it was left "
+            "untouched: restore it from a backup or move it aside"
+        )
 
 
 def _create_private(path: Path) -> None:
@@ -61,8 +63,12 @@ class Database:
         else:
             _create_private(path)
         try:
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
-                                   isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                str(path),
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {path}: {exc}") from exc
         self._conn = conn
@@ -81,8 +87,10 @@ class Database:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise StoreCorrupt(f"database {path} is damaged ({exc}); it was left untouched: "
-                               "restore it from a backup or move it aside") from exc
+            raise StoreCorrupt(
+                f"database {path} is damaged ({exc}); it was left untouched: "
+                "restore it from a backup or move it aside"
+            ) from exc
         except BaseException:
             conn.close()
             raise
@@ -91,21 +99,27 @@ class Database:
         rows = self._conn.execute("PRAGMA quick_check").fetchall()
         problems = [r[0] for r in rows if r[0] != "ok"]
         if problems:
-            raise StoreCorrupt(f"database {self.path} failed its integrity check "
-                               f"({problems[0]}); it was left untouched: restore it from a "
-                               "backup or move it aside")
+            raise StoreCorrupt(
+                f"database {self.path} failed its integrity check "
+                f"({problems[0]}); it was left untouched: restore it from a "
+                "backup or move it aside"
+            )
 
     def _check_identity(self) -> None:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         has_meta = self._conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        ).fetchone()
         has_any = self._conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
         if version > SCHEMA_VERSION:
-            raise StoreError(f"database {self.path} has schema version {version}, newer than "
-                             f"this lfr supports ({SCHEMA_VERSION}): upgrade lfr")
+            raise StoreError(
+                f"database {self.path} has schema version {version}, newer than "
+                f"this lfr supports ({SCHEMA_VERSION}): upgrade lfr"
+            )
         if (version > 0 and not has_meta) or (version == 0 and has_any):
-            raise StoreCorrupt(f"{self.path} is an SQLite database but not an lfr one; it was "
-                               "left untouched")
+            raise StoreCorrupt(
+                f"{self.path} is an SQLite database but not an lfr one; it was left untouched"
+            )
 
     def _migrate(self) -> None:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
@@ -162,13 +176,18 @@ class Database:
     def _translate(self, exc: sqlite3.Error) -> StoreError:
         """sqlite3's errors as store errors, so the CLI prints one line, not a traceback."""
         text = str(exc)
-        if isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text
-                                                       or "not a database" in text):
-            return StoreCorrupt(f"database {self.path} is damaged ({text}); it was left "
-                                "untouched: restore it from a backup or move it aside")
+        if isinstance(exc, sqlite3.DatabaseError) and (
+            "malformed" in text or "not a database" in text
+        ):
+            return StoreCorrupt(
+                f"database {self.path} is damaged ({text}); it was left "
+                "untouched: restore it from a backup or move it aside"
+            )
         if "locked" in text or "busy" in text:
-            return StoreError(f"database {self.path} stayed busy for {BUSY_TIMEOUT_MS} ms "
-                              "(another lfr process is writing); try again")
+            return StoreError(
+                f"database {self.path} stayed busy for {BUSY_TIMEOUT_MS} ms "
+                "(another lfr process is writing); try again"
+            )
         return StoreError(f"database {self.path}: {text}")
 
     def integrity_check(self) -> list[str]:

@@ -15,24 +15,39 @@ from lfr.store.errors import WatchlistNotFound
 from lfr.store.store import Store
 
 
-def build_report(store: Store, watchlist: str, *, since: float | None = None,
-                 until: float | None = None, now: float | None = None) -> dict[str, Any]:
+def build_report(
+    store: Store,
+    watchlist: str,
+    *,
+    since: float | None = None,
+    until: float | None = None,
+    now: float | None = None,
+) -> dict[str, Any]:
     now = time.time() if now is None else now
     try:
         info = store.watchlists.get(watchlist)
         meta: dict[str, Any] | None = {
-            "name": info.name, "purpose": info.purpose, "authorised_by": info.authorised_by,
-            "legal_basis": info.legal_basis, "created_at": info.created_at,
-            "expires_at": info.expires_at, "content_hash": info.content_hash,
-            "identities": info.identities, "templates": info.templates,
-            "model_ids": list(info.model_ids), "threshold": info.threshold}
+            "name": info.name,
+            "purpose": info.purpose,
+            "authorised_by": info.authorised_by,
+            "legal_basis": info.legal_basis,
+            "created_at": info.created_at,
+            "expires_at": info.expires_at,
+            "content_hash": info.content_hash,
+            "identities": info.identities,
+            "templates": info.templates,
+            "model_ids": list(info.model_ids),
+            "threshold": info.threshold,
+        }
     except WatchlistNotFound:
         meta = None  # deleted or expired: the runs, alerts and audit trail still tell
-    runs = [r for r in store.runs.for_watchlist(watchlist)
-            if (since is None or (r.finished_at or now) >= since)
-            and (until is None or r.started_at < until)]
-    alerts = store.alerts.query(watchlist=watchlist, since_ts=since, until_ts=until,
-                                limit=10**9)
+    runs = [
+        r
+        for r in store.runs.for_watchlist(watchlist)
+        if (since is None or (r.finished_at or now) >= since)
+        and (until is None or r.started_at < until)
+    ]
+    alerts = store.alerts.query(watchlist=watchlist, since_ts=since, until_ts=until, limit=10**9)
     statuses = {s: 0 for s in ("raised", "confirmed", "false", "not-engaged")}
     for alert in alerts:
         statuses[alert.status] += 1
@@ -48,8 +63,12 @@ def build_report(store: Store, watchlist: str, *, since: float | None = None,
     return {
         "watchlist": watchlist,
         "generated_at": now,
-        "period": {"start": min(starts) if starts else None,
-                   "end": max(ends) if ends else None, "since": since, "until": until},
+        "period": {
+            "start": min(starts) if starts else None,
+            "end": max(ends) if ends else None,
+            "since": since,
+            "until": until,
+        },
         "watchlist_details": meta,
         "runs": len(runs),
         "cameras": sorted({c for r in runs for c in r.cameras} | {a.camera for a in alerts}),
@@ -80,38 +99,52 @@ def _rate(value: float | None) -> str:
 def render_markdown(report: dict[str, Any]) -> str:
     meta = report["watchlist_details"]
     v = report["verdicts"]
-    lines = [f"# Transparency report: watchlist `{report['watchlist']}`", "",
-             f"Generated {_when(report['generated_at'])}.", "",
-             "## Deployment", "",
-             f"- Period: {_when(report['period']['start'])} to {_when(report['period']['end'])}",
-             f"- Runs: {report['runs']}; cameras: {', '.join(report['cameras']) or '-'}"]
+    lines = [
+        f"# Transparency report: watchlist `{report['watchlist']}`",
+        "",
+        f"Generated {_when(report['generated_at'])}.",
+        "",
+        "## Deployment",
+        "",
+        f"- Period: {_when(report['period']['start'])} to {_when(report['period']['end'])}",
+        f"- Runs: {report['runs']}; cameras: {', '.join(report['cameras']) or '-'}",
+    ]
     if meta is None:
         lines.append("- Watchlist: no longer stored (deleted or expired)")
     else:
         threshold = meta["threshold"] if meta["threshold"] is not None else "model default"
-        lines += [f"- Purpose: {meta['purpose'] or '-'}",
-                  f"- Authorised by: {meta['authorised_by'] or '-'}",
-                  f"- Legal basis: {meta['legal_basis'] or '-'}",
-                  f"- Expires: {_when(meta['expires_at'])}",
-                  f"- Watchlist size: {meta['identities']} identities, "
-                  f"{meta['templates']} templates (content hash `{meta['content_hash'][:16]}`)",
-                  f"- Threshold: {threshold}"]
+        lines += [
+            f"- Purpose: {meta['purpose'] or '-'}",
+            f"- Authorised by: {meta['authorised_by'] or '-'}",
+            f"- Legal basis: {meta['legal_basis'] or '-'}",
+            f"- Expires: {_when(meta['expires_at'])}",
+            f"- Watchlist size: {meta['identities']} identities, "
+            f"{meta['templates']} templates (content hash `{meta['content_hash'][:16]}`)",
+            f"- Threshold: {threshold}",
+        ]
     if report["thresholds_used"]:
         lines.append(f"- Thresholds in alerts: {', '.join(map(str, report['thresholds_used']))}")
-    lines += ["", "## Scanning", "",
-              f"- Faces seen: {report['faces_seen']}",
-              f"- Templates computed: {report['templates_computed']}; discarded at once "
-              f"(no match): {report['templates_discarded']}",
-              f"- Stored about people who matched nobody: {report['stored_about_non_matches']}",
-              "", "## Alerts", "",
-              f"- Alerts: {report['alerts']}",
-              f"- Verdicts: confirmed {v['confirmed']}, false {v['false']}, not engaged "
-              f"{v['not-engaged']}, awaiting {v['raised']}",
-              f"- False-alert rate (false / (confirmed + false)): "
-              f"{_rate(report['false_alert_rate'])}",
-              "", "## Data protection", "",
-              f"- Alerts deleted by retention: {report['deleted_by_retention']['alerts']}",
-              "- Watchlist changes (audited): " + (", ".join(
-                  f"{k} {n}" for k, n in sorted(report["watchlist_changes"].items())) or "-"),
-              ""]
+    lines += [
+        "",
+        "## Scanning",
+        "",
+        f"- Faces seen: {report['faces_seen']}",
+        f"- Templates computed: {report['templates_computed']}; discarded at once "
+        f"(no match): {report['templates_discarded']}",
+        f"- Stored about people who matched nobody: {report['stored_about_non_matches']}",
+        "",
+        "## Alerts",
+        "",
+        f"- Alerts: {report['alerts']}",
+        f"- Verdicts: confirmed {v['confirmed']}, false {v['false']}, not engaged "
+        f"{v['not-engaged']}, awaiting {v['raised']}",
+        f"- False-alert rate (false / (confirmed + false)): {_rate(report['false_alert_rate'])}",
+        "",
+        "## Data protection",
+        "",
+        f"- Alerts deleted by retention: {report['deleted_by_retention']['alerts']}",
+        "- Watchlist changes (audited): "
+        + (", ".join(f"{k} {n}" for k, n in sorted(report["watchlist_changes"].items())) or "-"),
+        "",
+    ]
     return "\n".join(lines)

@@ -31,26 +31,46 @@ class Retention:
         self._db = db
         self._audit = audit
 
-    def purge_alerts(self, *, alerts_days: float = DEFAULT_ALERTS_DAYS,
-                     now: float | None = None, actor: str = "retention") -> RetentionResult:
+    def purge_alerts(
+        self,
+        *,
+        alerts_days: float = DEFAULT_ALERTS_DAYS,
+        now: float | None = None,
+        actor: str = "retention",
+    ) -> RetentionResult:
         """Delete alerts (and crops) whose capture time is more than `alerts_days` ago."""
         if not alerts_days > 0:
             raise StoreError(f"retention.alerts_days must be > 0, got {alerts_days}")
         cutoff = (time.time() if now is None else now) - alerts_days * _DAY
         with self._db.transaction() as conn:
-            by_watchlist = dict(conn.execute(
-                "SELECT watchlist, count(*) FROM alerts WHERE ts < ? GROUP BY watchlist",
-                (cutoff,)).fetchall())
-            span = conn.execute("SELECT min(seq), max(seq) FROM alerts WHERE ts < ?",
-                                (cutoff,)).fetchone()
-            crops = conn.execute("DELETE FROM alert_crops WHERE seq IN (SELECT seq FROM alerts "
-                                 "WHERE ts < ?)", (cutoff,)).rowcount
+            by_watchlist = dict(
+                conn.execute(
+                    "SELECT watchlist, count(*) FROM alerts WHERE ts < ? GROUP BY watchlist",
+                    (cutoff,),
+                ).fetchall()
+            )
+            span = conn.execute(
+                "SELECT min(seq), max(seq) FROM alerts WHERE ts < ?", (cutoff,)
+            ).fetchone()
+            crops = conn.execute(
+                "DELETE FROM alert_crops WHERE seq IN (SELECT seq FROM alerts WHERE ts < ?)",
+                (cutoff,),
+            ).rowcount
             alerts = conn.execute("DELETE FROM alerts WHERE ts < ?", (cutoff,)).rowcount
             if alerts:
-                self._audit.append("retention.alerts", actor, {
-                    "cutoff": cutoff, "alerts_days": alerts_days, "alerts": alerts,
-                    "crops": crops, "by_watchlist": by_watchlist,
-                    "seq_min": span[0], "seq_max": span[1]})
+                self._audit.append(
+                    "retention.alerts",
+                    actor,
+                    {
+                        "cutoff": cutoff,
+                        "alerts_days": alerts_days,
+                        "alerts": alerts,
+                        "crops": crops,
+                        "by_watchlist": by_watchlist,
+                        "seq_min": span[0],
+                        "seq_max": span[1],
+                    },
+                )
         if alerts:
             self._db.checkpoint()
         return RetentionResult(cutoff, alerts, crops, by_watchlist)

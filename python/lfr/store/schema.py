@@ -115,8 +115,6 @@ _V1 = (
     "INSERT INTO meta (key, value) VALUES ('created_at', CAST(unixepoch() AS TEXT))",
 )
 
-MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
-    (1, _V1),
-)
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((1, _V1),)
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -38,8 +38,13 @@ class Store:
             raise StoreError(f"cannot create data directory {directory}: {exc.strerror}") from exc
         return cls(Database(directory / DB_FILENAME, check=check))
 
-    def purge_due(self, *, alerts_days: float = DEFAULT_ALERTS_DAYS, actor: str = "daemon",
-                  now: float | None = None) -> tuple[list[str], RetentionResult]:
+    def purge_due(
+        self,
+        *,
+        alerts_days: float = DEFAULT_ALERTS_DAYS,
+        actor: str = "daemon",
+        now: float | None = None,
+    ) -> tuple[list[str], RetentionResult]:
         """What the daemon runs at start (and may run daily): purge expired watchlists and
         alerts past retention, each audited. Returns (purged watchlist names, retention)."""
         purged = self.watchlists.purge_expired(actor=actor, now=now)
@@ -55,6 +60,10 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()

@@ -18,21 +18,27 @@ from lfr.store.errors import ModelMismatch, StoreError
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _IDENTITY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-WATCHLIST_COLUMNS = ("name, purpose, authorised_by, legal_basis, threshold, created_at, "
-                     "updated_at, expires_at, content_hash")
+WATCHLIST_COLUMNS = (
+    "name, purpose, authorised_by, legal_basis, threshold, created_at, "
+    "updated_at, expires_at, content_hash"
+)
 
 
 def check_name(name: str) -> str:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise StoreError(f"invalid watchlist name {name!r}: use 1-64 letters, digits, '.', "
-                         "'_' or '-', starting with a letter or digit")
+        raise StoreError(
+            f"invalid watchlist name {name!r}: use 1-64 letters, digits, '.', "
+            "'_' or '-', starting with a letter or digit"
+        )
     return name
 
 
 def check_identity_id(identity_id: str) -> str:
     if not isinstance(identity_id, str) or not _IDENTITY.fullmatch(identity_id):
-        raise StoreError(f"invalid identity id {identity_id!r}: use 1-128 letters, digits, "
-                         "'.', '_', ':', '@' or '-', starting with a letter or digit")
+        raise StoreError(
+            f"invalid identity id {identity_id!r}: use 1-128 letters, digits, "
+            "'.', '_', ':', '@' or '-', starting with a letter or digit"
+        )
     return identity_id
 
 
@@ -99,7 +105,6 @@ class StoredTemplate:
     thumbnail_jpeg: bytes | None = field(default=None, repr=False)
 
 
-
 def validated_blob(t: NewTemplate) -> bytes:
     if not t.model_id:
         raise StoreError("a template needs the model id that made it")
@@ -111,23 +116,27 @@ def validated_blob(t: NewTemplate) -> bytes:
         raise StoreError(str(exc)) from exc
 
 
-def check_dims(conn: sqlite3.Connection, wid: int, templates: Sequence[NewTemplate],
-                blobs: Sequence[bytes]) -> None:
+def check_dims(
+    conn: sqlite3.Connection, wid: int, templates: Sequence[NewTemplate], blobs: Sequence[bytes]
+) -> None:
     """One watchlist, one embedding space: refuse a second model or another dimension."""
     for model_id, size in conn.execute(
-            "SELECT DISTINCT t.model_id, length(t.vector) FROM templates t JOIN identities i ON "
-            "t.identity_pk = i.id WHERE i.watchlist_id = ?", (wid,)):
-        for t, blob in zip(templates, blobs):
+        "SELECT DISTINCT t.model_id, length(t.vector) FROM templates t JOIN identities i ON "
+        "t.identity_pk = i.id WHERE i.watchlist_id = ?",
+        (wid,),
+    ):
+        for t, blob in zip(templates, blobs, strict=False):
             if t.model_id != model_id:
-                raise ModelMismatch(f"this watchlist holds templates of model {model_id}, not "
-                                    f"{t.model_id}: re-enrol everyone with one model")
+                raise ModelMismatch(
+                    f"this watchlist holds templates of model {model_id}, not "
+                    f"{t.model_id}: re-enrol everyone with one model"
+                )
             if len(blob) != size:
-                raise StoreError(f"template of {len(blob) // 4} values; the watchlist holds "
-                                 f"{size // 4}")
+                raise StoreError(
+                    f"template of {len(blob) // 4} values; the watchlist holds {size // 4}"
+                )
 
 
 def check_threshold(threshold: float | None) -> None:
     if threshold is not None and not (-1.0 < float(threshold) < 1.0):
         raise StoreError(f"threshold {threshold} is not a cosine score in (-1, 1)")
-
-

@@ -16,17 +16,35 @@ from typing import Any
 from lfr.store.audit import AuditLog
 from lfr.store.content import blob_to_template, content_hash
 from lfr.store.db import Database
-from lfr.store.errors import (IdentityNotFound, StoreError, WatchlistExists, WatchlistExpired,
-                              WatchlistNotFound)
-from lfr.store.loader import LoadedWatchlist, load_watchlist
-from lfr.store.watchlist_records import (IdentityInfo, IdentityUpdate, NewTemplate,
-                                         StoredTemplate, WatchlistInfo, check_dims,
-                                         WATCHLIST_COLUMNS, check_identity_id, check_name,
-                                         check_threshold,
-                                         validated_blob)
+from lfr.store.errors import (
+    IdentityNotFound,
+    StoreError,
+    WatchlistExists,
+    WatchlistExpired,
+    WatchlistNotFound,
+)
+from lfr.store.watchlist_records import (
+    WATCHLIST_COLUMNS,
+    IdentityInfo,
+    IdentityUpdate,
+    NewTemplate,
+    StoredTemplate,
+    WatchlistInfo,
+    check_dims,
+    check_identity_id,
+    check_name,
+    check_threshold,
+    validated_blob,
+)
 
-__all__ = ["IdentityInfo", "IdentityUpdate", "NewTemplate", "StoredTemplate", "WatchlistInfo",
-           "Watchlists"]
+__all__ = [
+    "IdentityInfo",
+    "IdentityUpdate",
+    "NewTemplate",
+    "StoredTemplate",
+    "WatchlistInfo",
+    "Watchlists",
+]
 
 
 class Watchlists:
@@ -55,22 +73,27 @@ class Watchlists:
                 "SELECT i.identity_id, i.label, i.category, i.notes, i.created_at, "
                 "count(t.id), group_concat(DISTINCT t.model_id), group_concat(t.source_sha256) "
                 "FROM identities i LEFT JOIN templates t ON t.identity_pk = i.id "
-                "WHERE i.watchlist_id = ? GROUP BY i.id ORDER BY i.identity_id", (wid,))
-            return [IdentityInfo(r[0], r[1], r[2], r[3], r[4], r[5], _split(r[6]), _split(r[7]))
-                    for r in rows]
+                "WHERE i.watchlist_id = ? GROUP BY i.id ORDER BY i.identity_id",
+                (wid,),
+            )
+            return [
+                IdentityInfo(r[0], r[1], r[2], r[3], r[4], r[5], _split(r[6]), _split(r[7]))
+                for r in rows
+            ]
 
     def templates(self, name: str, *, model_id: str | None = None) -> list[StoredTemplate]:
-        sql = ("SELECT i.identity_id, t.vector, t.model_id, t.source_sha256, t.quality, "
-               "t.thumbnail_jpeg FROM templates t JOIN identities i ON t.identity_pk = i.id "
-               "WHERE i.watchlist_id = ?")
+        sql = (
+            "SELECT i.identity_id, t.vector, t.model_id, t.source_sha256, t.quality, "
+            "t.thumbnail_jpeg FROM templates t JOIN identities i ON t.identity_pk = i.id "
+            "WHERE i.watchlist_id = ?"
+        )
         with self._db.read() as conn:
             params: list[Any] = [self._id(conn, name)]
             if model_id is not None:
                 sql += " AND t.model_id = ?"
                 params.append(model_id)
             rows = conn.execute(sql + " ORDER BY i.identity_id, t.id", params).fetchall()
-        return [StoredTemplate(r[0], blob_to_template(r[1]), r[2], r[3], r[4], r[5])
-                for r in rows]
+        return [StoredTemplate(r[0], blob_to_template(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
 
     def recompute_hash(self, name: str) -> str:
         """The hash of what is stored now; differs from `get(name).content_hash` only if the
@@ -78,15 +101,18 @@ class Watchlists:
         with self._db.read() as conn:
             return _compute_hash(conn, self._id(conn, name))
 
-    def load(self, name: str, model_id: str, *, now: float | None = None) -> LoadedWatchlist:
-        """The watchlist as a search-ready gallery; refuses expired, tampered or
-        other-model content (see `lfr.store.loader`)."""
-        return load_watchlist(self, name, model_id, now=now)
-
     # --- writes ---------------------------------------------------------------------------
-    def create(self, name: str, *, actor: str, purpose: str = "", authorised_by: str = "",
-               legal_basis: str = "", expires_at: float | None = None,
-               threshold: float | None = None) -> WatchlistInfo:
+    def create(
+        self,
+        name: str,
+        *,
+        actor: str,
+        purpose: str = "",
+        authorised_by: str = "",
+        legal_basis: str = "",
+        expires_at: float | None = None,
+        threshold: float | None = None,
+    ) -> WatchlistInfo:
         check_name(name)
         check_threshold(threshold)
         now = time.time()
@@ -95,16 +121,36 @@ class Watchlists:
         empty = content_hash([])
         with self._db.transaction() as conn:
             try:
-                conn.execute(f"INSERT INTO watchlists ({WATCHLIST_COLUMNS}) VALUES "
-                             "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             (name, purpose, authorised_by, legal_basis, threshold, now, now,
-                              expires_at, empty))
+                conn.execute(
+                    f"INSERT INTO watchlists ({WATCHLIST_COLUMNS}) VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        name,
+                        purpose,
+                        authorised_by,
+                        legal_basis,
+                        threshold,
+                        now,
+                        now,
+                        expires_at,
+                        empty,
+                    ),
+                )
             except sqlite3.IntegrityError:
                 raise WatchlistExists(f"watchlist {name!r} exists already") from None
-            self._audit.append("watchlist.create", actor, {
-                "watchlist": name, "purpose": purpose, "authorised_by": authorised_by,
-                "legal_basis": legal_basis, "expires_at": expires_at, "threshold": threshold,
-                "content_hash": empty})
+            self._audit.append(
+                "watchlist.create",
+                actor,
+                {
+                    "watchlist": name,
+                    "purpose": purpose,
+                    "authorised_by": authorised_by,
+                    "legal_basis": legal_basis,
+                    "expires_at": expires_at,
+                    "threshold": threshold,
+                    "content_hash": empty,
+                },
+            )
             return self._info(conn, self._id(conn, name))
 
     def update(self, name: str, *, actor: str, **changes: Any) -> WatchlistInfo:
@@ -122,20 +168,41 @@ class Watchlists:
             for column, value in changes.items():
                 conn.execute(f"UPDATE watchlists SET {column} = ? WHERE id = ?", (value, wid))
             conn.execute("UPDATE watchlists SET updated_at = ? WHERE id = ?", (time.time(), wid))
-            self._audit.append("watchlist.update", actor, {
-                "watchlist": name, "changes": changes,
-                "previous": {k: getattr(old, k) for k in changes}})
+            self._audit.append(
+                "watchlist.update",
+                actor,
+                {
+                    "watchlist": name,
+                    "changes": changes,
+                    "previous": {k: getattr(old, k) for k in changes},
+                },
+            )
             return self._info(conn, wid)
 
-    def add(self, name: str, identity_id: str, templates: Sequence[NewTemplate], *, actor: str,
-            label: str | None = None, category: str | None = None,
-            notes: str | None = None) -> str:
+    def add(
+        self,
+        name: str,
+        identity_id: str,
+        templates: Sequence[NewTemplate],
+        *,
+        actor: str,
+        label: str | None = None,
+        category: str | None = None,
+        notes: str | None = None,
+    ) -> str:
         """Add templates to an identity (created if new); returns the new content hash."""
         update = IdentityUpdate(identity_id, tuple(templates), label, category, notes)
         return self.add_many(name, [update], actor=actor)
 
-    def add_many(self, name: str, updates: Sequence[IdentityUpdate], *, actor: str,
-                 action: str = "watchlist.add", details: dict[str, Any] | None = None) -> str:
+    def add_many(
+        self,
+        name: str,
+        updates: Sequence[IdentityUpdate],
+        *,
+        actor: str,
+        action: str = "watchlist.add",
+        details: dict[str, Any] | None = None,
+    ) -> str:
         """Add several identities' templates in one transaction with one rehash and one audit
         record (an import of thousands stays linear). Returns the new content hash."""
         for u in updates:
@@ -149,18 +216,26 @@ class Watchlists:
             old_hash = _stored_hash(conn, wid)
             check_dims(conn, wid, flat, [b for bs in blobs for b in bs])
             now = time.time()
-            for u, bs in zip(updates, blobs):
+            for u, bs in zip(updates, blobs, strict=False):
                 pk = self._identity_pk(conn, wid, u, now)
                 conn.executemany(
                     "INSERT INTO templates (identity_pk, model_id, vector, source_sha256, "
                     "quality, thumbnail_jpeg, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(pk, t.model_id, blob, t.source_sha256, t.quality, t.thumbnail_jpeg, now)
-                     for t, blob in zip(u.templates, bs)])
+                    [
+                        (pk, t.model_id, blob, t.source_sha256, t.quality, t.thumbnail_jpeg, now)
+                        for t, blob in zip(u.templates, bs, strict=False)
+                    ],
+                )
             new_hash = self._rehash(conn, wid)
             record: dict[str, Any] = {
-                "watchlist": name, "identities": [u.identity_id for u in updates],
-                "templates_added": len(flat), "model_ids": sorted({t.model_id for t in flat}),
-                "old_hash": old_hash, "new_hash": new_hash, **(details or {})}
+                "watchlist": name,
+                "identities": [u.identity_id for u in updates],
+                "templates_added": len(flat),
+                "model_ids": sorted({t.model_id for t in flat}),
+                "old_hash": old_hash,
+                "new_hash": new_hash,
+                **(details or {}),
+            }
             if len(updates) == 1:
                 record["identity"] = updates[0].identity_id
                 record["source_sha256"] = [t.source_sha256 for t in flat]
@@ -169,16 +244,20 @@ class Watchlists:
 
     @staticmethod
     def _identity_pk(conn: sqlite3.Connection, wid: int, u: IdentityUpdate, now: float) -> int:
-        row = conn.execute("SELECT id FROM identities WHERE watchlist_id = ? AND "
-                           "identity_id = ?", (wid, u.identity_id)).fetchone()
+        row = conn.execute(
+            "SELECT id FROM identities WHERE watchlist_id = ? AND identity_id = ?",
+            (wid, u.identity_id),
+        ).fetchone()
         if row is None:
-            return int(conn.execute(
-                "INSERT INTO identities (watchlist_id, identity_id, label, category, notes, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (wid, u.identity_id, u.label or "", u.category or "", u.notes or "",
-                 now)).lastrowid or 0)
-        for column, value in (("label", u.label), ("category", u.category),
-                              ("notes", u.notes)):
+            return int(
+                conn.execute(
+                    "INSERT INTO identities (watchlist_id, identity_id, label, category, notes, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (wid, u.identity_id, u.label or "", u.category or "", u.notes or "", now),
+                ).lastrowid
+                or 0
+            )
+        for column, value in (("label", u.label), ("category", u.category), ("notes", u.notes)):
             if value is not None:
                 conn.execute(f"UPDATE identities SET {column} = ? WHERE id = ?", (value, row[0]))
         return int(row[0])
@@ -188,17 +267,28 @@ class Watchlists:
         with self._db.transaction() as conn:
             wid = self._id(conn, name)
             old_hash = _stored_hash(conn, wid)
-            row = conn.execute("SELECT id FROM identities WHERE watchlist_id = ? AND "
-                               "identity_id = ?", (wid, identity_id)).fetchone()
+            row = conn.execute(
+                "SELECT id FROM identities WHERE watchlist_id = ? AND identity_id = ?",
+                (wid, identity_id),
+            ).fetchone()
             if row is None:
                 raise IdentityNotFound(f"watchlist {name!r} has no identity {identity_id!r}")
-            count = conn.execute("SELECT count(*) FROM templates WHERE identity_pk = ?",
-                                 (row[0],)).fetchone()[0]
+            count = conn.execute(
+                "SELECT count(*) FROM templates WHERE identity_pk = ?", (row[0],)
+            ).fetchone()[0]
             conn.execute("DELETE FROM identities WHERE id = ?", (row[0],))
             new_hash = self._rehash(conn, wid)
-            self._audit.append("watchlist.remove", actor, {
-                "watchlist": name, "identity": identity_id, "templates_removed": count,
-                "old_hash": old_hash, "new_hash": new_hash})
+            self._audit.append(
+                "watchlist.remove",
+                actor,
+                {
+                    "watchlist": name,
+                    "identity": identity_id,
+                    "templates_removed": count,
+                    "old_hash": old_hash,
+                    "new_hash": new_hash,
+                },
+            )
             return int(count)
 
     def delete(self, name: str, *, actor: str, reason: str = "delete") -> dict[str, int]:
@@ -209,9 +299,16 @@ class Watchlists:
             conn.execute("DELETE FROM watchlists WHERE id = ?", (wid,))
             counts = {"identities": info.identities, "templates": info.templates}
             action = "watchlist.expire" if reason == "expire" else "watchlist.delete"
-            self._audit.append(action, actor, {"watchlist": name, **counts,
-                                               "content_hash": info.content_hash,
-                                               "expires_at": info.expires_at})
+            self._audit.append(
+                action,
+                actor,
+                {
+                    "watchlist": name,
+                    **counts,
+                    "content_hash": info.content_hash,
+                    "expires_at": info.expires_at,
+                },
+            )
             return counts
 
     def purge_expired(self, *, actor: str, now: float | None = None) -> list[str]:
@@ -226,8 +323,10 @@ class Watchlists:
     # --- helpers --------------------------------------------------------------------------
     def _rehash(self, conn: sqlite3.Connection, wid: int) -> str:
         digest = _compute_hash(conn, wid)
-        conn.execute("UPDATE watchlists SET content_hash = ?, updated_at = ? WHERE id = ?",
-                     (digest, time.time(), wid))
+        conn.execute(
+            "UPDATE watchlists SET content_hash = ?, updated_at = ? WHERE id = ?",
+            (digest, time.time(), wid),
+        )
         return digest
 
     @staticmethod
@@ -239,34 +338,40 @@ class Watchlists:
 
     @staticmethod
     def _info(conn: sqlite3.Connection, wid: int) -> WatchlistInfo:
-        row = conn.execute(f"SELECT {WATCHLIST_COLUMNS} FROM watchlists WHERE id = ?",
-                           (wid,)).fetchone()
-        n_ids = conn.execute("SELECT count(*) FROM identities WHERE watchlist_id = ?",
-                             (wid,)).fetchone()[0]
+        row = conn.execute(
+            f"SELECT {WATCHLIST_COLUMNS} FROM watchlists WHERE id = ?", (wid,)
+        ).fetchone()
+        n_ids = conn.execute(
+            "SELECT count(*) FROM identities WHERE watchlist_id = ?", (wid,)
+        ).fetchone()[0]
         n_tpl, models = conn.execute(
             "SELECT count(t.id), group_concat(DISTINCT t.model_id) FROM templates t JOIN "
-            "identities i ON t.identity_pk = i.id WHERE i.watchlist_id = ?", (wid,)).fetchone()
-        fields = dict(zip(WATCHLIST_COLUMNS.replace(" ", "").split(","), row))
-        return WatchlistInfo(**fields, identities=n_ids, templates=n_tpl,
-                             model_ids=_split(models))
+            "identities i ON t.identity_pk = i.id WHERE i.watchlist_id = ?",
+            (wid,),
+        ).fetchone()
+        fields = dict(zip(WATCHLIST_COLUMNS.replace(" ", "").split(","), row, strict=False))
+        return WatchlistInfo(**fields, identities=n_ids, templates=n_tpl, model_ids=_split(models))
 
 
 def _compute_hash(conn: sqlite3.Connection, wid: int) -> str:
     identities: dict[int, tuple[str, str, str, list[tuple[bytes, str]]]] = {}
     for pk, iid, label, category in conn.execute(
-            "SELECT id, identity_id, label, category FROM identities WHERE watchlist_id = ?",
-            (wid,)):
+        "SELECT id, identity_id, label, category FROM identities WHERE watchlist_id = ?", (wid,)
+    ):
         identities[pk] = (iid, label, category, [])
     for pk, blob, model_id in conn.execute(
-            "SELECT t.identity_pk, t.vector, t.model_id FROM templates t JOIN identities i ON "
-            "t.identity_pk = i.id WHERE i.watchlist_id = ?", (wid,)):
+        "SELECT t.identity_pk, t.vector, t.model_id FROM templates t JOIN identities i ON "
+        "t.identity_pk = i.id WHERE i.watchlist_id = ?",
+        (wid,),
+    ):
         identities[pk][3].append((bytes(blob), model_id))
     return content_hash(identities.values())
 
 
 def _stored_hash(conn: sqlite3.Connection, wid: int) -> str:
-    return str(conn.execute("SELECT content_hash FROM watchlists WHERE id = ?",
-                            (wid,)).fetchone()[0])
+    return str(
+        conn.execute("SELECT content_hash FROM watchlists WHERE id = ?", (wid,)).fetchone()[0]
+    )
 
 
 def _split(text: str | None) -> tuple[str, ...]:

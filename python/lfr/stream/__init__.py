@@ -5,13 +5,14 @@
         await nursery.start(source.run)
         async for frame in source.frames: ...
 
-`open_camera` also takes a `lfr.config.CameraConfig`.
+`open_camera` also takes a camera's settings (`lfr.config.CameraConfig` has them); the stream
+layer sits below the config, so it names only the fields it reads.
 """
 
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from lfr.stream.decode import NoVideoStream, RateCap, SourceSpec
 from lfr.stream.frame import Backoff, CameraState, CameraStats, Frame
@@ -21,21 +22,58 @@ from lfr.stream.source import CameraSource, SourceFailed
 DEFAULT_OPEN_TIMEOUT_S = 3.0
 DEFAULT_READ_TIMEOUT_S = 1.5
 
-if TYPE_CHECKING:
-    from lfr.config import CameraConfig
+
+class CameraSettings(Protocol):
+    """What `open_camera` reads of a configured camera."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def fps(self) -> float | None: ...
+    @property
+    def loop(self) -> bool: ...
+    @property
+    def realtime(self) -> bool: ...
+    @property
+    def open_timeout_s(self) -> float: ...
+    @property
+    def read_timeout_s(self) -> float: ...
+
 
 __all__ = [
-    "Backoff", "CameraSource", "CameraState", "CameraStats", "Frame", "InputKind",
-    "NoVideoStream", "RateCap", "SourceFailed", "SourceSpec", "classify", "open_camera",
+    "Backoff",
+    "CameraSettings",
+    "CameraSource",
+    "CameraState",
+    "CameraStats",
+    "Frame",
+    "InputKind",
+    "NoVideoStream",
+    "RateCap",
+    "SourceFailed",
+    "SourceSpec",
+    "classify",
+    "open_camera",
 ]
 
 
-def open_camera(source: str | CameraConfig, *, camera_id: str | None = None,
-                fps: float | None = None, realtime: bool | None = None,
-                loop: bool | None = None, every_frame: bool | None = None,
-                open_timeout_s: float | None = None, read_timeout_s: float | None = None,
-                stall_after_s: float | None = None, backoff: Backoff | None = None,
-                queue: int = 2, rng: random.Random | None = None) -> CameraSource:
+def open_camera(
+    source: str | CameraSettings,
+    *,
+    camera_id: str | None = None,
+    fps: float | None = None,
+    realtime: bool | None = None,
+    loop: bool | None = None,
+    every_frame: bool | None = None,
+    open_timeout_s: float | None = None,
+    read_timeout_s: float | None = None,
+    stall_after_s: float | None = None,
+    backoff: Backoff | None = None,
+    queue: int = 2,
+    rng: random.Random | None = None,
+) -> CameraSource:
     """A CameraSource actor for a URL, path or camera config (keywords override the config).
 
     Defaults: live inputs publish keep-latest. A file given as a string is read as fast as
@@ -64,5 +102,11 @@ def open_camera(source: str | CameraConfig, *, camera_id: str | None = None,
     )
     if spec.fps is not None and not spec.fps > 0:
         raise ValueError(f"fps must be > 0, got {spec.fps}")
-    return CameraSource(spec, backoff=backoff or Backoff(), stall_after_s=stall_after_s,
-                        every_frame=every_frame, queue=queue, rng=rng)
+    return CameraSource(
+        spec,
+        backoff=backoff or Backoff(),
+        stall_after_s=stall_after_s,
+        every_frame=every_frame,
+        queue=queue,
+        rng=rng,
+    )

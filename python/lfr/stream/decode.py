@@ -66,8 +66,9 @@ class RateCap:
         if due is not None and t < due - 1e-6:
             return False
         # On time: keep the even spacing. Late by a whole period (or first): restart from t.
-        self.next_due = t + self.period if due is None or t - due >= self.period \
-            else due + self.period
+        self.next_due = (
+            t + self.period if due is None or t - due >= self.period else due + self.period
+        )
         return True
 
 
@@ -91,8 +92,13 @@ class Pacer:
             trio.from_thread.run(trio.sleep, delay)
 
 
-def run_session(spec: SourceSpec, first_index: int, deliver: Callable[[Frame], None],
-                on_open: Callable[[], None], on_decoded: Callable[[bool], None]) -> SessionEnd:
+def run_session(
+    spec: SourceSpec,
+    first_index: int,
+    deliver: Callable[[Frame], None],
+    on_open: Callable[[], None],
+    on_decoded: Callable[[bool], None],
+) -> SessionEnd:
     """Decode `spec` until it ends; returns why. Called in a worker thread."""
     if spec.kind is InputKind.FOLDER:
         frames = _folder_frames(spec, on_open)
@@ -124,11 +130,14 @@ def run_session(spec: SourceSpec, first_index: int, deliver: Callable[[Frame], N
 Decoded = tuple[float | None, Callable[[], np.ndarray]]
 
 
-def _container_frames(spec: SourceSpec, on_open: Callable[[], None]) -> Generator[Decoded, None, None]:
+def _container_frames(
+    spec: SourceSpec, on_open: Callable[[], None]
+) -> Generator[Decoded, None, None]:
     """Frames of a stream or file, looped when asked. Conversion to BGR is deferred to the
     caller so that frames over the rate cap cost no colour conversion."""
-    options, fmt, timeout = open_options(spec.kind, open_timeout_s=spec.open_timeout_s,
-                                         read_timeout_s=spec.read_timeout_s)
+    options, fmt, timeout = open_options(
+        spec.kind, open_timeout_s=spec.open_timeout_s, read_timeout_s=spec.read_timeout_s
+    )
     url = str(local_path(spec.url)) if spec.kind is InputKind.FILE else spec.url
     offset = 0.0
     opened = False

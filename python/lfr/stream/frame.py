@@ -5,8 +5,26 @@ from __future__ import annotations
 import enum
 import random
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
+
+
+class FrameLike(Protocol):
+    """What the analysis needs of a decoded frame (`Frame` satisfies it; tests pass lighter stand-ins)."""
+
+    @property
+    def camera_id(self) -> str: ...
+    @property
+    def index(self) -> int: ...
+    @property
+    def pts_s(self) -> float | None: ...
+    @property
+    def t_decoded(self) -> float: ...
+    @property
+    def wall_ts(self) -> float: ...
+    @property
+    def image(self) -> np.ndarray: ...
 
 
 @dataclass(frozen=True, slots=True, eq=False)

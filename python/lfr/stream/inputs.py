@@ -43,8 +43,10 @@ def classify(url: str) -> InputKind:
         elif scheme == "file":
             return _path_kind(parts.path)
         else:
-            raise ValueError(f"unsupported scheme {scheme!r} (use rtsp://, http(s)://, a "
-                             "file path or /dev/videoN)")
+            raise ValueError(
+                f"unsupported scheme {scheme!r} (use rtsp://, http(s)://, a "
+                "file path or /dev/videoN)"
+            )
         if not parts.hostname:
             raise ValueError(f"no host in {url!r}")
         try:
@@ -72,17 +74,18 @@ def folder_images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in _FOLDER_EXTS)
 
 
-def open_options(kind: InputKind, *, open_timeout_s: float, read_timeout_s: float
-                 ) -> tuple[dict[str, str], str | None, tuple[float, float] | None]:
+def open_options(
+    kind: InputKind, *, open_timeout_s: float, read_timeout_s: float
+) -> tuple[dict[str, str], str | None, tuple[float, float] | None]:
     """(FFmpeg options, format, timeout) for `av.open` on a kind of input. Live inputs get a
     timeout: without one a frozen server blocks the read forever."""
     options: dict[str, str] = {}
     if kind is InputKind.RTSP:
-        options.update(rtsp_transport="tcp", analyzeduration="0", probesize="32768",
-                       fflags="nobuffer")
+        options.update(
+            rtsp_transport="tcp", analyzeduration="0", probesize="32768", fflags="nobuffer"
+        )
     elif kind is InputKind.HTTP:
-        options.update(analyzeduration="0", probesize="65536", fflags="nobuffer",
-                       reconnect="0")
+        options.update(analyzeduration="0", probesize="65536", fflags="nobuffer", reconnect="0")
     fmt = "v4l2" if kind is InputKind.DEVICE else None
     timeout = (open_timeout_s, read_timeout_s) if kind.live else None
     return options, fmt, timeout

@@ -32,10 +32,16 @@ log = logging.getLogger(__name__)
 
 # Errors that name a problem with the camera's address or content, not with the network.
 _PERMANENT: tuple[type[BaseException], ...] = (
-    av.error.HTTPClientError, av.error.FileNotFoundError, av.error.PermissionError,
-    av.error.ProtocolNotFoundError, av.error.DemuxerNotFoundError,
-    av.error.DecoderNotFoundError, av.error.IsADirectoryError, NoVideoStream,
-    FileNotFoundError, PermissionError,
+    av.error.HTTPClientError,
+    av.error.FileNotFoundError,
+    av.error.PermissionError,
+    av.error.ProtocolNotFoundError,
+    av.error.DemuxerNotFoundError,
+    av.error.DecoderNotFoundError,
+    av.error.IsADirectoryError,
+    NoVideoStream,
+    FileNotFoundError,
+    PermissionError,
 )
 
 
@@ -53,14 +59,22 @@ class SourceFailed(InputError):
 
 
 class CameraSource(Actor[None]):
-    def __init__(self, spec: SourceSpec, *, backoff: Backoff = Backoff(),
-                 stall_after_s: float | None = None, every_frame: bool | None = None,
-                 queue: int = 2, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        spec: SourceSpec,
+        *,
+        backoff: Backoff = Backoff(),
+        stall_after_s: float | None = None,
+        every_frame: bool | None = None,
+        queue: int = 2,
+        rng: random.Random | None = None,
+    ) -> None:
         super().__init__(spec.camera_id)
         self.spec = spec
         self.backoff = backoff
-        self.stall_after_s = stall_after_s if stall_after_s is not None \
-            else max(0.2, spec.read_timeout_s / 2)
+        self.stall_after_s = (
+            stall_after_s if stall_after_s is not None else max(0.2, spec.read_timeout_s / 2)
+        )
         live = spec.kind.live or spec.realtime or spec.loop
         self.every_frame = (not live) if every_frame is None else every_frame
         policy = MailboxPolicy.BLOCK if self.every_frame else MailboxPolicy.KEEP_LATEST
@@ -79,8 +93,7 @@ class CameraSource(Actor[None]):
 
     # --- the actor -------------------------------------------------------------------------
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
-                  ) -> None:
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         self.frames.reopen()
         crashed = False
         try:
@@ -111,9 +124,15 @@ class CameraSource(Actor[None]):
             first_index = self._next_index
             try:
                 end = await trio.to_thread.run_sync(
-                    run_session, self.spec, first_index, self._deliver, self._on_open,
-                    self._on_decoded, thread_name=f"lfr-decode:{self.name}",
-                    limiter=self._thread_limiter)
+                    run_session,
+                    self.spec,
+                    first_index,
+                    self._deliver,
+                    self._on_open,
+                    self._on_decoded,
+                    thread_name=f"lfr-decode:{self.name}",
+                    limiter=self._thread_limiter,
+                )
             except (av.error.FFmpegError, OSError, NoVideoStream) as exc:
                 if is_permanent(exc, self.spec.kind.live):
                     self._fail(exc)
@@ -218,8 +237,12 @@ class CameraSource(Actor[None]):
         return out
 
     def status(self) -> dict[str, object]:
-        return {"camera": self.name, "state": self.state.name, "error": self.last_error,
-                **self.counters()}
+        return {
+            "camera": self.name,
+            "state": self.state.name,
+            "error": self.last_error,
+            **self.counters(),
+        }
 
     def __repr__(self) -> str:
         return f"<CameraSource {self.name!r} {self.spec.kind.value} {self.state.value}>"

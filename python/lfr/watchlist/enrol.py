@@ -54,8 +54,10 @@ class LookAlike:
     score: float
 
     def __str__(self) -> str:
-        return (f"{self.path} scores {self.score:.3f} against identity {self.identity!r}: "
-                "it will cause false alerts")
+        return (
+            f"{self.path} scores {self.score:.3f} against identity {self.identity!r}: "
+            "it will cause false alerts"
+        )
 
 
 @dataclass
@@ -66,8 +68,9 @@ class EnrolmentResult:
     content_hash: str | None = None
 
 
-def assess_photo(analyzer: Any, path: Path, *, largest: bool = False,
-                 thumbnails: bool = True) -> Candidate | Refusal:
+def assess_photo(
+    analyzer: Any, path: Path, *, largest: bool = False, thumbnails: bool = True
+) -> Candidate | Refusal:
     """Run one photo through detection, the one-face rule and the quality gate."""
     from lfr.imageio import ImageError, decode_image
     from lfr.inference import largest_face
@@ -85,8 +88,13 @@ def assess_photo(analyzer: Any, path: Path, *, largest: bool = False,
     if not faces:
         return Refusal(path, ["no face found"])
     if len(faces) > 1 and not largest:
-        return Refusal(path, [f"{len(faces)} faces found; enrol from a photo of one person "
-                              "or pass --largest to take the largest face"])
+        return Refusal(
+            path,
+            [
+                f"{len(faces)} faces found; enrol from a photo of one person "
+                "or pass --largest to take the largest face"
+            ],
+        )
     face = largest_face(faces) if largest else faces[0]
     assert face is not None  # faces is not empty here
     crops = analyzer.align(image, [face])
@@ -97,13 +105,21 @@ def assess_photo(analyzer: Any, path: Path, *, largest: bool = False,
     thumb = None
     if thumbnails:
         from lfr.jpeg import encode_jpeg
+
         thumb = encode_jpeg(np.ascontiguousarray(crops[0]))
-    return Candidate(path, template, float(face.quality.score),
-                     hashlib.sha256(data).hexdigest(), len(faces), thumb)
+    return Candidate(
+        path,
+        template,
+        float(face.quality.score),
+        hashlib.sha256(data).hexdigest(),
+        len(faces),
+        thumb,
+    )
 
 
-def find_lookalikes(candidates: Sequence[Candidate], others: Sequence[StoredTemplate],
-                    threshold: float) -> list[LookAlike]:
+def find_lookalikes(
+    candidates: Sequence[Candidate], others: Sequence[StoredTemplate], threshold: float
+) -> list[LookAlike]:
     """Each candidate's best score against every other identity's templates, where it reaches
     the match threshold (exact: a dot product over L2-normalised vectors)."""
     if not candidates or not others:
@@ -112,31 +128,46 @@ def find_lookalikes(candidates: Sequence[Candidate], others: Sequence[StoredTemp
     gallery = np.stack([_unit(t.vector) for t in others])
     scores = probe @ gallery.T
     found = []
-    for row, cand in zip(scores, candidates):
+    for row, cand in zip(scores, candidates, strict=False):
         best = int(np.argmax(row))
         if row[best] >= threshold:
             found.append(LookAlike(cand.path, others[best].identity_id, float(row[best])))
     return found
 
 
-def enrol(store: Store, analyzer: Any, watchlist: str, identity_id: str,
-          paths: Sequence[Path], *, actor: str, label: str | None = None,
-          category: str | None = None, notes: str | None = None, largest: bool = False,
-          force: bool = False, skip_refused: bool = False, thumbnails: bool = True,
-          progress: Any = None) -> EnrolmentResult:
+def enrol(
+    store: Store,
+    analyzer: Any,
+    watchlist: str,
+    identity_id: str,
+    paths: Sequence[Path],
+    *,
+    actor: str,
+    label: str | None = None,
+    category: str | None = None,
+    notes: str | None = None,
+    largest: bool = False,
+    force: bool = False,
+    skip_refused: bool = False,
+    thumbnails: bool = True,
+    progress: Any = None,
+) -> EnrolmentResult:
     """Assess every photo, then write all accepted templates in one transaction.
 
     Refuses (EnrolmentRefused, nothing written) when any photo is refused unless
     `skip_refused`, when none is accepted, and on a look-alike unless `force`."""
     info = store.watchlists.get(watchlist)  # fail fast on an unknown watchlist
     result = EnrolmentResult()
-    known = {s for i in store.watchlists.identities(watchlist) if i.identity_id == identity_id
-             for s in i.source_sha256}
+    known = {
+        s
+        for i in store.watchlists.identities(watchlist)
+        if i.identity_id == identity_id
+        for s in i.source_sha256
+    }
     for path in paths:
         outcome = assess_photo(analyzer, Path(path), largest=largest, thumbnails=thumbnails)
         if isinstance(outcome, Candidate) and outcome.source_sha256 in known:
-            outcome = Refusal(outcome.path, ["this photo is already enrolled for "
-                                             f"{identity_id!r}"])
+            outcome = Refusal(outcome.path, [f"this photo is already enrolled for {identity_id!r}"])
         if isinstance(outcome, Candidate):
             known.add(outcome.source_sha256)
             result.accepted.append(outcome)
@@ -147,25 +178,41 @@ def enrol(store: Store, analyzer: Any, watchlist: str, identity_id: str,
     if result.refused and (not skip_refused or not result.accepted):
         raise EnrolmentRefused(_refusal_message(result.refused, skip_refused))
     threshold = info.threshold if info.threshold is not None else analyzer.default_threshold
-    others = [t for t in store.watchlists.templates(watchlist, model_id=analyzer.model_id)
-              if t.identity_id != identity_id]
+    others = [
+        t
+        for t in store.watchlists.templates(watchlist, model_id=analyzer.model_id)
+        if t.identity_id != identity_id
+    ]
     result.lookalikes = find_lookalikes(result.accepted, others, threshold)
     if result.lookalikes and not force:
-        raise EnrolmentRefused("look-alike: " + "; ".join(map(str, result.lookalikes)) +
-                               f" (threshold {threshold:.3f}); nothing enrolled. Check the "
-                               "photos, or pass --force to enrol anyway")
+        raise EnrolmentRefused(
+            "look-alike: "
+            + "; ".join(map(str, result.lookalikes))
+            + f" (threshold {threshold:.3f}); nothing enrolled. Check the "
+            "photos, or pass --force to enrol anyway"
+        )
     result.content_hash = store.watchlists.add(
-        watchlist, identity_id,
-        [NewTemplate(c.template, analyzer.model_id, c.source_sha256, c.quality,
-                     c.thumbnail_jpeg) for c in result.accepted],
-        actor=actor, label=label, category=category, notes=notes)
+        watchlist,
+        identity_id,
+        [
+            NewTemplate(c.template, analyzer.model_id, c.source_sha256, c.quality, c.thumbnail_jpeg)
+            for c in result.accepted
+        ],
+        actor=actor,
+        label=label,
+        category=category,
+        notes=notes,
+    )
     return result
 
 
 def _refusal_message(refused: Sequence[Refusal], skip_refused: bool) -> str:
-    head = ("no photo passed the enrolment gate" if skip_refused else
-            f"{len(refused)} photo(s) refused; nothing enrolled (pass --skip-refused to enrol "
-            "the others)")
+    head = (
+        "no photo passed the enrolment gate"
+        if skip_refused
+        else f"{len(refused)} photo(s) refused; nothing enrolled (pass --skip-refused to enrol "
+        "the others)"
+    )
     return head + ": " + " | ".join(map(str, refused))
 
 

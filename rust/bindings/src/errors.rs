@@ -5,7 +5,12 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
-create_exception!(_native, NativeError, PyException, "Base class of errors raised by lfr._native.");
+create_exception!(
+    _native,
+    NativeError,
+    PyException,
+    "Base class of errors raised by lfr._native."
+);
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NativeError", m.py().get_type::<NativeError>())?;

@@ -46,11 +46,17 @@ class StoreDaemonApi:
 
     async def status(self) -> Wire:
         def read() -> dict[str, Any]:
-            return {"alerts_today": self.store.alerts.count_since(_midnight(time.time())),
-                    "last_alert_seq": self.store.alerts.last_seq()}
+            return {
+                "alerts_today": self.store.alerts.count_since(_midnight(time.time())),
+                "last_alert_seq": self.store.alerts.last_seq(),
+            }
+
         result: dict[str, Any] = await self._run(read)
-        result.update(version=lfr.__version__, uptime_s=time.monotonic() - self._started,
-                      cameras=list(await self.cameras_list()))
+        result.update(
+            version=lfr.__version__,
+            uptime_s=time.monotonic() - self._started,
+            cameras=list(await self.cameras_list()),
+        )
         return result
 
     async def cameras_list(self) -> Sequence[Wire]:
@@ -58,9 +64,19 @@ class StoreDaemonApi:
 
     async def watchlists_list(self) -> Sequence[Wire]:
         infos = await self._run(self.store.watchlists.all)
-        return [{"name": w.name, "content_hash": w.content_hash, "identities": w.identities,
-                 "templates": w.templates, "threshold": w.threshold, "expires_at": w.expires_at,
-                 "expired": w.expired(), "purpose": w.purpose} for w in infos]
+        return [
+            {
+                "name": w.name,
+                "content_hash": w.content_hash,
+                "identities": w.identities,
+                "templates": w.templates,
+                "threshold": w.threshold,
+                "expires_at": w.expires_at,
+                "expired": w.expired(),
+                "purpose": w.purpose,
+            }
+            for w in infos
+        ]
 
     async def watchlist_reload(self, name: str | None) -> Wire:
         if name is not None:
@@ -84,8 +100,9 @@ class StoreDaemonApi:
         replays and live events stay identical."""
         return alert_to_wire(alert)
 
-    async def alert_adjudicate(self, alert_id: str, verdict: str, by: str,
-                               note: str | None) -> Wire:
+    async def alert_adjudicate(
+        self, alert_id: str, verdict: str, by: str, note: str | None
+    ) -> Wire:
         try:
             value = normalise_verdict(verdict)
         except StoreError as exc:

@@ -1,4 +1,7 @@
-"""Downscaling a BGR frame for the detector: the numpy reference of `lfr._native.resize_to_blob`.
+"""Numpy references of the Rust imaging kernels (`resize_to_blob`, `warp_affine`), which the
+native tests compare against.
+
+Downscaling a BGR frame for the detector:
 
 WHY not PyAV/swscale: a bgr24 -> bgr24 swscale pass costs ~10 ms for 1080p, more than YuNet
 itself at 640 (~3 ms on one core). A box filter by the integer part of the factor (separable
@@ -9,6 +12,8 @@ both cheaper and alias-free, and it writes float32 directly, which the network w
 from __future__ import annotations
 
 import numpy as np
+
+from lfr.inference.align import CROP, invert_affine
 
 
 def _box_reduce(img: np.ndarray, k: int) -> np.ndarray:
@@ -52,3 +57,30 @@ def resize_float(img: np.ndarray, h: int, w: int) -> np.ndarray:
     if src.shape[:2] == (h, w):
         return src.astype(np.float32, copy=False)
     return _bilinear(src, h, w)
+
+
+def warp_affine_reference(img: np.ndarray, transforms: np.ndarray, size: int = CROP) -> np.ndarray:
+    """The same warp in numpy: the reference the Rust kernel is tested against."""
+    n = len(transforms)
+    h, w, c = img.shape
+    inv = invert_affine(transforms).astype(np.float32)
+    ys, xs = np.mgrid[0:size, 0:size].astype(np.float32)
+    grid = np.stack([xs.ravel(), ys.ravel(), np.ones(size * size, np.float32)])  # [3, P]
+    src = inv @ grid  # [n, 2, P]
+    sx, sy = src[:, 0], src[:, 1]
+    x0 = np.floor(sx)
+    y0 = np.floor(sy)
+    fx = (sx - x0)[..., None]
+    fy = (sy - y0)[..., None]
+    x0i = x0.astype(np.intp)
+    y0i = y0.astype(np.intp)
+    out = np.zeros((n, size * size, c), dtype=np.float32)
+    flat = img.reshape(-1, c)
+    for dy, wy in ((0, 1.0 - fy), (1, fy)):
+        yy = y0i + dy
+        for dx, wx in ((0, 1.0 - fx), (1, fx)):
+            xx = x0i + dx
+            inside = ((xx >= 0) & (xx < w) & (yy >= 0) & (yy < h))[..., None]
+            idx = np.clip(yy, 0, h - 1) * w + np.clip(xx, 0, w - 1)
+            out += np.where(inside, flat[idx], 0) * (wx * wy)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8).reshape(n, size, size, c)

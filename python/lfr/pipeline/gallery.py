@@ -33,32 +33,39 @@ class LoadedWatchlist:
     templates: int = 0
 
 
-def load_watchlist(watchlists: Watchlists, name: str, model_id: str, *,
-                   now: float | None = None) -> LoadedWatchlist:
+def load_watchlist(
+    watchlists: Watchlists, name: str, model_id: str, *, now: float | None = None
+) -> LoadedWatchlist:
     from lfr._native import Gallery  # the extension is needed only here
 
     with watchlists.snapshot():  # one consistent view while the CLI may be writing
         return _load(watchlists, name, model_id, Gallery, now)
 
 
-def _load(watchlists: Watchlists, name: str, model_id: str, gallery_type: Any,
-          now: float | None) -> LoadedWatchlist:
+def _load(
+    watchlists: Watchlists, name: str, model_id: str, gallery_type: Any, now: float | None
+) -> LoadedWatchlist:
     info = watchlists.get(name)
     now = time.time() if now is None else now
     if info.expired(now):
         raise WatchlistExpired(
             f"watchlist {name!r} expired at {_utc(info.expires_at)}; it may not be used: "
             "purge it (`lfr watchlist purge-expired`) and create a new one with a fresh "
-            "authorisation")
+            "authorisation"
+        )
     foreign = [m for m in info.model_ids if m != model_id]
     if foreign:
-        raise ModelMismatch(f"watchlist {name!r} holds templates made by {', '.join(foreign)}; "
-                            f"this lfr uses {model_id}: re-enrol its identities "
-                            f"(`lfr watchlist add {name} --id ...`) with the current model")
+        raise ModelMismatch(
+            f"watchlist {name!r} holds templates made by {', '.join(foreign)}; "
+            f"this lfr uses {model_id}: re-enrol its identities "
+            f"(`lfr watchlist add {name} --id ...`) with the current model"
+        )
     if watchlists.recompute_hash(name) != info.content_hash:
-        raise IntegrityError(f"watchlist {name!r} does not match its recorded content hash: "
-                             "it was changed outside lfr; check `lfr audit verify` and "
-                             "re-import it from a trusted bundle")
+        raise IntegrityError(
+            f"watchlist {name!r} does not match its recorded content hash: "
+            "it was changed outside lfr; check `lfr audit verify` and "
+            "re-import it from a trusted bundle"
+        )
     stored = watchlists.templates(name, model_id=model_id)
     identities = watchlists.identities(name)
     dims = {t.vector.shape[0] for t in stored}
@@ -70,11 +77,16 @@ def _load(watchlists: Watchlists, name: str, model_id: str, gallery_type: Any,
         matrix = np.ascontiguousarray(np.stack([t.vector for t in stored]), dtype=np.float32)
         gallery.add([t.identity_id for t in stored], matrix)
     return LoadedWatchlist(
-        name=name, content_hash=info.content_hash, threshold=info.threshold,
-        expires_at=info.expires_at, gallery=gallery,
+        name=name,
+        content_hash=info.content_hash,
+        threshold=info.threshold,
+        expires_at=info.expires_at,
+        gallery=gallery,
         labels={i.identity_id: i.label for i in identities},
         categories={i.identity_id: i.category for i in identities},
-        model_id=model_id, templates=len(stored))
+        model_id=model_id,
+        templates=len(stored),
+    )
 
 
 def _utc(ts: float | None) -> str:
