@@ -58,7 +58,7 @@ async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analy
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
         await nursery.start(_collect, daemon, alerts)
-        source = daemon.engine.sources["gate"]
+        source = daemon.camera("gate").source
         with trio.fail_after(20):
             await source.wait_state(CameraState.LIVE)
         t_live = time.time()
@@ -85,7 +85,7 @@ async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analy
         t0 = time.monotonic()
         daemon.request_stop()
         await _wait_for(
-            lambda: "gate" not in daemon.engine.sources or source.state is CameraState.ENDED,
+            lambda: daemon.camera("gate") is None or source.state is CameraState.ENDED,
             5,
             "the camera to stop",
         )
@@ -110,7 +110,7 @@ async def test_frozen_camera_stalls_while_another_keeps_going(
     )
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
-        frozen = daemon.engine.sources["frozen"]
+        frozen = daemon.camera("frozen").source
         with trio.fail_after(20):
             await frozen.wait_state(CameraState.LIVE)
         rtsp_server.freeze()
@@ -146,22 +146,23 @@ async def test_three_cameras_keep_their_rate_or_drop_visibly(
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
         engine = daemon.engine
+        sources = {cid: daemon.camera(cid).source for cid in ("rtsp-a", "rtsp-b", "file")}
         with trio.fail_after(20):
-            for cid in ("rtsp-a", "rtsp-b", "file"):
-                await engine.sources[cid].wait_state(CameraState.LIVE)
+            for source in sources.values():
+                await source.wait_state(CameraState.LIVE)
         await trio.sleep(2.0)
         for ctx in engine.cameras.values():
             ctx.latency.reset()
         marks = {
-            cid: (ctx.counters.frames_analysed, engine.sources[cid].counts.frames_decoded)
+            cid: (ctx.counters.frames_analysed, sources[cid].counts.frames_decoded)
             for cid, ctx in engine.cameras.items()
         }
         depths: list[int] = []
         for _ in range(40):  # 6 s, sampling the frame queues
             await trio.sleep(0.15)
-            depths += [src.frames.depth for src in engine.sources.values()]
+            depths += [src.frames.depth for src in sources.values()]
         for cid, ctx in engine.cameras.items():
-            source = engine.sources[cid]
+            source = sources[cid]
             analysed = ctx.counters.frames_analysed - marks[cid][0]
             decoded = source.counts.frames_decoded - marks[cid][1]
             assert analysed >= 6 * 10 * 0.8 or source.counts.frames_dropped > 0, (cid, analysed)
