@@ -51,9 +51,11 @@ class EscalationError(StateError):
     """An actor crashed too often; `__cause__` is its last crash."""
 
     def __init__(self, actor: str, restarts: int, within_s: float, cause: BaseException) -> None:
+        crashes = (
+            f"{restarts + 1} times within {within_s:g} s" if restarts else "and may not restart"
+        )
         super().__init__(
-            f"actor {actor!r} crashed {restarts + 1} times within {within_s:g} s; giving up "
-            f"(last: {type(cause).__name__}: {cause})"
+            f"actor {actor!r} crashed {crashes}; giving up (last: {type(cause).__name__}: {cause})"
         )
         self.actor = actor
         self.restarts = restarts

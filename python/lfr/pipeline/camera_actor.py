@@ -88,6 +88,11 @@ class CameraActor(Actor[Frame]):
         )
 
     def counters(self) -> Counters:
+        """The snapshot's numbers, with `state` the actor's lifecycle like every actor's (the
+        camera's own state is `camera_state`) and `dropped` its frame mailbox's drops."""
         out: Counters = {}
         out.update(self.snapshot(latency=False).numbers())
+        out["camera_state"] = out["state"]
+        out["state"] = self.stats.state.value
+        out["dropped"] = self.source.frames.dropped
         return out

@@ -1,0 +1,239 @@
+"""The daemon's reliability promises, tried the way they break in the field: a camera whose
+analysis crashes on every frame, another process holding SQLite's write lock for 15 s, and
+the data directory's disk filling up. In each, the other cameras keep analysing, the daemon
+stays up, and no alert is lost."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import trio
+from daemon_helpers import collect_alerts, make_daemon, wait_for
+from pipeline_helpers import run_lfr
+
+from lfr.daemon import policies
+from lfr.kernel import Backoff
+from lfr.pipeline.analysis import FrameAnalysis
+from lfr.store import Store
+
+FAILS_AFTER = 2  # restarts before the broken camera is FAILED
+
+
+def _camera(cid: str, clip: Path) -> dict:
+    return {"id": cid, "url": str(clip), "watchlist": "wl", "loop": True, "fps": 5}
+
+
+async def _lfr_status(home: Path) -> str:
+    """`lfr status` as an operator runs it (a process), while this test's daemon serves."""
+    done = await trio.to_thread.run_sync(
+        run_lfr, ["status", "--socket", str(home / "lfr.sock")], home
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _audit_actions(home: Path) -> list[tuple[str, dict]]:
+    with Store.open(home, check=False) as store:
+        return [(r.action, r.details) for r in store.audit.records()]
+
+
+async def test_a_camera_that_keeps_crashing_is_failed_while_the_others_alert(
+    home: Path, live_analyzer, hamilton_clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quick = replace(
+        policies.DAEMON.camera,
+        max_restarts=FAILS_AFTER,
+        within_s=30.0,
+        backoff=Backoff(0.05, 0.1),
+        retry_after_s=10.0,
+    )
+    monkeypatch.setattr(policies, "DAEMON", replace(policies.DAEMON, camera=quick))
+    analyse = FrameAnalysis.analyse
+
+    def broken_for_one_camera(self, ctx, frame, t_dequeued):
+        if ctx.camera_id == "broken":
+            raise RuntimeError("analysis bug on every frame")
+        return analyse(self, ctx, frame, t_dequeued)
+
+    monkeypatch.setattr(FrameAnalysis, "analyse", broken_for_one_camera)
+    daemon = make_daemon(
+        home,
+        [_camera("broken", hamilton_clip), _camera("healthy", hamilton_clip)],
+        live_analyzer,
+        cooldown_s=0.5,
+    )
+    alerts: list = []
+    async with trio.open_nursery() as nursery:
+        await nursery.start(daemon.run)
+        async with trio.open_nursery() as watch:
+            await watch.start(collect_alerts, daemon, alerts)
+            broken = daemon.camera("broken")
+            assert broken is not None
+            await wait_for(
+                lambda: broken.snapshot().state == "FAILED", 20, "the camera to be FAILED"
+            )
+            failed_at = len(alerts)
+
+            status = await _lfr_status(home)
+            row = next(line for line in status.splitlines() if line.startswith("broken "))
+            assert " FAILED " in row, status
+            assert "analysis bug on every frame" in status
+            healthy_row = next(line for line in status.splitlines() if line.startswith("healthy "))
+            assert "FAILED" not in healthy_row
+            # The actors' table is the registry's: lifecycle and restarts of each actor.
+            actor_row = next(ln for ln in status.splitlines() if ln.startswith("camera:broken "))
+            assert actor_row.split()[1:3] == ["failed", str(FAILS_AFTER)], status
+            assert any(ln.split()[:2] == ["alerts", "running"] for ln in status.splitlines())
+
+            await wait_for(lambda: len(alerts) > failed_at, 30, "an alert after the FAILED camera")
+            assert {a.data["camera"] for a in alerts} == {"healthy"}
+            # The long retry: the camera is started again (and, still broken, fails again).
+            restarts = broken.stats.restarts
+            await wait_for(
+                lambda: broken.stats.restarts > restarts, 20, "the FAILED camera's retry"
+            )
+            assert daemon.camera("healthy").snapshot().restarts == 0
+            watch.cancel_scope.cancel()
+        daemon.request_stop()  # and the nursery waits for a clean stop
+    actions = _audit_actions(home)
+    failed = [d for a, d in actions if a == "actor.failed"]
+    assert failed and failed[0]["actor"] == "camera:broken"
+    assert "analysis bug" in failed[0]["error"]
+    assert any(a == "actor.retry" and d["actor"] == "camera:broken" for a, d in actions)
+
+
+HOLD_WRITE_LOCK = """
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+db.execute("COMMIT")
+"""
+
+
+async def test_alerts_wait_for_a_busy_database_and_none_is_lost(
+    home: Path, live_analyzer, hamilton_clip: Path
+) -> None:
+    """Another process (a long `watchlist import`) holds the write lock for 15 s."""
+    daemon = make_daemon(home, [_camera("cam", hamilton_clip)], live_analyzer, cooldown_s=0.5)
+    alerts: list = []
+    async with trio.open_nursery() as nursery:
+        await nursery.start(daemon.run)
+        async with trio.open_nursery() as watch:
+            await watch.start(collect_alerts, daemon, alerts)
+            await wait_for(lambda: alerts, 40, "the first alert")
+            assert daemon.tree is not None
+            actor, ctx = daemon.tree.alerts, daemon.engine.cameras["cam"]
+            holder = await trio.lowlevel.open_process(
+                [sys.executable, "-c", HOLD_WRITE_LOCK, str(home / "lfr.db"), "15"],
+                stdout=subprocess.PIPE,
+            )
+            assert holder.stdout is not None
+            said = b""
+            while not said.endswith(b"\n"):
+                said += await holder.stdout.receive_some()
+            assert said == b"held\n"
+            t_held = time.monotonic()
+            analysed, most_pending, busy_seen = [], 0, False
+            while holder.poll() is None:
+                await trio.sleep(0.5)
+                analysed.append(ctx.counters.frames_analysed)
+                most_pending = max(most_pending, actor.pending)
+                busy_seen = busy_seen or actor.writer.condition == "busy"
+            assert time.monotonic() - t_held > 14
+            # The camera kept analysing the whole time: no 2 s without a new frame analysed.
+            assert all(
+                later > earlier for earlier, later in zip(analysed, analysed[4:], strict=False)
+            )
+            assert most_pending >= 1 and busy_seen, (most_pending, actor.counters())
+
+            await wait_for(lambda: actor.pending == 0, 30, "the pending alerts to be written")
+            assert actor.writer.condition == "ok"
+            persisted = ctx.counters.alerts
+            await wait_for(lambda: len(alerts) >= persisted, 10, "the alerts to be published")
+            watch.cancel_scope.cancel()
+        daemon.request_stop()  # and the nursery waits for a clean stop
+    assert actor.stats.errors == 0 and actor.stats.restarts == 0
+    with Store.open(home, check=False) as store:
+        stored = store.alerts.list_since(0)
+    seqs = [a.seq for a in alerts]
+    assert seqs == [a.seq for a in stored] == sorted(set(seqs)), "lost, repeated or reordered"
+    # The ones raised during the hold waited for it (persisted with their true latency).
+    assert max(a.latency_ms or 0 for a in stored) > 5000
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 48 MiB tmpfs: a data directory whose disk can be filled for real (needs root)."""
+    import os
+
+    from support.skips import require
+
+    require(None if os.geteuid() == 0 else "mounting a tmpfs needs root")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(directory: Path) -> Path:
+    """Write a file until the disk is full; return it."""
+    filler = directory / "filler"
+    chunk = b"\0" * (1 << 16)
+    with filler.open("wb", buffering=0) as fh:
+        try:
+            while True:
+                fh.write(chunk)
+        except OSError:
+            pass
+    return filler
+
+
+async def test_a_full_disk_loses_no_alert(
+    home: Path, small_disk: Path, live_analyzer, hamilton_clip: Path, caplog
+) -> None:
+    import shutil
+
+    data = small_disk / "home"
+    shutil.copytree(home, data)
+    daemon = make_daemon(data, [_camera("cam", hamilton_clip)], live_analyzer, cooldown_s=0.5)
+    alerts: list = []
+    async with trio.open_nursery() as nursery:
+        await nursery.start(daemon.run)
+        async with trio.open_nursery() as watch:
+            await watch.start(collect_alerts, daemon, alerts)
+            await wait_for(lambda: alerts, 40, "the first alert")
+            assert daemon.tree is not None
+            actor, ctx = daemon.tree.alerts, daemon.engine.cameras["cam"]
+            filler = await trio.to_thread.run_sync(_fill, small_disk)
+            await wait_for(lambda: actor.writer.condition == "disk full", 40, "a write to hit it")
+            before = ctx.counters.frames_analysed
+            await trio.sleep(2.0)
+            assert ctx.counters.frames_analysed > before, "detection stopped with the disk full"
+            assert actor.pending >= 1
+            status = await _lfr_status(data)
+            assert "store: disk full" in status and "alert(s) pending" in status, status
+            assert any("disk full" in r.getMessage() for r in caplog.records)
+
+            filler.unlink()
+            await wait_for(lambda: actor.pending == 0, 30, "the pending alerts to be written")
+            assert actor.writer.condition == "ok"
+            persisted = ctx.counters.alerts
+            await wait_for(lambda: len(alerts) >= persisted, 10, "the alerts to be published")
+            assert "store: ok" in await _lfr_status(data)
+            watch.cancel_scope.cancel()
+        daemon.request_stop()  # and the nursery waits for a clean stop
+    with Store.open(data, check=False) as store:
+        stored = store.alerts.list_since(0)
+    seqs = [a.seq for a in alerts]
+    assert seqs == [a.seq for a in stored] == sorted(set(seqs)), "lost, repeated or reordered"
+    assert actor.stats.errors == 0
