@@ -8,7 +8,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from dataclasses import replace
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,9 @@ from pipeline_helpers import run_lfr
 
 from lfr.daemon import policies
 from lfr.kernel import Backoff
+from lfr.pipeline.alert_actor import AlertActor
 from lfr.pipeline.analysis import FrameAnalysis
+from lfr.pipeline.camera import CameraContext
 from lfr.store import Store
 
 FAILS_AFTER = 2  # restarts before the broken camera is FAILED
@@ -117,55 +121,70 @@ db.execute("COMMIT")
 """
 
 
-async def test_alerts_wait_for_a_busy_database_and_none_is_lost(
-    home: Path, live_analyzer, hamilton_clip: Path
-) -> None:
-    """Another process (a long `watchlist import`) holds the write lock for 15 s."""
-    daemon = make_daemon(home, [_camera("cam", hamilton_clip)], live_analyzer, cooldown_s=0.5)
+@dataclass
+class Alerting:
+    """A daemon with one camera that has alerted at least once, and what to watch of it."""
+
+    actor: AlertActor
+    camera: CameraContext
+    alerts: list
+
+
+@asynccontextmanager
+async def _alerting(home: Path, analyzer, clip: Path) -> AsyncIterator[Alerting]:
+    """Yields once the first alert is out; then stops the daemon cleanly and checks that the
+    store holds exactly the alerts its subscriber saw, in order, and that none failed."""
+    daemon = make_daemon(home, [_camera("cam", clip)], analyzer, cooldown_s=0.5)
     alerts: list = []
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
         async with trio.open_nursery() as watch:
             await watch.start(collect_alerts, daemon, alerts)
             await wait_for(lambda: alerts, 40, "the first alert")
-            assert daemon.tree is not None
-            actor, ctx = daemon.tree.alerts, daemon.engine.cameras["cam"]
-            holder = await trio.lowlevel.open_process(
-                [sys.executable, "-c", HOLD_WRITE_LOCK, str(home / "lfr.db"), "15"],
-                stdout=subprocess.PIPE,
-            )
-            assert holder.stdout is not None
-            said = b""
-            while not said.endswith(b"\n"):
-                said += await holder.stdout.receive_some()
-            assert said == b"held\n"
-            t_held = time.monotonic()
-            analysed, most_pending, busy_seen = [], 0, False
-            while holder.poll() is None:
-                await trio.sleep(0.5)
-                analysed.append(ctx.counters.frames_analysed)
-                most_pending = max(most_pending, actor.pending)
-                busy_seen = busy_seen or actor.writer.condition == "busy"
-            assert time.monotonic() - t_held > 14
-            # The camera kept analysing the whole time: no 2 s without a new frame analysed.
-            assert all(
-                later > earlier for earlier, later in zip(analysed, analysed[4:], strict=False)
-            )
-            assert most_pending >= 1 and busy_seen, (most_pending, actor.counters())
-
-            await wait_for(lambda: actor.pending == 0, 30, "the pending alerts to be written")
-            assert actor.writer.condition == "ok"
-            persisted = ctx.counters.alerts
-            await wait_for(lambda: len(alerts) >= persisted, 10, "the alerts to be published")
+            assert daemon.tree is not None and daemon.engine is not None
+            run = Alerting(daemon.tree.alerts, daemon.engine.cameras["cam"], alerts)
+            yield run
+            await wait_for(lambda: run.actor.pending == 0, 30, "the pending alerts written")
+            assert run.actor.writer.condition == "ok"
+            persisted = run.camera.counters.alerts
+            await wait_for(lambda: len(alerts) >= persisted, 10, "the alerts published")
             watch.cancel_scope.cancel()
         daemon.request_stop()  # and the nursery waits for a clean stop
-    assert actor.stats.errors == 0 and actor.stats.restarts == 0
+    assert run.actor.stats.errors == 0 and run.actor.stats.restarts == 0
     with Store.open(home, check=False) as store:
         stored = store.alerts.list_since(0)
     seqs = [a.seq for a in alerts]
     assert seqs == [a.seq for a in stored] == sorted(set(seqs)), "lost, repeated or reordered"
+
+
+async def test_alerts_wait_for_a_busy_database_and_none_is_lost(
+    home: Path, live_analyzer, hamilton_clip: Path
+) -> None:
+    """Another process (a long `watchlist import`) holds the write lock for 15 s."""
+    async with _alerting(home, live_analyzer, hamilton_clip) as run:
+        holder = await trio.lowlevel.open_process(
+            [sys.executable, "-c", HOLD_WRITE_LOCK, str(home / "lfr.db"), "15"],
+            stdout=subprocess.PIPE,
+        )
+        assert holder.stdout is not None
+        said = b""
+        while not said.endswith(b"\n"):
+            said += await holder.stdout.receive_some()
+        assert said == b"held\n"
+        t_held = time.monotonic()
+        analysed, most_pending, busy_seen = [], 0, False
+        while holder.poll() is None:
+            await trio.sleep(0.5)
+            analysed.append(run.camera.counters.frames_analysed)
+            most_pending = max(most_pending, run.actor.pending)
+            busy_seen = busy_seen or run.actor.writer.condition == "busy"
+        assert time.monotonic() - t_held > 14
+        # The camera kept analysing the whole time: no 2 s without a new frame analysed.
+        assert all(later > earlier for earlier, later in zip(analysed, analysed[4:], strict=False))
+        assert most_pending >= 1 and busy_seen, (most_pending, run.actor.counters())
     # The ones raised during the hold waited for it (persisted with their true latency).
-    assert max(a.latency_ms or 0 for a in stored) > 5000
+    with Store.open(home, check=False) as store:
+        assert max(a.latency_ms or 0 for a in store.alerts.list_since(0)) > 5000
 
 
 @pytest.fixture
@@ -205,35 +224,16 @@ async def test_a_full_disk_loses_no_alert(
 
     data = small_disk / "home"
     shutil.copytree(home, data)
-    daemon = make_daemon(data, [_camera("cam", hamilton_clip)], live_analyzer, cooldown_s=0.5)
-    alerts: list = []
-    async with trio.open_nursery() as nursery:
-        await nursery.start(daemon.run)
-        async with trio.open_nursery() as watch:
-            await watch.start(collect_alerts, daemon, alerts)
-            await wait_for(lambda: alerts, 40, "the first alert")
-            assert daemon.tree is not None
-            actor, ctx = daemon.tree.alerts, daemon.engine.cameras["cam"]
-            filler = await trio.to_thread.run_sync(_fill, small_disk)
-            await wait_for(lambda: actor.writer.condition == "disk full", 40, "a write to hit it")
-            before = ctx.counters.frames_analysed
-            await trio.sleep(2.0)
-            assert ctx.counters.frames_analysed > before, "detection stopped with the disk full"
-            assert actor.pending >= 1
-            status = await _lfr_status(data)
-            assert "store: disk full" in status and "alert(s) pending" in status, status
-            assert any("disk full" in r.getMessage() for r in caplog.records)
-
-            filler.unlink()
-            await wait_for(lambda: actor.pending == 0, 30, "the pending alerts to be written")
-            assert actor.writer.condition == "ok"
-            persisted = ctx.counters.alerts
-            await wait_for(lambda: len(alerts) >= persisted, 10, "the alerts to be published")
-            assert "store: ok" in await _lfr_status(data)
-            watch.cancel_scope.cancel()
-        daemon.request_stop()  # and the nursery waits for a clean stop
-    with Store.open(data, check=False) as store:
-        stored = store.alerts.list_since(0)
-    seqs = [a.seq for a in alerts]
-    assert seqs == [a.seq for a in stored] == sorted(set(seqs)), "lost, repeated or reordered"
-    assert actor.stats.errors == 0
+    async with _alerting(data, live_analyzer, hamilton_clip) as run:
+        filler = await trio.to_thread.run_sync(_fill, small_disk)
+        await wait_for(lambda: run.actor.writer.condition == "disk full", 40, "a write to hit it")
+        before = run.camera.counters.frames_analysed
+        await trio.sleep(2.0)
+        assert run.camera.counters.frames_analysed > before, "detection stopped, disk full"
+        assert run.actor.pending >= 1
+        status = await _lfr_status(data)
+        assert "store: disk full" in status and "alert(s) pending" in status, status
+        assert any("disk full" in r.getMessage() for r in caplog.records)
+        filler.unlink()
+        await wait_for(lambda: run.actor.writer.condition == "ok", 30, "writing to resume")
+        assert "store: ok" in await _lfr_status(data)
