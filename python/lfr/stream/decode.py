@@ -8,7 +8,9 @@ interrupt is FFmpeg's own read, bounded by the read timeout given to `av.open`.
 
 A session ends by returning (the input ended: EOF, or a live server that went away, which
 PyAV reports as a plain end of the packet iterator) or by raising (`av.error.FFmpegError`
-and friends); the source decides what either means.
+and friends); the source decides what either means. What it raises names the input by its
+redacted URL: PyAV puts the URL it was given (credentials and all) into its errors, so they
+are rebuilt here, the one place that holds the real URL, before anyone can log them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import enum
 import time
 from collections.abc import Callable, Generator
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import av
@@ -27,7 +29,7 @@ import trio
 
 from lfr.errors import InputError
 from lfr.stream.frame import Frame
-from lfr.stream.inputs import InputKind, folder_images, local_path, open_options
+from lfr.stream.inputs import InputKind, folder_images, local_path, open_options, redact
 
 
 class NoVideoStream(InputError):
@@ -42,13 +44,19 @@ class SessionEnd(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class SourceSpec:
     camera_id: str
-    url: str
+    url: str = field(repr=False)  # for opening only; show `shown_url`
     kind: InputKind
     fps: float | None = None  # analysis rate cap
     realtime: bool = False  # pace files at their own rate (live inputs always are)
     loop: bool = False
     open_timeout_s: float = 3.0
     read_timeout_s: float = 1.5
+    rtsp_transport: str = "auto"  # "auto" | "tcp" | "udp" (lfr.stream.transport)
+
+    @property
+    def shown_url(self) -> str:
+        """The URL without its credentials: the form every message and reply uses."""
+        return redact(self.url)
 
 
 class RateCap:
@@ -100,6 +108,30 @@ def run_session(
     on_decoded: Callable[[bool], None],
 ) -> SessionEnd:
     """Decode `spec` until it ends; returns why. Called in a worker thread."""
+    try:
+        return _decode_session(spec, first_index, deliver, on_open, on_decoded)
+    except av.error.FFmpegError as exc:
+        raise _redacted(exc) from None
+
+
+def _redacted(exc: av.error.FFmpegError) -> av.error.FFmpegError:
+    """The same error (same class, errno and message) naming the input without credentials;
+    `from None` above drops the original, whose text holds the real URL."""
+    return type(exc)(
+        exc.errno or 0,
+        redact(str(exc.strerror or "")),
+        None if exc.filename is None else redact(str(exc.filename)),
+        None,
+    )
+
+
+def _decode_session(
+    spec: SourceSpec,
+    first_index: int,
+    deliver: Callable[[Frame], None],
+    on_open: Callable[[], None],
+    on_decoded: Callable[[bool], None],
+) -> SessionEnd:
     if spec.kind is InputKind.FOLDER:
         frames = _folder_frames(spec, on_open)
     else:
@@ -136,7 +168,10 @@ def _container_frames(
     """Frames of a stream or file, looped when asked. Conversion to BGR is deferred to the
     caller so that frames over the rate cap cost no colour conversion."""
     options, fmt, timeout = open_options(
-        spec.kind, open_timeout_s=spec.open_timeout_s, read_timeout_s=spec.read_timeout_s
+        spec.kind,
+        open_timeout_s=spec.open_timeout_s,
+        read_timeout_s=spec.read_timeout_s,
+        rtsp_transport=spec.rtsp_transport,
     )
     url = str(local_path(spec.url)) if spec.kind is InputKind.FILE else spec.url
     offset = 0.0
@@ -145,7 +180,7 @@ def _container_frames(
         container = av.open(url, "r", format=fmt, options=options, timeout=timeout)
         try:
             if not container.streams.video:
-                raise NoVideoStream(f"{spec.url}: no video stream")
+                raise NoVideoStream(f"{spec.shown_url}: no video stream")
             stream = container.streams.video[0]
             stream.thread_type = "AUTO" if not spec.kind.live else "SLICE"
             if not opened:
@@ -172,7 +207,7 @@ def _folder_frames(spec: SourceSpec, on_open: Callable[[], None]) -> Generator[D
     folder = local_path(spec.url)
     images = folder_images(folder)
     if not images:
-        raise NoVideoStream(f"{spec.url}: no images (.jpg, .png, ...) in the folder")
+        raise NoVideoStream(f"{spec.shown_url}: no images (.jpg, .png, ...) in the folder")
     trio.from_thread.run_sync(on_open)
     period = 1.0 / spec.fps if spec.fps else None
     t = 0.0
