@@ -132,6 +132,21 @@ async def test_folder_of_images_skips_unreadable_files(sample_data: Path, tmp_pa
     assert source.state is CameraState.ENDED
 
 
+async def test_folder_images_pass_the_pixel_check_before_decoding(
+    sample_data: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from support.images import encode, gradient, huge_png
+
+    (tmp_path / "0.jpg").symlink_to(sample_data / "face_recognition/examples/obama.jpg")
+    huge_png(tmp_path / "1.png", side=8000)  # 64 MP of black in 160 KB: a decompression bomb
+    (tmp_path / "2.tif").write_bytes(encode(gradient(), "tiff", "rgb24"))
+    source = open_camera(str(tmp_path), camera_id="folder")
+    frames = await _drain(source)
+    assert len(frames) == 2  # the photo and the TIFF; the bomb was never decoded
+    assert frames[1].image.shape == (96, 128, 3)
+    assert "8000x8000 (64 MP), over the 50 MP limit" in caplog.text
+
+
 async def test_missing_file_is_failed_with_a_clear_error(tmp_path: Path) -> None:
     source = open_camera(str(tmp_path / "nope.mp4"), camera_id="missing")
     assert await _drain(source) == []

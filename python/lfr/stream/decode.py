@@ -16,6 +16,7 @@ are rebuilt here, the one place that holds the real URL, before anyone can log t
 from __future__ import annotations
 
 import enum
+import logging
 import time
 from collections.abc import Callable, Generator
 from contextlib import closing
@@ -28,8 +29,11 @@ import numpy as np
 import trio
 
 from lfr.errors import InputError
+from lfr.imageio import ImageError, load_image
 from lfr.stream.frame import Frame
 from lfr.stream.inputs import InputKind, folder_images, local_path, open_options, redact
+
+log = logging.getLogger(__name__)
 
 
 class NoVideoStream(InputError):
@@ -211,10 +215,12 @@ def _folder_frames(spec: SourceSpec, on_open: Callable[[], None]) -> Generator[D
     trio.from_thread.run_sync(on_open)
     period = 1.0 / spec.fps if spec.fps else None
     t = 0.0
+    skipped: set[Path] = set()
     while True:
         for path in images:
-            image = _read_image(path)
+            image = None if path in skipped else _read_image(path)
             if image is None:
+                skipped.add(path)
                 continue
             yield (t if period else None), _constant(image)
             t += period or 0.0
@@ -227,12 +233,12 @@ def _constant(image: np.ndarray) -> Callable[[], np.ndarray]:
 
 
 def _read_image(path: Path) -> np.ndarray | None:
-    """One still image as BGR, or None for a file that is not a readable image (skipped, so
-    one corrupt file in a folder does not stop the rest)."""
+    """One still image as BGR, read like an enrolment photo (`lfr.imageio`: format from the
+    content, size checked from the header before anything is decoded, so a decompression
+    bomb dropped into the folder is refused without allocating its frame), or None for a
+    file that is not a usable image: skipped, so one bad file does not stop the rest."""
     try:
-        with av.open(str(path)) as container:
-            for frame in container.decode(video=0):
-                return np.ascontiguousarray(frame.to_ndarray(format="bgr24"))
-    except (av.error.FFmpegError, OSError, ValueError):
+        return load_image(path)
+    except ImageError as exc:
+        log.warning("image folder: skipped %s", exc)
         return None
-    return None
