@@ -4,7 +4,6 @@ the fps cap, looping, bad inputs, and no decode thread left behind."""
 from __future__ import annotations
 
 import itertools
-import subprocess
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import trio
 from stream_helpers import decode_threads, next_frames
 
 from lfr.stream import CameraState, Frame, SourceFailed, open_camera
+from support.media import make_clip
 
 CLIP_FRAMES = 275  # short_hamilton_clip.mp4: 640x360, 29.97 fps, 9.18 s
 
@@ -85,26 +85,7 @@ async def test_keep_latest_counts_drops_for_a_slow_consumer(hamilton_clip: Path)
 
 @pytest.fixture(scope="module")
 def one_second_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("clip") / "one_second.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=160x120:rate=25",
-            "-t",
-            "1",
-            "-pix_fmt",
-            "yuv420p",
-            str(path),
-        ],
-        check=True,
-        timeout=60,
-    )
-    return path
+    return make_clip(tmp_path_factory.mktemp("clip") / "one_second.mp4", seconds=1.0)
 
 
 async def test_looped_file_keeps_playing_with_a_continuous_clock(one_second_clip: Path) -> None:

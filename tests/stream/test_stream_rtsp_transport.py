@@ -15,13 +15,13 @@ from lfr.config import parse_config
 from lfr.stream import Backoff, CameraState, open_camera
 from lfr.stream.transport import RtspTransport, TransportFallback, TransportRefused
 from support.rtsp import RtspServer, gstreamer_missing
-from support.skips import require
+from support.skips import require_package
 
 FAST = Backoff(initial_s=0.2, maximum_s=1.0, jitter=0.1)
 
 
 def _server(clip: Path, transport: str) -> Iterator[RtspServer]:
-    require(gstreamer_missing())
+    require_package(gstreamer_missing())
     with RtspServer(clip, transport=transport) as server:
         yield server
 
