@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline_helpers import wait_ready
+
 from lfr.client import Client, Endpoint
 from support.rtsp import RtspServer
 
@@ -38,21 +40,6 @@ def _config(home: Path, rtsp_404: str, path: Path, *, only: str | None = None) -
     return path
 
 
-def _wait_ready(proc: subprocess.Popen[str], timeout: float = 60) -> list[str]:
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    assert proc.stderr is not None
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "; ready" in line:
-            return lines
-    proc.kill()
-    raise AssertionError("lfr-run did not become ready:\n" + "".join(lines))
-
-
 def test_camera_passwords_appear_nowhere(
     home: Path, tmp_path: Path, rtsp_server: RtspServer
 ) -> None:
@@ -68,7 +55,7 @@ def test_camera_passwords_appear_nowhere(
     )
     emitted: list[str] = []
     try:
-        emitted += _wait_ready(proc)
+        emitted += wait_ready(proc)
         sock = home / "lfr.sock"
         with Client.connect(Endpoint(unix=sock)) as client:
             client.subscribe(["camera_state"])

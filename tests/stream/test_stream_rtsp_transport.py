@@ -73,29 +73,23 @@ async def test_udp_is_remembered_across_reconnects(udp_only: RtspServer) -> None
 
 
 @pytest.mark.rtsp
-async def test_forced_tcp_on_a_udp_only_server_says_which_setting_to_change(
-    udp_only: RtspServer,
+@pytest.mark.parametrize(
+    ("server", "forced", "refused", "offered"),
+    [("udp_only", "tcp", "RTP over TCP", "udp"), ("tcp_only", "udp", "RTP over UDP", "tcp")],
+)
+async def test_a_forced_transport_the_server_refuses_says_which_setting_to_change(
+    request: pytest.FixtureRequest, server: str, forced: str, refused: str, offered: str
 ) -> None:
-    source = open_camera(udp_only.url, camera_id="gate", backoff=FAST, rtsp_transport="tcp")
+    url = request.getfixturevalue(server).url
+    source = open_camera(url, camera_id="gate", backoff=FAST, rtsp_transport=forced)
     async with trio.open_nursery() as nursery:
         await nursery.start(source.run)
         await wait_state(source, CameraState.FAILED, timeout_s=10)
         nursery.cancel_scope.cancel()
     error = source.last_error or ""
-    assert "refused RTP over TCP" in error
-    assert 'rtsp_transport for camera "gate"' in error and '"udp"' in error
+    assert f"refused {refused}" in error
+    assert 'rtsp_transport for camera "gate"' in error and f'"{offered}"' in error
     assert source.counts.connects == 0
-
-
-@pytest.mark.rtsp
-async def test_forced_udp_on_a_tcp_only_server_fails_clearly(tcp_only: RtspServer) -> None:
-    source = open_camera(tcp_only.url, camera_id="gate", backoff=FAST, rtsp_transport="udp")
-    async with trio.open_nursery() as nursery:
-        await nursery.start(source.run)
-        await wait_state(source, CameraState.FAILED, timeout_s=10)
-        nursery.cancel_scope.cancel()
-    error = source.last_error or ""
-    assert "refused RTP over UDP" in error and '"tcp"' in error
 
 
 @pytest.mark.rtsp

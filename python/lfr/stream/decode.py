@@ -18,8 +18,8 @@ from __future__ import annotations
 import enum
 import logging
 import time
-from collections.abc import Callable, Generator
-from contextlib import closing
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,55 +112,48 @@ def run_session(
     on_decoded: Callable[[bool], None],
 ) -> SessionEnd:
     """Decode `spec` until it ends; returns why. Called in a worker thread."""
+    with _errors_without_credentials():
+        if spec.kind is InputKind.FOLDER:
+            frames = _folder_frames(spec, on_open)
+        else:
+            frames = _container_frames(spec, on_open)
+        cap, pacer = RateCap(spec.fps), Pacer()
+        paced = spec.realtime or spec.loop
+        index = first_index
+        # closing(): however the loop ends (a stop raises Cancelled here), the container is
+        # closed now, in this thread, not whenever the generator happens to be collected.
+        with closing(frames):
+            for pts_s, decoded in frames:
+                trio.from_thread.check_cancelled()
+                if pts_s is None:
+                    pacer.reset()
+                elif paced:
+                    pacer.wait(pts_s)
+                clock = time.monotonic() if (paced or spec.kind.live or pts_s is None) else pts_s
+                admitted = cap.admit(clock)
+                on_decoded(admitted)
+                if not admitted:
+                    continue
+                image = decoded()
+                deliver(Frame(spec.camera_id, index, pts_s, time.monotonic(), time.time(), image))
+                index += 1
+        return SessionEnd.DISCONNECTED if spec.kind.live else SessionEnd.ENDED
+
+
+@contextmanager
+def _errors_without_credentials() -> Iterator[None]:
+    """PyAV's errors name the input by the URL it was given, credentials and all: re-raise
+    each as the same error (class, errno, message) naming it by its redacted URL. `from None`
+    drops the original, whose text holds the real URL."""
     try:
-        return _decode_session(spec, first_index, deliver, on_open, on_decoded)
+        yield
     except av.error.FFmpegError as exc:
-        raise _redacted(exc) from None
-
-
-def _redacted(exc: av.error.FFmpegError) -> av.error.FFmpegError:
-    """The same error (same class, errno and message) naming the input without credentials;
-    `from None` above drops the original, whose text holds the real URL."""
-    return type(exc)(
-        exc.errno or 0,
-        redact(str(exc.strerror or "")),
-        None if exc.filename is None else redact(str(exc.filename)),
-        None,
-    )
-
-
-def _decode_session(
-    spec: SourceSpec,
-    first_index: int,
-    deliver: Callable[[Frame], None],
-    on_open: Callable[[], None],
-    on_decoded: Callable[[bool], None],
-) -> SessionEnd:
-    if spec.kind is InputKind.FOLDER:
-        frames = _folder_frames(spec, on_open)
-    else:
-        frames = _container_frames(spec, on_open)
-    cap, pacer = RateCap(spec.fps), Pacer()
-    paced = spec.realtime or spec.loop
-    index = first_index
-    # closing(): however the loop ends (a stop raises Cancelled here), the container is
-    # closed now, in this thread, not whenever the generator happens to be collected.
-    with closing(frames):
-        for pts_s, decoded in frames:
-            trio.from_thread.check_cancelled()
-            if pts_s is None:
-                pacer.reset()
-            elif paced:
-                pacer.wait(pts_s)
-            clock = time.monotonic() if (paced or spec.kind.live or pts_s is None) else pts_s
-            admitted = cap.admit(clock)
-            on_decoded(admitted)
-            if not admitted:
-                continue
-            image = decoded()
-            deliver(Frame(spec.camera_id, index, pts_s, time.monotonic(), time.time(), image))
-            index += 1
-    return SessionEnd.DISCONNECTED if spec.kind.live else SessionEnd.ENDED
+        raise type(exc)(
+            exc.errno or 0,
+            redact(str(exc.strerror or "")),
+            None if exc.filename is None else redact(str(exc.filename)),
+            None,
+        ) from None
 
 
 Decoded = tuple[float | None, Callable[[], np.ndarray]]
