@@ -88,7 +88,8 @@ def open_camera(
     `loop`, which pace it at its own rate with live semantics; a file camera from the config
     is paced (`realtime = true` there by default), as the daemon treats every camera as live.
     An RTSP camera asks for RTP over TCP first, UDP when the server refuses it
-    (`rtsp_transport`, see `lfr.stream.transport`). ValueError for a URL lfr cannot read.
+    (`rtsp_transport`, see `lfr.stream.transport`). ValueError for a URL lfr cannot read or
+    an unknown `rtsp_transport`.
     """
     if isinstance(source, str):
         url, cfg_id, cfg_fps, cfg_loop, cfg_rt = source, None, None, False, False
@@ -112,10 +113,6 @@ def open_camera(
     )
     if spec.fps is not None and not spec.fps > 0:
         raise ValueError(f"fps must be > 0, got {spec.fps}")
-    if spec.rtsp_transport not in RTSP_TRANSPORTS:
-        raise ValueError(
-            f"rtsp_transport must be one of {RTSP_TRANSPORTS}, got {spec.rtsp_transport!r}"
-        )
     return CameraSource(
         spec,
         backoff=backoff or Backoff(),

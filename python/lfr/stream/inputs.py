@@ -109,10 +109,6 @@ def open_options(
     transport at a time ("auto" asks for TCP first; `lfr.stream.transport` falls back)."""
     options: dict[str, str] = {}
     if kind is InputKind.RTSP:
-        if rtsp_transport not in RTSP_TRANSPORTS:
-            raise ValueError(
-                f"rtsp_transport must be one of {RTSP_TRANSPORTS}, got {rtsp_transport!r}"
-            )
         options.update(
             rtsp_transport="udp" if rtsp_transport == "udp" else "tcp",
             analyzeduration="0",
