@@ -68,6 +68,7 @@ class EngineApi(StoreDaemonApi):
         return {
             "id": snap.camera,
             "state": snap.state,
+            "url": snap.url,
             "watchlist": snap.watchlist,
             "fps_in": self._rates.rate(snap.camera, "decoded"),
             "fps_analysed": self._rates.rate(snap.camera, "analysed"),

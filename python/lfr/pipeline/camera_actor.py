@@ -77,6 +77,7 @@ class CameraActor(Actor[Frame]):
             error = self.source.last_error or self.stats.last_error
         return CameraSnapshot(
             camera=self.ctx.camera_id,
+            url=self.source.spec.shown_url,
             watchlist=self.ctx.watchlist_name,
             state=state,
             last_error=error,

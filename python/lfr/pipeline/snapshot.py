@@ -19,6 +19,7 @@ from lfr.stream.frame import CameraStats
 @dataclass(frozen=True, slots=True)
 class CameraSnapshot:
     camera: str
+    url: str  # as it may be shown: credentials redacted
     watchlist: str
     state: str  # the source's state; FAILED or RESTARTING when its supervisor says so
     last_error: str | None
@@ -37,6 +38,7 @@ class CameraSnapshot:
         """Flat, for the registry and the wire: identity, lifecycle and every counter."""
         return {
             "camera": self.camera,
+            "url": self.url,
             "watchlist": self.watchlist,
             "state": self.state,
             "last_error": self.last_error,
