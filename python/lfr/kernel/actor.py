@@ -110,8 +110,11 @@ class Actor(Generic[M]):
             "max_service_time_s": round(self.stats.max_service_time_s, 6),
         }
         if self.mailbox is not None:
-            out["queue_depth"] = self.mailbox.depth
-            out["dropped"] = self.mailbox.dropped
+            box = self.mailbox.stats()
+            out["queue_depth"] = box["depth"]
+            out["queue_capacity"] = box["capacity"]
+            out["queue_high_water"] = box["high_water"]
+            out["dropped"] = box["dropped"]
         return out
 
     def __repr__(self) -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+import trio
+
 from lfr.errors import StateError
 from lfr.kernel.backoff import Backoff
 
@@ -59,6 +61,34 @@ class EscalationError(StateError):
         )
         self.actor = actor
         self.restarts = restarts
+
+
+def escalation_in(group: BaseExceptionGroup) -> EscalationError | None:
+    """The EscalationError a nursery raised, if it is all the group holds besides the
+    cancellations it caused (then it travels up as itself, not wrapped)."""
+    found = _find(group)
+    return found if found is not None and _only_cancelled_besides(group, found) else None
+
+
+def _find(group: BaseExceptionGroup) -> EscalationError | None:
+    for exc in group.exceptions:
+        if isinstance(exc, EscalationError):
+            return exc
+        if isinstance(exc, BaseExceptionGroup):
+            found = _find(exc)
+            if found is not None:
+                return found
+    return None
+
+
+def _only_cancelled_besides(group: BaseExceptionGroup, keep: BaseException) -> bool:
+    for exc in group.exceptions:
+        if exc is keep or isinstance(exc, trio.Cancelled):
+            continue
+        if isinstance(exc, BaseExceptionGroup) and _only_cancelled_besides(exc, keep):
+            continue
+        return False
+    return True
 
 
 class ChildEventKind(enum.Enum):

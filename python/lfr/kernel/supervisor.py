@@ -28,6 +28,7 @@ from lfr.kernel.policy import (
     GiveUp,
     Restart,
     RestartPolicy,
+    escalation_in,
 )
 from lfr.kernel.registry import Registry
 
@@ -82,8 +83,8 @@ class Supervisor(Actor[None]):
                 await self._stop_requested.wait()
                 await self.shutdown()
         except BaseExceptionGroup as group:
-            escalation = _find(group, EscalationError)
-            if escalation is not None and _only_cancelled_besides(group, escalation):
+            escalation = escalation_in(group)
+            if escalation is not None:
                 raise escalation from escalation.__cause__
             raise
         finally:
@@ -200,6 +201,10 @@ class Supervisor(Actor[None]):
                     actor.stats.last_error = f"{type(error).__name__}: {error}"
                     log.warning("%s: %s crashed: %r", self.name, actor.name, error)
                     self._tell(actor, ChildEventKind.CRASHED)
+                else:
+                    log.warning(
+                        "%s: %s ended, and it must run for good: restarting", self.name, actor.name
+                    )
                 now = trio.current_time()
                 while child.restart_times and now - child.restart_times[0] > policy.within_s:
                     child.restart_times.popleft()
@@ -281,24 +286,3 @@ def _unwrap(exc: Exception) -> Exception:
     while isinstance(exc, ExceptionGroup) and len(exc.exceptions) == 1:
         exc = exc.exceptions[0]
     return exc
-
-
-def _find(group: BaseExceptionGroup, kind: type[EscalationError]) -> EscalationError | None:
-    for exc in group.exceptions:
-        if isinstance(exc, kind):
-            return exc
-        if isinstance(exc, BaseExceptionGroup):
-            found = _find(exc, kind)
-            if found is not None:
-                return found
-    return None
-
-
-def _only_cancelled_besides(group: BaseExceptionGroup, keep: BaseException) -> bool:
-    for exc in group.exceptions:
-        if exc is keep or isinstance(exc, trio.Cancelled):
-            continue
-        if isinstance(exc, BaseExceptionGroup) and _only_cancelled_besides(exc, keep):
-            continue
-        return False
-    return True
