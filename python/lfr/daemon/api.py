@@ -50,7 +50,7 @@ class EngineApi(StoreDaemonApi):
 
     async def status(self) -> Wire:
         out = dict(await super().status())
-        snaps = camera_snapshots(self._registry)
+        snaps = camera_snapshots(self._registry, latency=False)
         counts = self._engine.summary(snaps)
         out.update(
             uptime_s=round(float(out["uptime_s"]), 1),

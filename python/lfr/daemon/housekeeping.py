@@ -102,7 +102,7 @@ class Housekeeping(Actor[ChildEvent]):
             )
             if now >= due["stats"]:
                 due["stats"] = now + STATS_EVERY_S
-                self._hub.publish("stats", self._engine.summary(camera_snapshots(self._registry)))
+                self._hub.publish("stats", self._engine.summary(snaps))
             if now >= due["flush"]:
                 due["flush"] = now + FLUSH_EVERY_S
                 await self._chore(self._engine.flush_counts)

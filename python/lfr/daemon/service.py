@@ -11,6 +11,7 @@ SIGHUP re-reads the config's camera list and reloads the watchlists in place.
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import sys
@@ -81,16 +82,27 @@ class Daemon:
     async def run(self, *, task_status: trio.TaskStatus[Daemon] = trio.TASK_STATUS_IGNORED) -> None:
         from lfr.store import Store
 
-        cfg = self.config
-        data_dir = Path(cfg.daemon.data_dir)
+        data_dir = Path(self.config.daemon.data_dir)
         store = await trio.to_thread.run_sync(Store.open, data_dir)
         try:
-            await self._serve(store, data_dir, task_status)
+            # The alert actor writes through its own connection: while it waits out another
+            # process's write lock, reads on `store` (status, replays) are not held behind it.
+            alert_store = await trio.to_thread.run_sync(
+                functools.partial(Store.open, data_dir, check=False)
+            )
+            try:
+                await self._serve(store, alert_store, data_dir, task_status)
+            finally:
+                alert_store.close()
         finally:
             store.close()
 
     async def _serve(
-        self, store: Store, data_dir: Path, task_status: trio.TaskStatus[Daemon]
+        self,
+        store: Store,
+        alert_store: Store,
+        data_dir: Path,
+        task_status: trio.TaskStatus[Daemon],
     ) -> None:
         cfg = self.config
         analyzer = await trio.to_thread.run_sync(self._load_models)
@@ -100,6 +112,7 @@ class Daemon:
             self._outputs(data_dir),
             self._engine_settings(),
             publish=self.hub.publish_alert,
+            alert_store=alert_store,
         )
         rates, registry = RateBoard(), Registry()
         housekeeping = Housekeeping(

@@ -50,14 +50,22 @@ class Engine:
         settings: EngineSettings = EngineSettings(),
         *,
         publish: Callable[[EmittedAlert], object] | None = None,
+        alert_store: Store | None = None,
     ) -> None:
+        """`alert_store`: a second connection for the alert actor's writes (the daemon's), so
+        a write waiting out another process's lock never holds the connection that serves
+        reads (`lfr status`, replays); default: `store`."""
         self.store = store
         self.analyzer = analyzer
         self.settings = settings
         self.latency = LatencyBook()
         self.watchlists = WatchlistSet(store, analyzer.model_id)
         self.dispatcher = AlertDispatcher(
-            store, outputs, self.latency, publish=publish, keep_crops=settings.keep_crops
+            alert_store or store,
+            outputs,
+            self.latency,
+            publish=publish,
+            keep_crops=settings.keep_crops,
         )
         self.runner = AnalysisRunner(
             FrameAnalysis(analyzer, top_k=settings.top_k),
