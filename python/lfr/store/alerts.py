@@ -4,6 +4,10 @@ An alert is committed before `record` returns, so it exists on disk before anyon
 about it: a crash between the two loses a notification, never the record. `seq` comes from an
 AUTOINCREMENT key, which SQLite never reuses, even after retention deletes the newest rows, so
 subscribers can resume from the last seq they saw across daemon restarts.
+
+`seq` orders the alert log by each alert's latest state: a revision (the track's evidence now
+favours another identity) moves its alert to a new seq, so a subscriber resuming from any seq
+receives every alert's latest state once, and `alert_id` stays the alert's one identity.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ MAX_CROP_BYTES = 512 * 1024
 _COLUMNS = (
     "a.alert_id, a.seq, a.camera, a.ts, a.watchlist, a.watchlist_hash, a.identity, "
     "a.score, a.threshold, a.track_id, a.latency_ms, a.run_id, a.status, "
-    "a.adjudicated_by, a.adjudicated_at, a.note, a.recorded_at, c.jpeg"
+    "a.adjudicated_by, a.adjudicated_at, a.note, a.recorded_at, a.revision, "
+    "a.previous_identity, a.revised_at, c.jpeg"
 )
 _FROM = "FROM alerts a LEFT JOIN alert_crops c ON c.seq = a.seq"
 
@@ -68,6 +73,9 @@ class Alert:
     adjudicated_at: float | None
     note: str | None
     recorded_at: float
+    revision: int = 0  # 0 as raised; 1, 2, ... each time the evidence moved to another identity
+    previous_identity: str | None = None  # what the alert named before its latest revision
+    revised_at: float | None = None  # capture time of the frame that revised it
     crop_jpeg: bytes | None = field(default=None, repr=False)
 
     def as_dict(self, *, include_crop: bool = False) -> dict[str, Any]:
@@ -78,6 +86,18 @@ class Alert:
         if include_crop:
             data["crop_jpeg_b64"] = base64.b64encode(crop).decode("ascii") if crop else None
         return data
+
+
+@dataclass(frozen=True)
+class AlertRevision:
+    """What the pipeline knows when a track's alert moves to another identity."""
+
+    identity: str
+    score: float
+    threshold: float
+    watchlist_hash: str
+    ts: float  # capture time of the frame that revised it
+    crop_jpeg: bytes | None = None  # the face that tipped it; None keeps the alert's crop
 
 
 def normalise_verdict(verdict: str) -> str:
@@ -137,8 +157,66 @@ class Alerts:
             None,
             None,
             now,
-            rec.crop_jpeg,
+            crop_jpeg=rec.crop_jpeg,
         )
+
+    def revise(self, alert_id: str, rev: AlertRevision, actor: str = "tracker") -> Alert:
+        """Revise an alert to name another identity: the same alert (same alert_id, time,
+        camera, track) with the next revision number, moved to the end of the alert log (a
+        new seq). A verdict given for the previous identity no longer applies, so the status
+        returns to "raised"; the audit trail keeps both."""
+        _check_revision(rev)
+        with self._db.transaction() as conn:
+            row = conn.execute(
+                f"SELECT {_COLUMNS} {_FROM} WHERE a.alert_id = ?", (alert_id,)
+            ).fetchone()
+            if row is None:
+                raise AlertNotFound(f"no alert with id {alert_id!r}")
+            old = Alert(*row)
+            conn.execute("DELETE FROM alerts WHERE alert_id = ?", (alert_id,))
+            seq = conn.execute(
+                "INSERT INTO alerts (alert_id, run_id, camera, ts, watchlist, watchlist_hash, "
+                "identity, score, threshold, track_id, latency_ms, recorded_at, revision, "
+                "previous_identity, revised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    alert_id,
+                    old.run_id,
+                    old.camera,
+                    old.ts,
+                    old.watchlist,
+                    rev.watchlist_hash,
+                    rev.identity,
+                    float(rev.score),
+                    float(rev.threshold),
+                    old.track_id,
+                    old.latency_ms,
+                    old.recorded_at,
+                    old.revision + 1,
+                    old.identity,
+                    float(rev.ts),
+                ),
+            ).lastrowid
+            crop = rev.crop_jpeg if rev.crop_jpeg is not None else old.crop_jpeg
+            if crop is not None:
+                conn.execute(
+                    "INSERT INTO alert_crops (seq, jpeg) VALUES (?, ?)", (seq, bytes(crop))
+                )
+            self._audit.append(
+                "alert.revise",
+                actor,
+                {
+                    "alert_id": alert_id,
+                    "revision": old.revision + 1,
+                    "identity": rev.identity,
+                    "previous_identity": old.identity,
+                    "score": round(float(rev.score), 4),
+                    "threshold": float(rev.threshold),
+                    "camera": old.camera,
+                    "track_id": old.track_id,
+                    "previous_status": old.status,
+                },
+            )
+        return self.get(alert_id)
 
     def get(self, alert_id: str) -> Alert:
         with self._db.read() as conn:
@@ -228,6 +306,16 @@ class Alerts:
                 },
             )
         return self.get(alert_id)
+
+
+def _check_revision(rev: AlertRevision) -> None:
+    if not isinstance(rev.identity, str) or not rev.identity:
+        raise StoreError("alert revision: identity must be a non-empty string")
+    for name in ("ts", "score", "threshold"):
+        if not math.isfinite(float(getattr(rev, name))):
+            raise StoreError(f"alert revision: {name} must be a finite number")
+    if rev.crop_jpeg is not None and len(rev.crop_jpeg) > MAX_CROP_BYTES:
+        raise StoreError(f"alert crop of {len(rev.crop_jpeg)} bytes exceeds {MAX_CROP_BYTES}")
 
 
 def _validate(rec: AlertRecord) -> None:
