@@ -15,7 +15,10 @@ use lfr_tracking::{
     AlertEvent as CoreEvent, Detections, Templates, TrackError, Tracker as CoreTracker,
     TrackerConfig, Value,
 };
-use numpy::{AllowTypeChange, PyArray1, PyArrayLikeDyn, PyArrayMethods, PyUntypedArrayMethods};
+use numpy::{
+    AllowTypeChange, PyArray1, PyArrayDescrMethods, PyArrayLikeDyn, PyArrayMethods, PyUntypedArray,
+    PyUntypedArrayMethods,
+};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
@@ -45,6 +48,27 @@ fn values<'a, T: numpy::Element + Copy>(
         Ok(s) if a.is_c_contiguous() => Cow::Borrowed(s),
         _ => Cow::Owned(a.as_array().iter().copied().collect()),
     }
+}
+
+/// Track ids as int64: integer arrays and sequences of ints; a float array is refused rather
+/// than truncated, and numpy's own conversion errors (an overflow) become `ValueError`s.
+fn int_array<'py>(name: &str, obj: &Bound<'py, PyAny>) -> PyResult<IntArray<'py>> {
+    if let Ok(arr) = obj.cast::<PyUntypedArray>() {
+        let kind = arr.dtype().kind();
+        if !matches!(kind, b'i' | b'u') {
+            return Err(PyTypeError::new_err(format!(
+                "{name} must be integers, got an array of dtype {}",
+                arr.dtype().str()?
+            )));
+        }
+    }
+    obj.extract::<IntArray<'py>>().map_err(|e| {
+        if e.is_instance_of::<PyTypeError>(obj.py()) {
+            e
+        } else {
+            PyValueError::new_err(format!("{name}: {e}"))
+        }
+    })
 }
 
 /// Checks that `a` has `shape`, where `None` accepts any length on that axis.
@@ -185,12 +209,13 @@ impl PyTracker {
         &mut self,
         py: Python<'py>,
         ts: f64,
-        track_ids: IntArray<'py>,
+        track_ids: &Bound<'py, PyAny>,
         templates: FloatArray<'py>,
         weights: FloatArray<'py>,
         gallery: &Bound<'py, PyGallery>,
         threshold: f64,
     ) -> PyResult<(Vec<PyAlertEvent>, usize)> {
+        let track_ids = int_array("track_ids", track_ids)?;
         check_shape("track_ids", track_ids.shape(), &[None])?;
         let m = track_ids.shape()[0];
         check_shape("templates", templates.shape(), &[Some(m), None])?;
