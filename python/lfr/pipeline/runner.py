@@ -67,9 +67,9 @@ class AnalysisRunner:
             self._latency.record(result.stage_ms)
             ctx.latency.record(result.stage_ms)
             for cand in result.candidates:
-                await self._deliver(ctx, cand)
+                await self.deliver(ctx, cand)
 
-    async def _deliver(self, ctx: CameraContext, cand: AlertCandidate) -> None:
+    async def deliver(self, ctx: CameraContext, cand: AlertCandidate) -> None:
         """Persist and publish one decision: a track's alert, or a revision of it."""
         label = self._label_of(cand.watchlist, cand.identity)
         alert_id = ctx.alert_ids.of(cand.track_id) if cand.kind == "alert_update" else None
