@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import base64
 import math
+import sqlite3
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from lfr.store.alert_revisions import AlertRevision, revise_alert
 from lfr.store.audit import AuditLog
 from lfr.store.db import Database
 from lfr.store.errors import AlertNotFound, StoreError
@@ -88,18 +90,6 @@ class Alert:
         return data
 
 
-@dataclass(frozen=True)
-class AlertRevision:
-    """What the pipeline knows when a track's alert moves to another identity."""
-
-    identity: str
-    score: float
-    threshold: float
-    watchlist_hash: str
-    ts: float  # capture time of the frame that revised it
-    crop_jpeg: bytes | None = None  # the face that tipped it; None keeps the alert's crop
-
-
 def normalise_verdict(verdict: str) -> str:
     value = _ALIASES.get(verdict, verdict)
     if value not in VERDICTS:
@@ -161,71 +151,14 @@ class Alerts:
         )
 
     def revise(self, alert_id: str, rev: AlertRevision, actor: str = "tracker") -> Alert:
-        """Revise an alert to name another identity: the same alert (same alert_id, time,
-        camera, track) with the next revision number, moved to the end of the alert log (a
-        new seq). A verdict given for the previous identity no longer applies, so the status
-        returns to "raised"; the audit trail keeps both."""
-        _check_revision(rev)
+        """Revise an alert to name another identity (see `lfr.store.alert_revisions`)."""
         with self._db.transaction() as conn:
-            row = conn.execute(
-                f"SELECT {_COLUMNS} {_FROM} WHERE a.alert_id = ?", (alert_id,)
-            ).fetchone()
-            if row is None:
-                raise AlertNotFound(f"no alert with id {alert_id!r}")
-            old = Alert(*row)
-            conn.execute("DELETE FROM alerts WHERE alert_id = ?", (alert_id,))
-            seq = conn.execute(
-                "INSERT INTO alerts (alert_id, run_id, camera, ts, watchlist, watchlist_hash, "
-                "identity, score, threshold, track_id, latency_ms, recorded_at, revision, "
-                "previous_identity, revised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    alert_id,
-                    old.run_id,
-                    old.camera,
-                    old.ts,
-                    old.watchlist,
-                    rev.watchlist_hash,
-                    rev.identity,
-                    float(rev.score),
-                    float(rev.threshold),
-                    old.track_id,
-                    old.latency_ms,
-                    old.recorded_at,
-                    old.revision + 1,
-                    old.identity,
-                    float(rev.ts),
-                ),
-            ).lastrowid
-            crop = rev.crop_jpeg if rev.crop_jpeg is not None else old.crop_jpeg
-            if crop is not None:
-                conn.execute(
-                    "INSERT INTO alert_crops (seq, jpeg) VALUES (?, ?)", (seq, bytes(crop))
-                )
-            self._audit.append(
-                "alert.revise",
-                actor,
-                {
-                    "alert_id": alert_id,
-                    "revision": old.revision + 1,
-                    "identity": rev.identity,
-                    "previous_identity": old.identity,
-                    "score": round(float(rev.score), 4),
-                    "threshold": float(rev.threshold),
-                    "camera": old.camera,
-                    "track_id": old.track_id,
-                    "previous_status": old.status,
-                },
-            )
+            revise_alert(conn, self._audit, _fetch(conn, alert_id), rev, actor)
         return self.get(alert_id)
 
     def get(self, alert_id: str) -> Alert:
         with self._db.read() as conn:
-            row = conn.execute(
-                f"SELECT {_COLUMNS} {_FROM} WHERE a.alert_id = ?", (alert_id,)
-            ).fetchone()
-        if row is None:
-            raise AlertNotFound(f"no alert with id {alert_id!r}")
-        return Alert(*row)
+            return _fetch(conn, alert_id)
 
     def list_since(self, seq: int, limit: int = 1000) -> list[Alert]:
         """Alerts after `seq`, oldest first: what a subscriber missed."""
@@ -308,14 +241,11 @@ class Alerts:
         return self.get(alert_id)
 
 
-def _check_revision(rev: AlertRevision) -> None:
-    if not isinstance(rev.identity, str) or not rev.identity:
-        raise StoreError("alert revision: identity must be a non-empty string")
-    for name in ("ts", "score", "threshold"):
-        if not math.isfinite(float(getattr(rev, name))):
-            raise StoreError(f"alert revision: {name} must be a finite number")
-    if rev.crop_jpeg is not None and len(rev.crop_jpeg) > MAX_CROP_BYTES:
-        raise StoreError(f"alert crop of {len(rev.crop_jpeg)} bytes exceeds {MAX_CROP_BYTES}")
+def _fetch(conn: sqlite3.Connection, alert_id: str) -> Alert:
+    row = conn.execute(f"SELECT {_COLUMNS} {_FROM} WHERE a.alert_id = ?", (alert_id,)).fetchone()
+    if row is None:
+        raise AlertNotFound(f"no alert with id {alert_id!r}")
+    return Alert(*row)
 
 
 def _validate(rec: AlertRecord) -> None:

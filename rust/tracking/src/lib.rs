@@ -18,6 +18,7 @@ pub mod geometry;
 pub mod input;
 pub mod kalman;
 pub mod lap;
+pub mod observe;
 pub mod schedule;
 pub mod stats;
 pub mod track;
