@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import trio
 
@@ -28,7 +28,7 @@ class ServedApi(StoreDaemonApi):
     shape), plus what only a running daemon knows, fixed: one camera and its latencies, in the
     shape `EngineApi` reports them."""
 
-    CAMERA = {
+    CAMERA: ClassVar[dict[str, Any]] = {
         "id": "cam1",
         "state": "LIVE",
         "watchlist": "wl",
@@ -41,7 +41,7 @@ class ServedApi(StoreDaemonApi):
         "reconnects": 0,
         "last_error": None,
     }
-    LATENCY = {"glass_to_alert": {"p50": 80.0, "p99": 150.0}}
+    LATENCY: ClassVar[dict[str, Any]] = {"glass_to_alert": {"p50": 80.0, "p99": 150.0}}
 
     def __init__(self, store: Store, hub: EventHub) -> None:
         super().__init__(store, reload=self._record_reload)
