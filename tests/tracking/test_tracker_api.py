@@ -129,6 +129,13 @@ def test_other_array_forms_give_the_same_answer() -> None:
     assert ref[0].tolist() == fortran[0].tolist()
     again = c.update(0.1, np.asfortranarray(boxes + 2), scores, np.asfortranarray(lms))
     assert again[0].tolist() == ref[0].tolist(), "the same two faces, still tracked"
+    # Unaligned memory (a float32 view one byte into a buffer) is copied, not read in place.
+    raw = np.zeros(boxes.nbytes + 1, np.uint8)
+    raw[1:] = np.frombuffer(boxes.tobytes(), np.uint8)
+    unaligned = raw[1:].view(np.float32).reshape(2, 4)
+    assert not unaligned.flags.aligned
+    d = Tracker(n_init=1)
+    assert d.update(0.0, unaligned, scores, lms)[0].tolist() == ref[0].tolist()
 
 
 def test_one_alert_per_track_then_a_revision_when_the_evidence_moves() -> None:

@@ -91,8 +91,12 @@ impl PyTracker {
         let ids = PyArray1::<i64>::zeros(py, n, false);
         let embed = PyArray1::<bool>::zeros(py, n, false);
         {
-            let (b, s, l) = (values(&boxes), values(&scores), values(&landmarks));
-            let t = templates.as_ref().map(values);
+            let (b, s) = (values("boxes", &boxes)?, values("scores", &scores)?);
+            let l = values("landmarks", &landmarks)?;
+            let t = templates
+                .as_ref()
+                .map(|t| values("templates", t))
+                .transpose()?;
             let mut ids_rw = ids.readwrite();
             let mut embed_rw = embed.readwrite();
             let out_ids = ids_rw.as_slice_mut().expect("fresh array is contiguous");
@@ -138,7 +142,11 @@ impl PyTracker {
                 templates.shape()[1]
             )));
         }
-        let (ids, t, w) = (values(&track_ids), values(&templates), values(&weights));
+        let ids = values("track_ids", &track_ids)?;
+        let (t, w) = (
+            values("templates", &templates)?,
+            values("weights", &weights)?,
+        );
         let rows = Templates {
             track_ids: &ids,
             values: &t,

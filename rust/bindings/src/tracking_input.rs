@@ -1,29 +1,40 @@
 //! Python values into the tracker's inputs: arrays read in row-major order (borrowed when
-//! C-contiguous, copied otherwise), shapes checked with a message naming the argument, track
+//! C-contiguous and aligned, copied by numpy otherwise), shapes checked with a message naming the argument, track
 //! ids that must be integers, and keyword settings that keep ints and floats apart.
 
 use std::borrow::Cow;
 
 use lfr_tracking::{TrackerConfig, Value};
 use numpy::{
-    AllowTypeChange, PyArrayDescrMethods, PyArrayLikeDyn, PyUntypedArray, PyUntypedArrayMethods,
+    AllowTypeChange, PyArrayDescrMethods, PyArrayDyn, PyArrayLikeDyn, PyArrayMethods,
+    PyUntypedArray, PyUntypedArrayMethods,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyNone};
+
+use crate::arrays::c_order;
 
 pub type FloatArray<'py> = PyArrayLikeDyn<'py, f32, AllowTypeChange>;
 pub type IntArray<'py> = PyArrayLikeDyn<'py, i64, AllowTypeChange>;
 
-/// The array's values in row-major order: borrowed when C-contiguous, copied otherwise (a
-/// Fortran-ordered array is contiguous too, but its memory is column-major).
+/// The array's values in row-major order: borrowed when C-contiguous and aligned; otherwise
+/// (Fortran order, a strided view, unaligned memory) numpy makes an aligned C-ordered copy
+/// that is read once, never memory read in the wrong order or through a misaligned slice.
 pub fn values<'a, T: numpy::Element + Copy>(
+    what: &str,
     a: &'a PyArrayLikeDyn<'_, T, AllowTypeChange>,
-) -> Cow<'a, [T]> {
-    match a.as_slice() {
-        Ok(s) if a.is_c_contiguous() => Cow::Borrowed(s),
-        _ => Cow::Owned(a.as_array().iter().copied().collect()),
+) -> PyResult<Cow<'a, [T]>> {
+    if let Ok(s) = c_order(what, a) {
+        return Ok(Cow::Borrowed(s));
     }
+    let copy = a
+        .py()
+        .import("numpy")?
+        .call_method1("require", (a.as_any(), PyNone::get(a.py()), "CA"))?
+        .cast_into::<PyArrayDyn<T>>()?
+        .readonly();
+    Ok(Cow::Owned(c_order(what, &copy)?.to_vec()))
 }
 
 /// Track ids as int64: integer arrays and sequences of ints; a float array is refused rather
