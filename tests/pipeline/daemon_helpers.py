@@ -13,10 +13,8 @@ from lfr.config import parse_config
 from lfr.daemon import Daemon
 
 
-def make_daemon(home: Path, cameras: list[dict], analyzer, **matching) -> Daemon:
-    cfg = parse_config(
-        {"daemon": {"data_dir": str(home)}, "matching": matching, "cameras": cameras}
-    )
+def make_daemon(home: Path, cameras: list[dict], analyzer, **tracker) -> Daemon:
+    cfg = parse_config({"daemon": {"data_dir": str(home)}, "tracker": tracker, "cameras": cameras})
     return Daemon(cfg, handle_signals=False, analyzer=analyzer, announce=lambda _l: None)
 
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from lfr.pipeline.alerts import AlertDispatcher
     from lfr.pipeline.analysis import AlertCandidate
     from lfr.pipeline.camera import CameraContext
+    from lfr.pipeline.latency import LatencyBook
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class AlertActor(Actor[AlertJob]):
         self,
         dispatcher: AlertDispatcher,
         label_of: Callable[[str, str], str | None],
+        latency: LatencyBook,
         *,
         capacity: int = PENDING_ALERTS,
         writer: StoreWriter | None = None,
@@ -54,6 +56,7 @@ class AlertActor(Actor[AlertJob]):
         )
         self._dispatcher = dispatcher
         self._label_of = label_of
+        self._latency = latency
         self.writer = writer or StoreWriter(ALERTS_ACTOR)
         self._in_hand = 0
 
@@ -72,18 +75,28 @@ class AlertActor(Actor[AlertJob]):
             raise
 
     async def handle(self, message: AlertJob) -> None:
+        """Persist one decision (a track's alert, or a revision of it), then announce it."""
         cand, ctx = message.candidate, message.camera
-        if cand.kind != "alert":
-            ctx.counters.alert_updates += 1
-            return
+        label = self._label_of(cand.watchlist, cand.identity)
+        # In order per camera, so a track's alert is stored before its revision arrives.
+        alert_id = ctx.alert_ids.of(cand.track_id) if cand.kind == "alert_update" else None
         self._in_hand = 1
         try:
-            label = self._label_of(cand.watchlist, cand.identity)
-            stored = await self.writer.write(self._dispatcher.persist, cand, label)
-            alert = self._dispatcher.announce(stored, cand.t_decoded)
+            if alert_id is None:
+                stored = await self.writer.write(self._dispatcher.persist, cand, label)
+            else:
+                stored = await self.writer.write(self._dispatcher.revise, alert_id, cand, label)
+            alert = self._dispatcher.announce(stored)
         finally:
             self._in_hand = 0
+        if alert.revision:
+            ctx.counters.revisions += 1
+            return
+        ctx.alert_ids.remember(cand.track_id, alert.alert_id)
         ctx.latency.record({"glass_to_alert": alert.latency_ms or 0.0})
+        time_to_alert = {"time_to_alert": cand.time_to_alert_s * 1e3}
+        self._latency.record(time_to_alert)
+        ctx.latency.record(time_to_alert)
         ctx.counters.alerts += 1
 
     @property
