@@ -82,7 +82,9 @@ class Engine:
         self.analyzer = analyzer
         self.settings = settings
         self.latency = LatencyBook()
-        self.watchlists = WatchlistSet(store, analyzer.model_id)
+        self.watchlists = WatchlistSet(
+            store, analyzer.model_id, threshold_override=settings.threshold
+        )
         self.dispatcher = AlertDispatcher(
             store, outputs, self.latency, publish=publish, keep_crops=settings.keep_crops
         )
