@@ -35,11 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import lfw_data
 from lfr import __version__
+from lfr.calibration.build import describe_scores
 from lfr.calibration.distribution import Distribution
-from lfr.calibration.tail import fit_tail
 
 REPLICATES = 200
-MIN_EXCESSES = 1000
 LEVELS = (0.30, 0.35, 0.40, 0.45, 0.50, 0.55)
 
 
@@ -93,25 +92,6 @@ class Part:
         return block[differ]
 
 
-def describe(name: str, scores: np.ndarray, boot: list[np.ndarray]) -> dict:
-    n = len(scores)
-    frac = max(1e-3, MIN_EXCESSES / n)
-    tail = fit_tail(scores, frac)
-    reps = [fit_tail(b, frac).as_list() for b in boot]
-    rates = np.geomspace(0.5, tail.p_u, 60)
-    body_scores = np.quantile(scores, 1.0 - rates)
-    top = np.sort(scores[scores >= tail.u])[::-1]
-    return {
-        "description": DESCRIPTIONS[name],
-        "comparisons": int(n),
-        "body": [[round(float(s), 6), float(r)] for s, r in zip(body_scores, rates, strict=True)],
-        "top": [round(float(s), 6) for s in top],
-        "tail": tail.as_list(),
-        "tail_fraction": frac,
-        "bootstrap": reps,
-    }
-
-
 DESCRIPTIONS = {
     "still": "one photo against one enrolled photo of another person (pairs of LFW photos of "
     "two people, at least one passing the enrolment gate)",
@@ -155,7 +135,7 @@ def main() -> None:
     for name in ("still", "track"):
         full = getattr(cal, name)()
         boot = [getattr(cal, name)(d) for d in draws]
-        dists[name] = describe(name, full, boot)
+        dists[name] = describe_scores(DESCRIPTIONS[name], full, boot)
         checks[name] = check(Distribution.from_dict(name, dists[name]), getattr(held, name)())
     reference = {
         "schema": 1,
