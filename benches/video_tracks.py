@@ -39,8 +39,15 @@ class ClipTracks:
 
 
 def load_clip(name: str, root: Path, cache_dir: Path | None = None) -> ClipTracks:
+    import hashlib
+    import json
+
+    from lfr._native import Tracker
+
     cache_dir = cache_dir or Path.home() / ".cache" / "lfr" / "accuracy"
-    cache = cache_dir / f"tracks-{name}.npz"
+    config = json.dumps(sorted(Tracker().config().items()))  # the schedule depends on it
+    tag = hashlib.sha256(config.encode()).hexdigest()[:8]
+    cache = cache_dir / f"tracks-{name}-{tag}.npz"
     if cache.is_file():
         z = np.load(cache)
         return ClipTracks(**{k: z[k] for k in z.files if k != "faces"}, faces=int(z["faces"]))

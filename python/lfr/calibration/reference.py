@@ -68,11 +68,13 @@ def reference_path() -> tuple[Path, str]:
     return manifest_path().parent / name, digest
 
 
-def load_reference(model_id: str | None = None, path: Path | None = None) -> Reference:
-    """The reference for `model_id` (checked when given); `path` reads another file unchecked
-    by the manifest's hash (for tests and new calibrations)."""
+def load_reference(
+    model_id: str | None = None, path: Path | None = None, sha256: str | None = None
+) -> Reference:
+    """The reference for `model_id` (checked when given): the manifest's, or the file at
+    `path` (checked against `sha256` when given), e.g. a new calibration under review."""
     if path is not None:
-        return _parse(path, None, model_id)
+        return _parse(path, sha256, model_id)
     default, digest = reference_path()
     return _cached(str(default), digest, model_id)
 

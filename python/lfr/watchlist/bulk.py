@@ -88,10 +88,18 @@ def enrol_list(
             result.refused.append(outcome)
         if progress is not None:
             progress(n, len(rows), outcome)
+    if result.refused and not skip_refused:
+        raise EnrolmentRefused(
+            f"{len(result.refused)} of {len(rows)} photo(s) refused ("
+            + ", ".join(f"{k} {v}" for k, v in result.refusals_by_reason().items())
+            + "); nothing enrolled (pass --skip-refused to enrol the others): "
+            + " | ".join(map(str, result.refused[:20]))
+        )
     stored = store.watchlists.templates(watchlist, model_id=analyzer.model_id)
     calibration = lookalike_threshold(info, analyzer.model_id, len(stored) + len(result.accepted))
     result.threshold = calibration.threshold
-    result.lookalikes = _lookalikes(result.accepted, stored, calibration.threshold)
+    found = _lookalikes(result.accepted, stored, calibration.threshold)
+    result.lookalikes = [la for _, la in found]
     if result.lookalikes and not force:
         if not skip_refused:
             raise EnrolmentRefused(
@@ -100,16 +108,9 @@ def enrol_list(
                 + "; nothing enrolled. Check the photos, pass --skip-refused to leave them out, "
                 "or --force to enrol anyway"
             )
-        flagged = {la.path for la in result.lookalikes}
+        flagged = {row for row, _ in found}
         result.refused += [Refusal(la.path, [f"look-alike: {la}"]) for la in result.lookalikes]
-        result.accepted = [(i, c) for i, c in result.accepted if c.path not in flagged]
-    if result.refused and not skip_refused:
-        raise EnrolmentRefused(
-            f"{len(result.refused)} of {len(rows)} photo(s) refused ("
-            + ", ".join(f"{k} {v}" for k, v in result.refusals_by_reason().items())
-            + "); nothing enrolled (pass --skip-refused to enrol the others): "
-            + " | ".join(map(str, result.refused[:20]))
-        )
+        result.accepted = [a for row, a in enumerate(result.accepted) if row not in flagged]
     if not result.accepted:
         raise EnrolmentRefused("no photo passed the enrolment gate; nothing enrolled")
     by_identity: dict[str, list[NewTemplate]] = {}
@@ -136,13 +137,14 @@ def enrol_list(
 
 def _lookalikes(
     accepted: Sequence[tuple[str, Candidate]], stored: Sequence[Any], threshold: float
-) -> list[LookAlike]:
-    """Each newcomer against everyone enrolled and every newcomer before it in list order."""
+) -> list[tuple[int, LookAlike]]:
+    """Each newcomer against everyone enrolled and every newcomer before it in list order:
+    (position among the newcomers, what it looks like)."""
     if not accepted:
         return []
     new = np.stack([unit_vector(c.template) for _, c in accepted])
     new_ids = [i for i, _ in accepted]
-    found: list[LookAlike] = []
+    found: list[tuple[int, LookAlike]] = []
     if stored:
         old = np.stack([unit_vector(t.vector) for t in stored])
         old_ids = np.array([t.identity_id for t in stored])
@@ -152,11 +154,12 @@ def _lookalikes(
             if len(other):
                 best = other[int(np.argmax(scores[row, other]))]
                 if scores[row, best] >= threshold:
-                    found.append(LookAlike(cand.path, str(old_ids[best]), float(scores[row, best])))
-    flagged = {la.path for la in found}
+                    score = float(scores[row, best])
+                    found.append((row, LookAlike(cand.path, str(old_ids[best]), score)))
     among = new @ new.T
     ids = np.array(new_ids)
-    alive = np.array([c.path not in flagged for _, c in accepted])
+    alive = np.ones(len(accepted), dtype=bool)
+    alive[[row for row, _ in found]] = False
     for row, (identity, cand) in enumerate(accepted):
         if not alive[row]:
             continue
@@ -165,6 +168,6 @@ def _lookalikes(
             scores = np.where(usable, among[row, :row], -np.inf)
             j = int(np.argmax(scores))
             if scores[j] >= threshold:
-                found.append(LookAlike(cand.path, new_ids[j], float(scores[j])))
+                found.append((row, LookAlike(cand.path, new_ids[j], float(scores[j]))))
                 alive[row] = False
     return found
