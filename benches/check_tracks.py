@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import lfw_data
 import video_tracks
-
 from lfr.calibration import load_reference, threshold_for
 
 MIN_TEMPLATES, MIN_WEIGHT = 3, 0.05
@@ -64,15 +63,19 @@ def main() -> None:
     ref = load_reference(fa.model_id).track
     size = len(gallery) + 1
     thr = threshold_for(ref, size, args.target)
-    print(f"gallery {size} templates; calibrated threshold {thr.value:.3f} "
-          f"[{thr.low:.3f}, {thr.high:.3f}] for {args.target:g} per passer-by")
+    print(
+        f"gallery {size} templates; calibrated threshold {thr.value:.3f} "
+        f"[{thr.low:.3f}, {thr.high:.3f}] for {args.target:g} per passer-by"
+    )
     pooled = []
     for name in video_tracks.CLIPS:
         clip = video_tracks.load_clip(name, root)
         for rows in clip.tracks():
             run = fused_runs(clip, rows, np.vstack([gallery, miranda[None, :]]))
-            head = (f"  {name} track {clip.track[rows[0]]:3d} ({len(rows):3d} faces, "
-                    f"{int(clip.scheduled[rows].sum()):2d} templates)")
+            head = (
+                f"  {name} track {clip.track[rows[0]]:3d} ({len(rows):3d} faces, "
+                f"{int(clip.scheduled[rows].sum()):2d} templates)"
+            )
             if run is None:
                 print(f"{head}: too few templates to decide")
                 continue
@@ -81,15 +84,19 @@ def main() -> None:
             if not is_miranda:
                 pooled.append(run[:-1])
             who = f"Miranda {run[-1]:.3f}" if is_miranda else "not listed"
-            print(f"{head}: best LFW {best:.3f}, {who}"
-                  f"{'  <- crosses' if max(best, run[-1]) >= thr.value else ''}")
+            print(
+                f"{head}: best LFW {best:.3f}, {who}"
+                f"{'  <- crosses' if max(best, run[-1]) >= thr.value else ''}"
+            )
     scores = np.concatenate(pooled)
     print(f"different-person comparisons from {len(pooled)} tracks: {len(scores)}")
     for level in LEVELS:
         est = ref.rate(level)
-        print(f"  >= {level:.2f}: observed {int((scores >= level).sum())}, track reference "
-              f"predicts {est.value * len(scores):.1f} [{est.low * len(scores):.1f}, "
-              f"{est.high * len(scores):.1f}]")
+        print(
+            f"  >= {level:.2f}: observed {int((scores >= level).sum())}, track reference "
+            f"predicts {est.value * len(scores):.1f} [{est.low * len(scores):.1f}, "
+            f"{est.high * len(scores):.1f}]"
+        )
 
 
 if __name__ == "__main__":
