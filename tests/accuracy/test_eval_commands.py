@@ -36,22 +36,10 @@ def lists(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_identify_reports_frvt_rates_with_intervals_and_groups(
-    lists: tuple[Path, Path], sample_data: Path, use_analyzer: Any, cli
+    lists: tuple[Path, Path], sample_data: Path, identify, cli
 ) -> None:
     gallery, probes = lists
-    result = cli(
-        "eval",
-        "identify",
-        str(gallery),
-        str(probes),
-        "--root",
-        str(sample_data),
-        "--threshold",
-        "0.45",
-        "--json",
-    )
-    assert result.code == 0, result.err
-    r = json.loads(result.out)
+    r = identify(gallery, probes, "--threshold", "0.45")
     assert r["gallery_identities"] == 2 and (r["mated"], r["non_mated"]) == (3, 3)
     assert [g["identity"] for g in r["gallery_refused"]] == ["carol"]
     assert "faces found" in r["gallery_refused"][0]["reason"]

@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.slow
 
 
-def test_video_tracks_are_searches_decided_by_the_pipeline(
-    sample_data: Path, tmp_path: Path, use_analyzer: Any, cli
-) -> None:
+def test_video_tracks_are_searches_decided_by_the_pipeline(tmp_path: Path, identify) -> None:
     gallery, probes = tmp_path / "g.tsv", tmp_path / "p.tsv"
     gallery.write_text("face_recognition/examples/lin-manuel-miranda.png\tmiranda\n")
     probes.write_text(
         "face_recognition/examples/short_hamilton_clip.mp4\tmiranda\n"
         "facenet-pytorch/examples/video.mp4\t-\n"
     )
-    result = cli(
-        "eval",
-        "identify",
-        str(gallery),
-        str(probes),
-        "--root",
-        str(sample_data),
-        "--threshold",
-        "0.5",
-        "--json",
-    )
-    assert result.code == 0, result.err
-    r = json.loads(result.out)
+    r = identify(gallery, probes, "--threshold", "0.5")
     # The Hamilton clip is one mated search; every track of the crowd clip a non-mated one.
     assert r["mated"] == 1 and r["non_mated"] >= 10
     assert r["rank1"] == 1.0

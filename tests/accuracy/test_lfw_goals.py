@@ -9,7 +9,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,21 +17,21 @@ BENCHES = Path(__file__).resolve().parents[2] / "benches"
 
 
 def test_rank1_and_rates_at_the_calibrated_threshold(
-    sample_data: Path, tmp_path: Path, use_analyzer: Any, cli
+    sample_data: Path, tmp_path: Path, identify, cli
 ) -> None:
     subprocess.run(
         [sys.executable, str(BENCHES / "lfw_split.py"), str(tmp_path)],
         check=True,
         env={"LFR_SAMPLE_DATA": str(sample_data), "PATH": "/usr/bin:/bin"},
     )
-    args = (str(tmp_path / "gallery.tsv"), str(tmp_path / "probes.tsv"), "--root", str(sample_data))
-    first = json.loads(cli("eval", "identify", *args, "--json").out)
+    lists = (tmp_path / "gallery.tsv", tmp_path / "probes.tsv")
+    first = identify(*lists)
     size = first["gallery_identities"]
     threshold = json.loads(
         cli("eval", "threshold", "--watchlist-size", str(size), "--fpir", "0.01", "--json").out
     )
     t = round(threshold["threshold"], 4)
-    r = json.loads(cli("eval", "identify", *args, "--threshold", str(t), "--json").out)
+    r = identify(*lists, "--threshold", str(t))
     assert r["mated"] > 300 and r["non_mated"] > 700
     assert r["rank1"] >= 0.98
     point = next(p for p in r["operating_points"] if p["threshold"] == t)

@@ -72,23 +72,20 @@ def test_bulk_enrolment_from_a_list(
         f"{OBAMA}\tobama\tx\n{OBAMA2}\tobama\tx\n{BIDEN}\tbiden\tx\n"
         f"{TWO_PEOPLE}\tgroup\tx\n{MIRANDA}\tnot-miranda\tx\n{MIRANDA}\tmiranda\tx\n"
     )
+
+    def add_list(*extra: str) -> Any:
+        return cli(
+            "watchlist", "add", "op", "--from-tsv", str(listing), "--root", str(sample_data), *extra
+        )
+
     assert cli("watchlist", "create", "op").code == 0
     before = store.audit.records()
-    refused = cli("watchlist", "add", "op", "--from-tsv", str(listing), "--root", str(sample_data))
+    refused = add_list()
     assert (
         refused.code != 0 and "several faces 1" in refused.err and "nothing enrolled" in refused.err
     )
     assert store.watchlists.get("op").templates == 0 and store.audit.records() == before
-    result = cli(
-        "watchlist",
-        "add",
-        "op",
-        "--from-tsv",
-        str(listing),
-        "--root",
-        str(sample_data),
-        "--skip-refused",
-    )
+    result = add_list("--skip-refused")
     assert result.code == 0, result.err
     # One photo of one person under two names: the later name is refused as a look-alike.
     assert "refused 2 photo(s): several faces 1, look-alike 1" in result.err
@@ -102,16 +99,7 @@ def test_bulk_enrolment_from_a_list(
     record = store.audit.records(action_prefix="watchlist.add")[-1]
     assert record.details["templates_added"] == 4 and record.details["photos_refused"] == 2
     assert record.details["refusals_by_reason"] == {"several faces": 1, "look-alike": 1}
-    again = cli(
-        "watchlist",
-        "add",
-        "op",
-        "--from-tsv",
-        str(listing),
-        "--root",
-        str(sample_data),
-        "--skip-refused",
-    )
+    again = add_list("--skip-refused")
     assert again.code != 0 and "no photo passed" in again.err  # all enrolled already
 
 
