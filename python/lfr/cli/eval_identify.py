@@ -35,13 +35,6 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--largest", action="store_true", help="gallery photos with several faces: the largest"
     )
-    p.add_argument(
-        "--gallery-fusion",
-        choices=("max", "mean"),
-        default="max",
-        help="several photos of one identity: keep each (a search takes the best; the "
-        "watchlist's way) or fuse them into one mean template",
-    )
     add_analyzer_options(p)
     p.set_defaults(func=run)
 
@@ -61,7 +54,6 @@ def evaluate(args: argparse.Namespace, analyzer: Any) -> tuple[dict[str, Any], l
         analyzer,
         read_photo_list(args.gallery_file, args.root),
         largest=args.largest,
-        fusion=args.gallery_fusion,
     )
     if not gallery.identities:
         raise InputError("no gallery photo passed the enrolment gate: nothing to search")
@@ -83,7 +75,6 @@ def evaluate(args: argparse.Namespace, analyzer: Any) -> tuple[dict[str, Any], l
         }
     out.update(
         gallery_templates=gallery.templates,
-        gallery_fusion=args.gallery_fusion,
         gallery_refused=gallery.refused,
         probe_failures=failures,
         model_id=analyzer.model_id,

@@ -32,12 +32,11 @@ class EvalGallery:
     templates: int = 0
 
 
-def build_gallery(
-    analyzer: Any, rows: list[PhotoRow], *, largest: bool, fusion: str
-) -> EvalGallery:
+def build_gallery(analyzer: Any, rows: list[PhotoRow], *, largest: bool) -> EvalGallery:
     """Every gallery photo through the enrolment gate; an identity with no accepted photo is
-    left out (its probes are then non-mated). `fusion`: "max" keeps each photo as a template
-    (a search takes the identity's best); "mean" fuses an identity's photos into one."""
+    left out (its probes are then non-mated). Each accepted photo is a template and a search
+    takes an identity's best, as a watchlist does (fusing by mean measured no better:
+    benches/RESULTS.md)."""
     from lfr._native import Gallery
     from lfr.watchlist.enrol import Candidate, assess_photo
 
@@ -56,10 +55,8 @@ def build_gallery(
     gallery = Gallery(analyzer.dim)
     ids, vectors = [], []
     for identity, templates in accepted.items():
-        chosen = [np.sum(templates, axis=0)] if fusion == "mean" else templates
-        for v in chosen:
-            ids.append(identity)
-            vectors.append(v / np.linalg.norm(v))
+        ids += [identity] * len(templates)
+        vectors += templates
     if vectors:
         gallery.add(ids, np.ascontiguousarray(np.stack(vectors), dtype=np.float32))
     return EvalGallery(gallery, sorted(accepted), refused, len(vectors))
