@@ -94,7 +94,7 @@ class Calibration:
         how = {
             "calibrated": f"calibrated for {self.target_fpir:g} false alerts per passer-by",
             "watchlist": "set on the watchlist, not calibrated",
-            "override": "overridden by the configuration, not calibrated",
+            "override": "overridden for this run (configuration or --threshold), not calibrated",
         }[self.source]
         head = f"threshold {self.threshold:.3f} ({how}) at {self.size} template(s): "
         e = self.expected_fpir
