@@ -21,7 +21,7 @@ from lfr.cli.inference_args import add_analyzer_options, analyzer_from_args
 from lfr.errors import InputError
 
 # Thresholds the operating points (and video sweeps) cover, besides the ones asked for.
-GRID = tuple(round(0.30 + 0.02 * i, 2) for i in range(21))
+GRID = tuple(round(0.10 + 0.02 * i, 2) for i in range(36))
 
 
 def register(sub: Any) -> None:
