@@ -213,11 +213,7 @@ def _camera(gallery: EvalGallery, threshold: float) -> Any:
         labels={i: i for i in gallery.identities},
     )
     return CameraContext(
-        camera_id="eval",
-        watchlist_name="eval",
-        threshold=threshold,
-        media_clock=True,
-        lookup=lambda _n: loaded,
+        camera_id="eval", watchlist_name="eval", media_clock=True, lookup=lambda _n: loaded
     )
 
 

@@ -124,6 +124,15 @@ _V2 = (
     "ALTER TABLE runs ADD COLUMN passers_by INTEGER NOT NULL DEFAULT 0",
 )
 
-MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((1, _V1), (2, _V2))
+# An alert is raised once per track; when the track's evidence later favours another identity
+# the same alert (same alert_id) is revised: `revision` counts the changes, and the identity it
+# named before the latest one is kept for the officer (every change is in the audit trail).
+_V3 = (
+    "ALTER TABLE alerts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0 CHECK (revision >= 0)",
+    "ALTER TABLE alerts ADD COLUMN previous_identity TEXT",
+    "ALTER TABLE alerts ADD COLUMN revised_at REAL",
+)
+
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((1, _V1), (2, _V2), (3, _V3))
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
