@@ -60,7 +60,9 @@ class Engine:
         self.analyzer = analyzer
         self.settings = settings
         self.latency = LatencyBook()
-        self.watchlists = WatchlistSet(store, analyzer.model_id)
+        self.watchlists = WatchlistSet(
+            store, analyzer.model_id, threshold_override=settings.threshold
+        )
         self.dispatcher = AlertDispatcher(
             alert_store or store,
             outputs,
