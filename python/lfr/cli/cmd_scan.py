@@ -7,7 +7,8 @@ Alerts go to stdout as they happen (one JSON object per line with `--json`), the
 stderr at the end (with `--json`, one JSON object on stderr's last line), so a script can
 pipe the alerts and still read the figures. A file is analysed frame by frame by default;
 `--realtime` paces it like a live camera (keep-latest: frames the analysis cannot keep up with
-are dropped and counted).
+are dropped and counted). `--trace FILE` records where each frame's time went, as a Chrome
+trace (open it in Perfetto UI or chrome://tracing; the format is `lfr.telemetry.trace`'s).
 """
 
 from __future__ import annotations
@@ -46,6 +47,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="cosine match threshold (default: the watchlist's, else the model's)",
     )
+    p.add_argument(
+        "--trace",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write a per-frame trace (Chrome trace-event JSON: Perfetto, chrome://tracing)",
+    )
     p.set_defaults(func=run)
 
 
@@ -56,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from lfr.pipeline.engine import EngineSettings
     from lfr.pipeline.session import open_engine, print_summary
     from lfr.stream import open_camera, redact
+    from lfr.telemetry import Telemetry, TraceRecorder
 
     if args.fps is not None and not args.fps > 0:
         raise InputError(f"--fps must be > 0, got {args.fps}")
@@ -68,7 +77,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise InputError(str(exc)) from None
     settings = EngineSettings(threshold=args.threshold)
-    with open_engine([StreamOutput(sys.stdout, as_json=args.json)], settings) as engine:
+    tracer = TraceRecorder(process=f"lfr scan {camera_id}") if args.trace else None
+    telemetry = Telemetry(tracer=tracer)
+    outputs = [StreamOutput(sys.stdout, as_json=args.json)]
+    with open_engine(outputs, settings, telemetry=telemetry) as engine:
         outcome = engine.watchlists.load(args.watchlist)
         if not outcome.loaded:
             raise InputError(f"watchlist {args.watchlist!r}: {outcome.error}")
@@ -81,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
             engine.end_run("scan ended")
         source.raise_if_failed()
         summary = engine.summary([camera])
+    if tracer is not None:
+        tracer.close()
+        events = tracer.write(args.trace)
+        print(f"trace: {events} events written to {args.trace}", file=sys.stderr)
     print_summary(summary, as_json=args.json)
     return 0
 

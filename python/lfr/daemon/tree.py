@@ -52,7 +52,12 @@ class ServiceTree:
         self.registry = registry if registry is not None else Registry()
         events = housekeeping.mailbox if housekeeping is not None else None
         self.root = Supervisor(ROOT, registry=self.registry, events=events, ordered_stop=True)
-        self.alerts = AlertActor(engine.dispatcher, engine.watchlists.label_of, engine.latency)
+        self.alerts = AlertActor(
+            engine.dispatcher,
+            engine.watchlists.label_of,
+            engine.latency,
+            telemetry=engine.telemetry,
+        )
         self.cameras = Supervisor(CAMERAS, registry=self.registry, events=events)
         if socket is not None:
             self.root.add(socket, policies.socket)
