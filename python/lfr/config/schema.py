@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from lfr.errors import ConfigError
+from lfr.http import ListenAddress, ListenError, check_exposure, parse_listen
 
 MIB = 1024 * 1024
 _CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -198,6 +199,27 @@ class LoggingConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsConfig:
+    """[metrics]: the Prometheus endpoint (`GET /metrics`); the section's presence turns it on.
+    What it serves names cameras and watchlists, so it listens on loopback, and a non-loopback
+    address is refused unless `allow_remote = true` says serving the network is meant."""
+
+    listen: str = "127.0.0.1:9108"  # host:port; port 0 picks a free one (tests)
+    allow_remote: bool = False
+
+    def check(self) -> None:
+        self.address()
+
+    def address(self) -> ListenAddress:
+        try:
+            address = parse_listen(self.listen)
+            check_exposure(address, section="metrics", allow_remote=self.allow_remote)
+        except ListenError as exc:
+            raise Problem(exc.key, exc.message) from None
+        return address
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
@@ -206,6 +228,7 @@ class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    metrics: MetricsConfig | None = None  # the section turns the Prometheus endpoint on
 
     def check(self) -> None:
         seen: dict[str, int] = {}

@@ -85,6 +85,16 @@ class EngineApi(StoreDaemonApi):
             "alerts": snap.analysis.alerts,
         }
 
+    async def alert_adjudicate(
+        self, alert_id: str, verdict: str, *args: Any, **kwargs: Any
+    ) -> Wire:
+        """Record the verdict (the store's way), then count it where the daemon recorded it."""
+        judged = await super().alert_adjudicate(alert_id, verdict, *args, **kwargs)
+        metrics = self._engine.telemetry.metrics
+        if metrics is not None:
+            metrics.verdict(str(judged.get("status", verdict)))
+        return judged
+
     async def watchlists_list(self) -> Sequence[Wire]:
         return self._engine.watchlists.describe()
 

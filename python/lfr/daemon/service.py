@@ -15,7 +15,9 @@ import functools
 import logging
 import signal
 import sys
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +28,7 @@ from lfr.daemon import policies
 from lfr.daemon.api import EngineApi
 from lfr.daemon.cameras import CameraSet
 from lfr.daemon.housekeeping import Housekeeping
+from lfr.daemon.metrics import DaemonCollector, build_info, metrics_actor
 from lfr.daemon.rates import RateBoard
 from lfr.daemon.socket_actor import SocketActor
 from lfr.daemon.tree import ServiceTree
@@ -36,8 +39,10 @@ from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketEndpoints, SocketSettings
+from lfr.telemetry import PipelineMetrics, Telemetry, TraceRecorder
 
 if TYPE_CHECKING:
+    from lfr.http import HttpActor
     from lfr.inference import FaceAnalyzer
     from lfr.pipeline.camera_actor import CameraActor
     from lfr.store import Store
@@ -51,6 +56,14 @@ class DaemonStartError(StateError):
     exit_code = 2
 
 
+@dataclass(frozen=True, slots=True)
+class TraceOptions:
+    """`lfr-run --trace FILE --trace-seconds N`: record the first N seconds, then write."""
+
+    path: Path
+    seconds: float = 60.0
+
+
 class Daemon:
     def __init__(
         self,
@@ -60,9 +73,11 @@ class Daemon:
         handle_signals: bool = True,
         announce: Callable[[str], None] | None = None,
         analyzer: FaceAnalyzer | None = None,
+        trace: TraceOptions | None = None,
     ) -> None:
         """`analyzer`: models already loaded by the caller (tests share one); it should
-        detect down to `DETECTION_FLOOR` like the daemon's own."""
+        detect down to `DETECTION_FLOOR` like the daemon's own. `trace`: record a per-frame
+        trace of the first seconds of the run."""
         self.config = config
         self.config_path = config_path
         self.handle_signals = handle_signals
@@ -74,11 +89,32 @@ class Daemon:
         self._stop = trio.Event()
         self._cameras: CameraSet | None = None
         self._analyzer = analyzer  # models already loaded by the caller (the demo)
+        self.trace = trace
+        self.metrics: HttpActor | None = None
 
     def request_stop(self) -> None:
         self._stop.set()
 
     async def run(self, *, task_status: trio.TaskStatus[Daemon] = trio.TASK_STATUS_IGNORED) -> None:
+
+        # Bound first: a taken port stops the start at once, naming `metrics.listen`.
+        instruments = None
+        if self.config.metrics is not None:
+            instruments = PipelineMetrics()
+            self.metrics = metrics_actor(self.config.metrics, instruments.registry)
+        tracer = (
+            TraceRecorder(seconds=self.trace.seconds, process="lfr-run") if self.trace else None
+        )
+        telemetry = Telemetry(metrics=instruments, tracer=tracer)
+        try:
+            await self._open_stores(telemetry, task_status)
+        finally:
+            if self.metrics is not None:
+                self.metrics.close()
+
+    async def _open_stores(
+        self, telemetry: Telemetry, task_status: trio.TaskStatus[Daemon]
+    ) -> None:
         from lfr.store import Store
 
         data_dir = Path(self.config.daemon.data_dir)
@@ -90,7 +126,7 @@ class Daemon:
                 functools.partial(Store.open, data_dir, check=False)
             )
             try:
-                await self._serve(store, alert_store, data_dir, task_status)
+                await self._serve(store, alert_store, data_dir, telemetry, task_status)
             finally:
                 alert_store.close()
         finally:
@@ -101,6 +137,7 @@ class Daemon:
         store: Store,
         alert_store: Store,
         data_dir: Path,
+        telemetry: Telemetry,
         task_status: trio.TaskStatus[Daemon],
     ) -> None:
         cfg = self.config
@@ -112,8 +149,13 @@ class Daemon:
             self._engine_settings(),
             publish=self.hub.publish_alert,
             alert_store=alert_store,
+            telemetry=telemetry,
         )
         rates, registry = RateBoard(), Registry()
+        if telemetry.metrics is not None:
+            telemetry.metrics.registry.register(
+                DaemonCollector(registry, engine.watchlists.describe, build_info(analyzer))
+            )
         housekeeping = Housekeeping(
             engine, self.hub, rates, registry, alerts_days=cfg.retention.alerts_days
         )
@@ -122,7 +164,12 @@ class Daemon:
         api = EngineApi(engine, registry, rates, self.reload_watchlists)
         socket = SocketActor(api, self.hub, SocketSettings.from_config(cfg.socket, data_dir))
         tree = self.tree = ServiceTree(
-            engine, policies.DAEMON, socket=socket, housekeeping=housekeeping, registry=registry
+            engine,
+            policies.DAEMON,
+            socket=socket,
+            housekeeping=housekeeping,
+            metrics=self.metrics,
+            registry=registry,
         )
         self._cameras = CameraSet(tree)
         reason = "error"
@@ -130,6 +177,8 @@ class Daemon:
             async with trio.open_nursery() as outer:
                 if self.handle_signals:
                     await outer.start(self._signals)
+                if telemetry.tracer is not None:
+                    outer.start_soon(self._record_trace, telemetry.tracer)
                 async with trio.open_nursery() as nursery:
                     await nursery.start(tree.run)
                     self.endpoints = socket.endpoints
@@ -153,6 +202,10 @@ class Daemon:
         unix = self.endpoints.unix_path if self.endpoints is not None else None
         tcp = self.endpoints.tcp if self.endpoints is not None else None
         self._announce(f"lfr-run: socket {unix}" + (f", tcp {tcp[0]}:{tcp[1]}" if tcp else ""))
+        if self.metrics is not None:
+            self._announce(f"lfr-run: metrics {self.metrics.url}/metrics")
+        if self.trace is not None:
+            self._announce(f"lfr-run: tracing {self.trace.seconds:g} s to {self.trace.path}")
         assert self.engine is not None
         self._announce(
             f"lfr-run: {len(self.config.cameras)} camera(s), watchlists "
@@ -250,6 +303,21 @@ class Daemon:
                 )
                 return
         await self.reload_watchlists()
+
+    async def _record_trace(self, tracer: TraceRecorder) -> None:
+        """Record until the deadline (or the stop, if sooner), then write the file."""
+        assert self.trace is not None
+        try:
+            await trio.sleep(max(0.0, tracer.deadline - time.monotonic()))
+        finally:
+            tracer.close()
+            with trio.CancelScope(shield=True):
+                try:
+                    events = await trio.to_thread.run_sync(tracer.write, self.trace.path)
+                except OSError as exc:
+                    log.error("trace not written to %s: %s", self.trace.path, exc)
+                else:
+                    self._announce(f"lfr-run: trace: {events} events written to {self.trace.path}")
 
     async def _signals(
         self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED

@@ -7,12 +7,13 @@ policy, and its bound endpoints, so the daemon prints them and `lfr status` coun
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import trio
 
 from lfr.kernel.actor import Actor, Counters
-from lfr.protocol.server import SocketEndpoints, SocketSettings, serve_socket
+from lfr.protocol.server import ServerContext, SocketEndpoints, SocketSettings, serve_socket
 
 if TYPE_CHECKING:
     from lfr.protocol.api import DaemonApi
@@ -28,13 +29,17 @@ class SocketActor(Actor[None]):
         self._api = api
         self._settings = settings
         self.endpoints: SocketEndpoints | None = None
+        self.context: ServerContext | None = None
         self._scope: trio.CancelScope | None = None
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         with trio.CancelScope() as self._scope:
             async with trio.open_nursery() as nursery:
+                self.context = ServerContext(self._api, self.hub, self._settings)
                 self.endpoints = await nursery.start(
-                    serve_socket, self._api, self.hub, self._settings
+                    functools.partial(
+                        serve_socket, self._api, self.hub, self._settings, context=self.context
+                    )
                 )
                 task_status.started()
 
@@ -43,8 +48,14 @@ class SocketActor(Actor[None]):
         if self._scope is not None:
             self._scope.cancel()
 
+    @property
+    def clients(self) -> int:
+        """Connections open now."""
+        return len(self.context.connections) if self.context is not None else 0
+
     def counters(self) -> Counters:
         out = super().counters()
+        out["clients"] = self.clients
         out["subscribers"] = sum(self.hub.subscriber_count(t) for t in self.hub.topics)
         out["published"] = sum(self.hub.published.values())
         return out

@@ -82,6 +82,7 @@ class Subscriber:
         if self._missed or len(self._items) >= self.capacity:
             if not self._missed:
                 self.lag_episodes += 1
+                self._hub.lag_episodes += 1
                 self._first_missed = seq
             self._missed += 1
             self.missed_total += 1
@@ -127,6 +128,7 @@ class EventHub:
         self._last: dict[str, int | None] = {t: (None if t == "alerts" else start) for t in topics}
         self.published: dict[str, int] = {t: 0 for t in topics}
         self.out_of_order = 0
+        self.lag_episodes = 0  # subscribers that fell behind, over the hub's life
 
     @property
     def topics(self) -> tuple[str, ...]:

@@ -177,10 +177,12 @@ async def serve_socket(
     hub: EventHub,
     settings: SocketSettings,
     *,
+    context: ServerContext | None = None,
     task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve until cancelled; `task_status.started(SocketEndpoints)` once listening."""
-    ctx = ServerContext(api, hub, settings)
+    """Serve until cancelled; `task_status.started(SocketEndpoints)` once listening.
+    `context`: the connection set to serve into (its owner reads the connections)."""
+    ctx = context if context is not None else ServerContext(api, hub, settings)
     token = read_token(settings.token_file) if settings.tcp and settings.token_file else None
     tcp_address = (
         parse_tcp(settings.tcp, allow_remote=settings.allow_remote) if settings.tcp else None
