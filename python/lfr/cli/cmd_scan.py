@@ -16,11 +16,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Awaitable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import trio
 
+from lfr.cli.progress import REDRAW_S, Progress
 from lfr.errors import InputError
+
+if TYPE_CHECKING:
+    from lfr.pipeline.snapshot import CameraSnapshot
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -87,8 +93,10 @@ def run(args: argparse.Namespace) -> int:
         media_clock = not (args.realtime or source.spec.kind.live)
         ctx = engine.camera(camera_id, args.watchlist, media_clock=media_clock)
         engine.begin_run(_scan_hash(args))
+        bar = Progress("scan", total=_frames_in(source), quiet=args.json)
         try:
-            camera = trio.run(scan_one, engine, SCAN, source, ctx)
+            with bar:
+                camera = trio.run(_scan_showing, bar, scan_one(engine, SCAN, source, ctx), source)
         finally:
             engine.end_run("scan ended")
         source.raise_if_failed()
@@ -99,6 +107,45 @@ def run(args: argparse.Namespace) -> int:
         print(f"trace: {events} events written to {args.trace}", file=sys.stderr)
     print_summary(summary, as_json=args.json)
     return 0
+
+
+async def _scan_showing(bar: Progress, scan: Awaitable[CameraSnapshot], source: Any) -> Any:
+    """Run `scan`, redrawing `bar` from the source's counters while it runs (on a terminal)."""
+    async with trio.open_nursery() as nursery:
+        if bar.enabled:
+            nursery.start_soon(_show, bar, source)
+        camera = await scan
+        nursery.cancel_scope.cancel()
+    return camera
+
+
+async def _show(bar: Progress, source: Any) -> None:
+    while True:
+        counts = source.counts
+        bar.update(counts.frames_decoded, note=f"dropped {counts.frames_dropped}")
+        await trio.sleep(REDRAW_S)
+
+
+def _frames_in(source: Any) -> int | None:
+    """How many pictures a file or folder holds (for the bar's ETA); None for a stream or an
+    unknown count. Read only when the bar is drawn: a terminal, not --json."""
+    import av
+
+    from lfr.stream import InputKind
+    from lfr.stream.inputs import folder_images, local_path
+
+    spec = source.spec
+    if not sys.stderr.isatty() or spec.loop:
+        return None
+    try:
+        if spec.kind is InputKind.FOLDER:
+            return len(folder_images(local_path(spec.url))) or None
+        if spec.kind is InputKind.FILE:
+            with av.open(str(local_path(spec.url))) as container:
+                return int(container.streams.video[0].frames) or None
+    except (OSError, IndexError, av.error.FFmpegError):
+        return None
+    return None
 
 
 def _scan_hash(args: argparse.Namespace) -> str:

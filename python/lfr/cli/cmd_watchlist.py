@@ -264,11 +264,14 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from lfr.cli.progress import Progress
     from lfr.watchlist.bundle import import_bundle, read_key
 
     key = read_key(args.key_file) if args.key_file else None
-    with open_store(args) as store:
-        digest = import_bundle(store, args.file, actor=actor(args), key=key, name=args.name)
+    with open_store(args) as store, Progress("import") as bar:
+        digest = import_bundle(
+            store, args.file, actor=actor(args), key=key, name=args.name, progress=bar.update
+        )
     print(f"imported {args.file}; content hash {digest}")
     return 0
 

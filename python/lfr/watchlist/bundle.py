@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -157,31 +158,25 @@ def read_bundle(path: Path, *, key: bytes | None = None) -> dict[str, Any]:
 
 
 def import_bundle(
-    store: Store, path: Path, *, actor: str, key: bytes | None = None, name: str | None = None
+    store: Store,
+    path: Path,
+    *,
+    actor: str,
+    key: bytes | None = None,
+    name: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> str:
-    """Create the watchlist from a bundle in one transaction; returns the content hash."""
+    """Create the watchlist from a bundle in one transaction; returns the content hash.
+    `progress(done, total)` after each identity read (the write is one transaction)."""
     payload = read_bundle(path, key=key)
     try:
         meta = payload["watchlist"]
-        updates = [
-            IdentityUpdate(
-                str(i["id"]),
-                [
-                    NewTemplate(
-                        _vector(t["vector_b64"]),
-                        str(t["model_id"]),
-                        str(t["source_sha256"]),
-                        t.get("quality"),
-                        _b64(t["thumbnail_b64"]) if t.get("thumbnail_b64") else None,
-                    )
-                    for t in i["templates"]
-                ],
-                str(i.get("label", "")),
-                str(i.get("category", "")),
-                str(i.get("notes", "")),
-            )
-            for i in payload["identities"]
-        ]
+        identities = payload["identities"]
+        updates = []
+        for i in identities:
+            updates.append(_identity_update(i))
+            if progress is not None:
+                progress(len(updates), len(identities))
     except (KeyError, TypeError, ValueError, binascii.Error) as exc:
         raise BundleError(f"{path}: malformed bundle ({exc!r})") from exc
     expected = content_hash(
@@ -223,6 +218,25 @@ def import_bundle(
     if new_hash != expected:  # cannot happen unless the hashing code disagrees with itself
         raise BundleError(f"imported watchlist hash {new_hash} != bundle hash {expected}")
     return new_hash
+
+
+def _identity_update(i: Mapping[str, Any]) -> IdentityUpdate:
+    return IdentityUpdate(
+        str(i["id"]),
+        [
+            NewTemplate(
+                _vector(t["vector_b64"]),
+                str(t["model_id"]),
+                str(t["source_sha256"]),
+                t.get("quality"),
+                _b64(t["thumbnail_b64"]) if t.get("thumbnail_b64") else None,
+            )
+            for t in i["templates"]
+        ],
+        str(i.get("label", "")),
+        str(i.get("category", "")),
+        str(i.get("notes", "")),
+    )
 
 
 def _mac(key: bytes, text: str) -> str:
