@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 import trio
@@ -108,7 +109,9 @@ class StoreDaemonApi:
         except StoreError as exc:
             raise InvalidArgumentError(str(exc)) from None
         try:
-            alert = await self._run(self.store.alerts.adjudicate, alert_id, value, by, note)
+            alert = await self._run(
+                partial(self.store.alerts.adjudicate, alert_id, value, actor=by, note=note)
+            )
         except AlertNotFound as exc:
             raise NotFoundError(str(exc)) from None
         except StoreError as exc:  # e.g. no officer named
