@@ -58,6 +58,7 @@ class Retention:
             ).rowcount
             alerts = conn.execute("DELETE FROM alerts WHERE ts < ?", (cutoff,)).rowcount
             if alerts:
+                self._db.deleted_biometrics()
                 self._audit.append(
                     "retention.alerts",
                     actor,
@@ -71,8 +72,6 @@ class Retention:
                         "seq_max": span[1],
                     },
                 )
-        if alerts:
-            self._db.checkpoint()
         return RetentionResult(cutoff, alerts, crops, by_watchlist)
 
     def deleted_for(self, watchlist: str) -> dict[str, int]:
