@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from store_helpers import MODEL, templates
+from store_helpers import templates
 
 from lfr.pipeline.gallery import load_watchlist
 from lfr.store import AlertRecord, NewTemplate, Store

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lfr.config.schema import (
+    AuditConfig,
     CameraConfig,
     Config,
     DaemonConfig,
@@ -24,12 +25,14 @@ from lfr.config.schema import (
     RetentionConfig,
     SocketConfig,
     TrackingConfig,
+    WatchlistsConfig,
     parse_host_port,
 )
 from lfr.config.validate import build
 from lfr.errors import ConfigError
 
 __all__ = [
+    "AuditConfig",
     "CameraConfig",
     "Config",
     "ConfigError",
@@ -40,6 +43,7 @@ __all__ = [
     "RetentionConfig",
     "SocketConfig",
     "TrackingConfig",
+    "WatchlistsConfig",
     "load_config",
     "parse_config",
     "parse_host_port",

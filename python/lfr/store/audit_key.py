@@ -61,7 +61,11 @@ def load_audit_key(path: Path, *, expect: str | None = None, create: bool = True
             return AuditKey(path, candidate.secret)
     if not path.exists() and not path.is_symlink():
         if not create:
-            raise AuditKeyError(f"audit key file {path} does not exist")
+            raise AuditKeyError(
+                f"audit key file {path} does not exist, but this store's audit trail is "
+                f"sealed with key {expect}: restore that key from your backup, or point "
+                "[audit] key_file (or LFR_AUDIT_KEY_FILE) at it"
+            )
         _create(path, secrets.token_bytes(KEY_BYTES))
     return _read(path)
 

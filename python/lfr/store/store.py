@@ -62,9 +62,17 @@ class Store:
     def export_head(self, event: str) -> HeadLine:
         """Append the audit head to `audit.head.log` beside the database, for the operator to
         ship where the database's writers cannot reach."""
+        return export_head(self.audit, self.head_log, event=event, store_id=self.store_id)
+
+    @property
+    def head_log(self) -> Path:
+        return self.path.parent / HEAD_LOG
+
+    @property
+    def store_id(self) -> str:
+        """The random id minted with the database: names it in exported heads."""
         with self.db.read() as conn:
-            store_id = get_meta(conn, "store_id") or ""
-        return export_head(self.audit, self.path.parent / HEAD_LOG, event=event, store_id=store_id)
+            return get_meta(conn, "store_id") or ""
 
     @property
     def path(self) -> Path:
