@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,8 @@ from lfr.daemon.housekeeping import Housekeeping
 from lfr.daemon.rates import RateBoard
 from lfr.errors import StateError
 from lfr.kernel.supervisor import Supervisor
-from lfr.pipeline.alerts import JsonlOutput, StreamOutput
+from lfr.pipeline.alert_log import JsonlOutput
+from lfr.pipeline.alerts import StreamOutput
 from lfr.pipeline.camera import TrackerSettings
 from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
@@ -79,7 +81,9 @@ class Daemon:
 
         cfg = self.config
         data_dir = Path(cfg.daemon.data_dir)
-        store = await trio.to_thread.run_sync(Store.open, data_dir)
+        store = await trio.to_thread.run_sync(
+            partial(Store.open, data_dir, audit_key_file=cfg.audit.key_file)
+        )
         try:
             await self._serve(store, data_dir, task_status)
         finally:
@@ -89,11 +93,14 @@ class Daemon:
         self, store: Store, data_dir: Path, task_status: trio.TaskStatus[Daemon]
     ) -> None:
         cfg = self.config
+        # The audit key first: a store sealed with another key must stop the start, not the
+        # first verdict an officer records.
+        fingerprint = await trio.to_thread.run_sync(store.audit.fingerprint)
         analyzer = await trio.to_thread.run_sync(self._load_models)
         engine = self.engine = Engine(
             store,
             analyzer,
-            self._outputs(data_dir),
+            self._outputs(store),
             self._engine_settings(),
             publish=self.hub.publish_alert,
         )
@@ -111,11 +118,16 @@ class Daemon:
             self._cameras = CameraSet(engine, supervisor)
             await self._cameras.apply(cfg.cameras)
             await trio.to_thread.run_sync(engine.begin_run, cfg.digest())
+            await trio.to_thread.run_sync(store.export_head, "daemon.start")
             await nursery.start(housekeeping.run)
             if self.handle_signals:
                 await nursery.start(self._signals)
             self._announce(f"lfr-run: data dir {data_dir.absolute()}")  # noqa: ASYNC240
             self._announce(f"lfr-run: database {store.path}")
+            self._announce(
+                f"lfr-run: audit key {fingerprint} ({store.audit.key_file}); "
+                f"heads exported to {store.head_log}"
+            )
             unix = self.endpoints.unix_path if self.endpoints is not None else None
             tcp = self.endpoints.tcp if self.endpoints is not None else None
             self._announce(f"lfr-run: socket {unix}" + (f", tcp {tcp[0]}:{tcp[1]}" if tcp else ""))
@@ -130,6 +142,7 @@ class Daemon:
             nursery.cancel_scope.cancel()
         with trio.CancelScope(shield=True):
             await trio.to_thread.run_sync(engine.end_run, "stop")
+            await trio.to_thread.run_sync(store.export_head, "daemon.stop")
         self._announce("lfr-run: stopped")
 
     # --- start-up pieces ------------------------------------------------------------------
@@ -162,10 +175,10 @@ class Daemon:
             ),
         )
 
-    def _outputs(self, data_dir: Path) -> list:
+    def _outputs(self, store: Store) -> list:
         return [
             StreamOutput(sys.stdout, as_json=self.config.logging.json),
-            JsonlOutput(data_dir / "alerts.jsonl"),
+            JsonlOutput(store.alert_log),
         ]
 
     async def _load_watchlists(self, engine: Engine) -> None:
@@ -193,7 +206,7 @@ class Daemon:
             self.engine.store.audit.append,
             "watchlist.reload",
             "daemon",
-            {o.name: o.content_hash if o.loaded else f"not loaded: {o.error}" for o in outcomes},
+            {o.name: _reload_record(o) for o in outcomes},
         )
         return outcomes
 
@@ -234,3 +247,9 @@ class Daemon:
                 else:
                     log.info("%s: stopping", signal.Signals(signum).name)
                     self.request_stop()
+
+
+def _reload_record(outcome: ReloadOutcome) -> str | None:
+    if outcome.loaded:
+        return outcome.content_hash
+    return f"{'dropped' if outcome.dropped else 'not loaded'}: {outcome.error}"

@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from lfr.jpeg import encode_jpeg
@@ -91,17 +90,6 @@ class StreamOutput:
                 f"latency={alert.latency_ms:.0f}ms id={alert.alert_id}"
             )
         print(line, file=self._stream, flush=True)
-
-
-class JsonlOutput:
-    """Appends each alert to a JSON-lines log (no crops, no templates: identifiers only)."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-
-    def emit(self, alert: EmittedAlert) -> None:
-        with self._path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(alert.to_json(), separators=(",", ":")) + "\n")
 
 
 class AlertDispatcher:

@@ -7,6 +7,7 @@ from types import TracebackType
 
 from lfr.paths import audit_key_file as lfr_audit_key_file
 from lfr.paths import home_dir
+from lfr.store.alert_files import AlertLogFiles
 from lfr.store.alerts import Alerts
 from lfr.store.audit import AuditLog
 from lfr.store.audit_head import HEAD_LOG, HeadLine, export_head
@@ -27,7 +28,8 @@ class Store:
         self.watchlists = Watchlists(db, self.audit)
         self.alerts = Alerts(db, self.audit)
         self.runs = Runs(db, self.audit)
-        self.retention = Retention(db, self.audit)
+        self.alert_log = AlertLogFiles(db.path.parent)
+        self.retention = Retention(db, self.audit, self.alert_log)
 
     @classmethod
     def open(
@@ -57,7 +59,9 @@ class Store:
         """What the daemon runs at start (and may run daily): purge expired watchlists and
         alerts past retention, each audited. Returns (purged watchlist names, retention)."""
         purged = self.watchlists.purge_expired(actor=actor, now=now)
-        return purged, self.retention.purge_alerts(alerts_days=alerts_days, now=now, actor=actor)
+        result = self.retention.purge_alerts(alerts_days=alerts_days, now=now, actor=actor)
+        self.db.scrub()  # finishes any scrub a long reader held up since the last run
+        return purged, result
 
     def export_head(self, event: str) -> HeadLine:
         """Append the audit head to `audit.head.log` beside the database, for the operator to
