@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import trio
-
 from pipeline_helpers import collect_alerts, make_daemon, wait_for
 
 from lfr.client import Endpoint, afollow_alerts
