@@ -43,6 +43,12 @@ def bundle_key_file() -> Path | None:
     return Path(value) if value else None
 
 
+def is_within(path: Path, directory: Path) -> bool:
+    """Whether `path` lies in `directory` or below it (links resolved)."""
+    inner, outer = path.expanduser().resolve(), directory.expanduser().resolve()
+    return inner == outer or outer in inner.parents
+
+
 def sample_data_dir() -> Path | None:
     """The shared sample media: `$LFR_SAMPLE_DATA`, else `../shared/data` beside the checkout
     when it exists, else None (the demo then builds its own scene)."""

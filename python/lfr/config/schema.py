@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from lfr.errors import ConfigError
-from lfr.paths import audit_key_file, bundle_key_file
+from lfr.paths import audit_key_file, bundle_key_file, is_within
 
 MIB = 1024 * 1024
 _CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -218,9 +218,7 @@ class Config:
     watchlists: WatchlistsConfig = field(default_factory=WatchlistsConfig)
 
     def check(self) -> None:
-        key_dir = self.audit.key_file.expanduser().resolve().parent
-        data_dir = self.daemon.data_dir.expanduser().resolve()
-        if key_dir == data_dir or data_dir in key_dir.parents:
+        if is_within(self.audit.key_file.parent, self.daemon.data_dir):
             raise Problem(
                 "audit.key_file",
                 f"must be outside daemon.data_dir ({self.daemon.data_dir}): whoever can write "

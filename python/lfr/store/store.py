@@ -6,7 +6,7 @@ from pathlib import Path
 from types import TracebackType
 
 from lfr.paths import audit_key_file as lfr_audit_key_file
-from lfr.paths import home_dir
+from lfr.paths import home_dir, is_within
 from lfr.store.alert_files import AlertLogFiles
 from lfr.store.alerts import Alerts
 from lfr.store.audit import AuditLog
@@ -100,9 +100,7 @@ class Store:
 def _check_outside(key_file: Path, directory: Path) -> None:
     """The audit key beside the database would be taken with it by anyone who can take the
     database (or its backups), which is exactly whom the key is meant to stop."""
-    key_dir = key_file.expanduser().resolve().parent
-    data_dir = directory.expanduser().resolve()
-    if key_dir == data_dir or data_dir in key_dir.parents:
+    if is_within(key_file.parent, directory):
         raise StoreError(
             f"the audit key {key_file} is inside the data directory {directory}: keep it "
             "outside ([audit] key_file or LFR_AUDIT_KEY_FILE), e.g. ~/.config/lfr/audit.key"
