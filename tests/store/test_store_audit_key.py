@@ -252,3 +252,20 @@ def test_an_interrupted_rotation_is_finished_by_the_next_load(
         assert fresh.audit.verify().ok
     assert audit_key_file.read_text() == new_text
     assert not pending_path(audit_key_file).exists()
+
+
+def test_a_rotation_after_an_interrupted_one_keeps_the_sealing_key(
+    store: Store, audit_key_file: Path
+) -> None:
+    """The pending key of a committed rotation is the store's key: the next rotation must
+    move it into place, not throw it away as a stale leftover."""
+    _populate(store)
+    old_text = audit_key_file.read_text()
+    store.audit.rotate_key("ops")
+    pending_path(audit_key_file).write_text(audit_key_file.read_text())
+    os.chmod(pending_path(audit_key_file), 0o600)
+    audit_key_file.write_text(old_text)
+    with Store.open(store.path.parent) as fresh:
+        fresh.audit.rotate_key("ops")
+        assert fresh.audit.verify().ok
+    assert len(store.audit.records(action_prefix="audit.rotate_key")) == 2

@@ -165,6 +165,7 @@ class AuditLog:
         """Seal the trail under a fresh key, written first beside the current one and moved
         into place once the database is committed (a crash in between is finished by the
         next load, which finds the pending key matching the store)."""
+        self.fingerprint()  # finishes a committed rotation whose key was not moved yet
         pending = pending_path(self.key_file)
         if pending.exists():
             pending.unlink()  # a rotation that never committed: its key sealed nothing
