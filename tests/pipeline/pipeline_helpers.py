@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import trio
@@ -54,3 +55,19 @@ async def wait_for(predicate, timeout: float, what: str) -> None:
         while not predicate():
             await trio.sleep(0.05)
     assert not scope.cancelled_caught, f"timed out waiting for {what}"
+
+
+def wait_ready(proc: subprocess.Popen[str], timeout: float = 60) -> list[str]:
+    """The stderr lines of a starting `lfr-run` up to its "ready" line (kills it if none)."""
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert proc.stderr is not None
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "ready" in line:
+            return lines
+    proc.kill()
+    raise AssertionError("lfr-run did not become ready:\n" + "".join(lines))
