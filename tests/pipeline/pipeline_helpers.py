@@ -30,11 +30,9 @@ def json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
-def make_daemon(home: Path, cameras: list[dict], analyzer, **matching) -> Daemon:
+def make_daemon(home: Path, cameras: list[dict], analyzer, **tracker) -> Daemon:
     """The daemon in-process on `home`, with the test session's models."""
-    cfg = parse_config(
-        {"daemon": {"data_dir": str(home)}, "matching": matching, "cameras": cameras}
-    )
+    cfg = parse_config({"daemon": {"data_dir": str(home)}, "tracker": tracker, "cameras": cameras})
     return Daemon(cfg, handle_signals=False, analyzer=analyzer, announce=lambda _l: None)
 
 

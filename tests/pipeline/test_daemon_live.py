@@ -10,7 +10,7 @@ import time
 import trio
 from pipeline_helpers import collect_alerts, make_daemon, wait_for
 
-from lfr.client import Endpoint, afollow_alerts
+from lfr.client import Endpoint, afollow_alerts, open_client
 from lfr.stream import CameraState
 
 # Lin-Manuel Miranda is on screen in the clip's opening shot (from its first frame, 0.35 s)
@@ -43,6 +43,10 @@ async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analy
         # He is on screen from the stream's start: the alert must come within 3 s of that.
         assert first["ts"] - t_live < HIS_ENTRANCE_S + 3.0, first["ts"] - t_live
         assert first["latency_ms"] < 1000
+        async with open_client(Endpoint(unix=daemon.endpoints.unix_path), name="t") as client:
+            status = await client.status()
+        assert 0 < status["time_to_alert_s"]["p50"] < 3.0, status["time_to_alert_s"]
+        assert "time_to_alert" in status["latency_ms"]
 
         rtsp_server.kill()
         with trio.fail_after(15):

@@ -15,7 +15,8 @@ from pathlib import Path
 import trio
 
 from lfr.client import Endpoint, Event, afollow_alerts
-from lfr.daemon.store_api import StoreDaemonApi, alert_to_wire
+from lfr.daemon.store_api import StoreDaemonApi
+from lfr.pipeline.alerts import alert_wire
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketEndpoints, SocketSettings, serve_socket
 from lfr.store import AlertRecord, Store
@@ -69,7 +70,7 @@ class Daemon:
             )
         )
         if self.hub is not None:
-            self.hub.publish("alerts", alert_to_wire(stored))
+            self.hub.publish("alerts", alert_wire(stored, None))
         return stored.alert_id
 
 

@@ -2,8 +2,8 @@
 
 The daemon subclasses it (or wraps it) and overrides `status`, `cameras_list` and
 `watchlist_reload` with live pipeline data; the socket tests use it as is over a real Store.
-`alert_to_wire` is the one alert payload shape: the daemon must publish
-`hub.publish("alerts", alert_to_wire(stored))` so live events and replays are identical.
+Alerts go out in the one wire shape (`lfr.pipeline.alerts.alert_wire`), the shape the
+pipeline publishes live, so live events and replays are identical.
 
 SQLite work runs in a worker thread (the store's connection is lock-protected and not bound to
 a thread), so the socket never stalls the trio loop on disk I/O.
@@ -13,22 +13,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from functools import partial
 from typing import Any
 
 import trio
 
 import lfr
+from lfr.pipeline.alerts import alert_wire
 from lfr.protocol.api import InvalidArgumentError, NotFoundError, Wire
 from lfr.store import AlertNotFound, Store, StoreError, WatchlistNotFound
 from lfr.store.alerts import Alert, normalise_verdict
 
 ReloadHook = Callable[[str | None], Awaitable[Wire]]
-
-
-def alert_to_wire(alert: Alert) -> dict[str, Any]:
-    """The alert as integrators see it (no crop bytes: `has_crop` says whether one exists)."""
-    return alert.as_dict(include_crop=False)
 
 
 def _midnight(now: float) -> float:
@@ -93,13 +88,23 @@ class StoreDaemonApi:
         return await self.alerts_since(since_seq, limit)
 
     async def alerts_since(self, seq: int, limit: int) -> Sequence[Wire]:
-        alerts = await self._run(self.store.alerts.list_since, seq, limit)
-        return [self.wire(a) for a in alerts]
+        def read() -> list[dict[str, Any]]:
+            return [self.wire(a) for a in self.store.alerts.list_since(seq, limit)]
+
+        result: list[dict[str, Any]] = await self._run(read)
+        return result
 
     def wire(self, alert: Alert) -> dict[str, Any]:
-        """The alert payload; the daemon overrides it with the shape it publishes live, so
-        replays and live events stay identical."""
-        return alert_to_wire(alert)
+        """The alert payload, labelled from the store (blocking). The daemon labels from the
+        watchlists it has loaded instead; the shape is the same."""
+        return alert_wire(alert, self._label(alert.watchlist, alert.identity))
+
+    def _label(self, watchlist: str, identity: str) -> str | None:
+        try:
+            known = self.store.watchlists.identities(watchlist)
+        except WatchlistNotFound:  # deleted since the alert: no label, the alert stays
+            return None
+        return next((i.label for i in known if i.identity_id == identity), None)
 
     async def alert_adjudicate(
         self, alert_id: str, verdict: str, by: str, note: str | None
@@ -108,12 +113,14 @@ class StoreDaemonApi:
             value = normalise_verdict(verdict)
         except StoreError as exc:
             raise InvalidArgumentError(str(exc)) from None
+
+        def judge() -> dict[str, Any]:
+            return self.wire(self.store.alerts.adjudicate(alert_id, value, actor=by, note=note))
+
         try:
-            alert = await self._run(
-                partial(self.store.alerts.adjudicate, alert_id, value, actor=by, note=note)
-            )
+            result: dict[str, Any] = await self._run(judge)
         except AlertNotFound as exc:
             raise NotFoundError(str(exc)) from None
         except StoreError as exc:  # e.g. no officer named
             raise InvalidArgumentError(str(exc)) from None
-        return self.wire(alert)
+        return result
