@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import trio
-from pipeline_helpers import collect_alerts, make_daemon, wait_for
+from daemon_helpers import collect_alerts, make_daemon, wait_for
 
 from lfr.client import Endpoint, open_client
 from lfr.store import Store

@@ -4,11 +4,10 @@ reconnection after the server is killed, a stalled camera beside a healthy one, 
 
 from __future__ import annotations
 
-import threading
 import time
 
 import trio
-from pipeline_helpers import collect_alerts, make_daemon, wait_for
+from daemon_helpers import collect_alerts, decode_threads, make_daemon, wait_for
 
 from lfr.client import Endpoint, afollow_alerts, open_client
 from lfr.stream import CameraState
@@ -16,10 +15,6 @@ from lfr.stream import CameraState
 # Lin-Manuel Miranda is on screen in the clip's opening shot (from its first frame, 0.35 s)
 # and in close-up from about 3.3 s; the server starts the clip afresh for each client.
 HIS_ENTRANCE_S = 0.35
-
-
-def _decode_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("lfr-decode")]
 
 
 async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analyzer) -> None:
@@ -33,7 +28,7 @@ async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analy
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
         await nursery.start(collect_alerts, daemon, alerts)
-        source = daemon.engine.sources["gate"]
+        source = daemon.camera("gate").source
         with trio.fail_after(20):
             await source.wait_state(CameraState.LIVE)
         t_live = time.time()
@@ -64,13 +59,13 @@ async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analy
         t0 = time.monotonic()
         daemon.request_stop()
         await wait_for(
-            lambda: "gate" not in daemon.engine.sources or source.state is CameraState.ENDED,
+            lambda: daemon.camera("gate") is None or source.state is CameraState.ENDED,
             5,
             "the camera to stop",
         )
         nursery.cancel_scope.cancel()
     assert time.monotonic() - t0 < 5.0
-    assert _decode_threads() == []
+    assert decode_threads() == []
     seqs = [a.seq for a in alerts]
     assert seqs == sorted(set(seqs)), "alerts delivered out of order or twice"
 
@@ -89,7 +84,7 @@ async def test_frozen_camera_stalls_while_another_keeps_going(
     )
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
-        frozen = daemon.engine.sources["frozen"]
+        frozen = daemon.camera("frozen").source
         with trio.fail_after(20):
             await frozen.wait_state(CameraState.LIVE)
         rtsp_server.freeze()
@@ -105,7 +100,7 @@ async def test_frozen_camera_stalls_while_another_keeps_going(
         finally:
             rtsp_server.thaw()
         daemon.request_stop()
-    assert _decode_threads() == []
+    assert decode_threads() == []
 
 
 async def test_three_cameras_keep_their_rate_or_drop_visibly(
@@ -125,22 +120,23 @@ async def test_three_cameras_keep_their_rate_or_drop_visibly(
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
         engine = daemon.engine
+        sources = {cid: daemon.camera(cid).source for cid in ("rtsp-a", "rtsp-b", "file")}
         with trio.fail_after(20):
-            for cid in ("rtsp-a", "rtsp-b", "file"):
-                await engine.sources[cid].wait_state(CameraState.LIVE)
+            for source in sources.values():
+                await source.wait_state(CameraState.LIVE)
         await trio.sleep(2.0)
         for ctx in engine.cameras.values():
             ctx.latency.reset()
         marks = {
-            cid: (ctx.counters.frames_analysed, engine.sources[cid].counts.frames_decoded)
+            cid: (ctx.counters.frames_analysed, sources[cid].counts.frames_decoded)
             for cid, ctx in engine.cameras.items()
         }
         depths: list[int] = []
         for _ in range(40):  # 6 s, sampling the frame queues
             await trio.sleep(0.15)
-            depths += [src.frames.depth for src in engine.sources.values()]
+            depths += [src.frames.depth for src in sources.values()]
         for cid, ctx in engine.cameras.items():
-            source = engine.sources[cid]
+            source = sources[cid]
             analysed = ctx.counters.frames_analysed - marks[cid][0]
             decoded = source.counts.frames_decoded - marks[cid][1]
             assert analysed >= 6 * 10 * 0.8 or source.counts.frames_dropped > 0, (cid, analysed)

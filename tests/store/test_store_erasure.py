@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from store_helpers import templates
 
 from lfr.pipeline.gallery import load_watchlist
@@ -51,16 +50,6 @@ def biometrics(store: Store, watchlist: str, identity: str) -> list[bytes]:
             if t.thumbnail_jpeg:
                 out.append(t.thumbnail_jpeg)
     return out
-
-
-@pytest.fixture
-def use_analyzer(analyzer: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    import lfr.inference
-
-    monkeypatch.setattr(
-        lfr.inference.FaceAnalyzer, "create", classmethod(lambda cls, **kw: analyzer)
-    )
-    return analyzer
 
 
 def test_removed_and_deleted_enrolments_leave_no_bytes(

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lfr.store.errors import StoreCorrupt, StoreError
+from lfr.store.errors import StoreBusy, StoreCorrupt, StoreError, StoreFull
 from lfr.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DB_FILENAME = "lfr.db"
@@ -30,6 +30,7 @@ BUSY_TIMEOUT_MS = 10_000
 SCRUB_WAIT_MS = 1_000  # per attempt: lfr's own reads last milliseconds
 SCRUB_ATTEMPTS = 3
 _SQLITE_HEADER = b"SQLite format 3\x00"
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_FULL = 5, 6, 13  # primary result codes
 
 
 def _check_header(path: Path) -> None:
@@ -212,11 +213,14 @@ class Database:
                 f"database {self.path} is damaged ({text}); it was left "
                 "untouched: restore it from a backup or move it aside"
             )
-        if "locked" in text or "busy" in text:
-            return StoreError(
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code in (_SQLITE_BUSY, _SQLITE_LOCKED) or "locked" in text or "busy" in text:
+            return StoreBusy(
                 f"database {self.path} stayed busy for {BUSY_TIMEOUT_MS} ms "
                 "(another lfr process is writing); try again"
             )
+        if code == _SQLITE_FULL:
+            return StoreFull(f"database {self.path}: the disk is full ({text})")
         return StoreError(f"database {self.path}: {text}")
 
     def integrity_check(self) -> list[str]:

@@ -98,6 +98,7 @@ def export_bundle(
             "authorised_by": info.authorised_by,
             "legal_basis": info.legal_basis,
             "threshold": info.threshold,
+            "target_fpir": info.target_fpir,
             "expires_at": info.expires_at,
             "created_at": info.created_at,
             "content_hash": info.content_hash,
@@ -211,6 +212,7 @@ def import_bundle(
             legal_basis=meta.legal_basis,
             expires_at=meta.expires_at,
             threshold=meta.threshold,
+            target_fpir=meta.target_fpir,
         )
         new_hash = store.watchlists.add_many(
             target,

@@ -18,6 +18,7 @@ import numpy as np
 
 from lfr.errors import InputError
 from lfr.store import NewTemplate
+from lfr.store.watchlist_records import DEFAULT_TARGET_FPIR
 from lfr.store.watchlists import IdentityUpdate
 
 
@@ -37,6 +38,7 @@ class BundleWatchlist:
     threshold: float | None
     expires_at: float | None
     content_hash: str
+    target_fpir: float = DEFAULT_TARGET_FPIR  # bundles older than calibration carry none
 
 
 def parse_payload(payload: Any, where: str) -> tuple[BundleWatchlist, list[IdentityUpdate]]:
@@ -51,11 +53,16 @@ def parse_payload(payload: Any, where: str) -> tuple[BundleWatchlist, list[Ident
         threshold=_number(meta, "threshold", where, "watchlist"),
         expires_at=_number(meta, "expires_at", where, "watchlist"),
         content_hash=_text(meta, "content_hash", where, "watchlist"),
+        target_fpir=_or_default(_number(meta, "target_fpir", where, "watchlist")),
     )
     identities = doc.get("identities")
     if not isinstance(identities, list):
         raise BundleError(f"{where}: malformed bundle (identities is not a list)")
     return watchlist, [_identity(item, i, where) for i, item in enumerate(identities)]
+
+
+def _or_default(target_fpir: float | None) -> float:
+    return DEFAULT_TARGET_FPIR if target_fpir is None else target_fpir
 
 
 def _identity(item: Any, index: int, where: str) -> IdentityUpdate:
