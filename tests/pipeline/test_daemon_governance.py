@@ -129,7 +129,7 @@ async def test_removed_and_deleted_watchlists_stop_matching_at_reload(
 
             await _lfr(home, "watchlist", "delete", "wl")
             (outcome,) = (await client.watchlist_reload("wl"))["reloaded"]
-            assert outcome["dropped"] and not outcome["loaded"]
+            assert outcome["dropped"] and not outcome["loaded"], outcome
             assert outcome["content_hash"] is None and "no watchlist named" in outcome["error"]
             assert daemon.engine.watchlists.names() == []
             await _keeps_analysing(daemon, 2.0)

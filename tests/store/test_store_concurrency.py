@@ -152,3 +152,23 @@ def test_kill_during_large_import_leaves_all_or_none(tmp_path: Path, home: Path)
         assert proc.returncode == -signal.SIGKILL
         outcomes.append(_check_all_or_none(home, digest, identities))
     print("outcomes after SIGKILL:", outcomes)  # ['none', 'none'] here: killed mid-write
+
+
+def test_a_second_connection_leaves_the_first_ones_locks(
+    store: Store, home: Path, cli_proc
+) -> None:
+    """The daemon holds two connections. Opening the second must not close a descriptor of
+    the database (POSIX drops every lock of the process with it): another process would then
+    take itself for the last connection and delete the -wal and -shm files from under the
+    daemon, whose connections would go on reading a stale, unlinked index."""
+    store.watchlists.create("wl", actor="t")
+    second = Store.open(home, check=False)
+    try:
+        proc = cli_proc("watchlist", "delete", "wl", timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert (home / "lfr.db-shm").exists() and (home / "lfr.db-wal").exists()
+        assert store.watchlists.all() == [] and second.watchlists.all() == []
+        with Store.open(home) as third:  # a third opener reads through the same index
+            assert third.watchlists.all() == []
+    finally:
+        second.close()

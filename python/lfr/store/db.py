@@ -33,6 +33,19 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_FULL = 5, 6, 13  # primary result codes
 
 
+# Databases this process has open, by inode. Closing any descriptor of a file drops every
+# POSIX lock the process holds on it, SQLite's included; another process would then think
+# itself the last connection and delete the -wal and -shm files under this one's feet. So the
+# header is read (with a descriptor that is then closed) only by the first opener.
+_OPEN: dict[tuple[int, int], int] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def _inode(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_dev, info.st_ino
+
+
 def _check_header(path: Path) -> None:
     """Reject a file that is not SQLite before SQLite sees it, so it is never written to."""
     try:
@@ -74,10 +87,20 @@ class Database:
         self.path = path
         self._lock = threading.RLock()
         self._scrub_pending = False
-        if path.exists():
-            _check_header(path)
-        else:
-            _create_private(path)
+        with _OPEN_LOCK:
+            if not path.exists():
+                _create_private(path)
+            elif not _OPEN.get(_inode(path)):
+                _check_header(path)
+            self._inode = _inode(path)
+            _OPEN[self._inode] = _OPEN.get(self._inode, 0) + 1
+        try:
+            self._open(path, check)
+        except BaseException:
+            self._forget()
+            raise
+
+    def _open(self, path: Path, check: bool) -> None:
         try:
             conn = sqlite3.connect(
                 str(path),
@@ -256,3 +279,10 @@ class Database:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+        self._forget()
+
+    def _forget(self) -> None:
+        with _OPEN_LOCK:
+            left = _OPEN.pop(self._inode, 1) - 1
+            if left:
+                _OPEN[self._inode] = left
