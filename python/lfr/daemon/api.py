@@ -86,10 +86,10 @@ class EngineApi(StoreDaemonApi):
         }
 
     async def alert_adjudicate(
-        self, alert_id: str, verdict: str, *args: Any, **kwargs: Any
+        self, alert_id: str, verdict: str, by: str, note: str | None
     ) -> Wire:
         """Record the verdict (the store's way), then count it where the daemon recorded it."""
-        judged = await super().alert_adjudicate(alert_id, verdict, *args, **kwargs)
+        judged = await super().alert_adjudicate(alert_id, verdict, by, note)
         metrics = self._engine.telemetry.metrics
         if metrics is not None:
             metrics.verdict(str(judged.get("status", verdict)))
