@@ -1,9 +1,11 @@
 """What recording a trace costs: `lfr scan` of a clip with and without `--trace`, in one run,
 interleaved (plain, traced, plain, traced, ...) so both see the same machine load.
 
-Reports the analysed fps of each (the scan's own figure: frames analysed over the scan's
-time, models loaded before it starts), their medians, the ratio traced/plain and the whole
-process' wall time (which also pays for writing the trace file after the scan).
+Reports, for each: the analysed fps (the scan's own figure: frames analysed over the scan's
+time, models loaded before it starts) and the process' CPU seconds (user + system, which other
+load on a shared machine disturbs far less than wall time), their medians and the ratios
+traced/plain; and the recorder's own cost per frame, timed in-process on a realistic frame
+(the spans and flows of a frame with templates).
 
     python benches/trace_overhead.py [--clip PATH] [--repeats N] [--out FILE]
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,17 +29,42 @@ from machine import describe
 
 
 def scan(clip: Path, home: Path, trace: Path | None) -> tuple[float, float]:
-    """(analysed fps, wall seconds) of one `lfr scan`."""
+    """(analysed fps, CPU seconds) of one `lfr scan`."""
     argv = [sys.executable, "-m", "lfr.cli.admin", "scan", str(clip), "--watchlist", "wl", "--json"]
     if trace is not None:
         argv += ["--trace", str(trace)]
-    t0 = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(
         argv, env={**os.environ, "LFR_HOME": str(home)}, capture_output=True, text=True, check=True
     )
-    wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     summary = json.loads(proc.stderr.strip().splitlines()[-1])
-    return float(summary["fps"]), wall
+    return float(summary["fps"]), cpu
+
+
+def recorder_cost_us(frames: int = 20000) -> float:
+    """Microseconds the recorder adds to one frame (decode span, waits, five stage spans and
+    their flows, one alert flow), in this process."""
+    from lfr.telemetry import TraceRecorder
+
+    rec = TraceRecorder()
+    stages = [("detect", 0.004), ("track", 0.0001), ("embed", 0.01), ("match", 0.0001)]
+    t0 = time.perf_counter()
+    for i in range(frames):
+        now = time.monotonic()
+        rec.decoded("bench", i, now - 0.002, now)
+        rec.analysed(
+            "bench",
+            i,
+            faces=3,
+            decoded=now,
+            dequeued=now + 0.001,
+            start=now + 0.002,
+            stages=stages,
+            alerts=[(1, 0)],
+        )
+    return (time.perf_counter() - t0) / frames * 1e6
 
 
 def main() -> int:
@@ -58,17 +86,20 @@ def main() -> int:
             runs["traced"].append(scan(args.clip, home, trace))
         events = len(json.loads(trace.read_text())["traceEvents"])
     fps = {k: statistics.median(f for f, _ in v) for k, v in runs.items()}
-    wall = {k: statistics.median(w for _, w in v) for k, v in runs.items()}
+    cpu = {k: statistics.median(c for _, c in v) for k, v in runs.items()}
     result = {
         "machine": describe(),
+        "load_average": os.getloadavg(),
         "clip": str(args.clip),
         "repeats": args.repeats,
         "fps": {k: [round(f, 2) for f, _ in v] for k, v in runs.items()},
         "median_fps": {k: round(v, 2) for k, v in fps.items()},
         "fps_ratio_traced_over_plain": round(fps["traced"] / fps["plain"], 4),
-        "median_wall_s": {k: round(v, 3) for k, v in wall.items()},
-        "wall_ratio_traced_over_plain": round(wall["traced"] / wall["plain"], 4),
+        "cpu_s": {k: [round(c, 2) for _, c in v] for k, v in runs.items()},
+        "median_cpu_s": {k: round(v, 3) for k, v in cpu.items()},
+        "cpu_ratio_traced_over_plain": round(cpu["traced"] / cpu["plain"], 4),
         "trace_events": events,
+        "recorder_us_per_frame": round(recorder_cost_us(), 1),
     }
     text = json.dumps(result, indent=2)
     print(text)
