@@ -43,6 +43,16 @@ def scan(clip: Path, home: Path, trace: Path | None) -> tuple[float, float]:
     return float(summary["fps"]), cpu
 
 
+def paired(runs: dict[str, list[tuple[float, float]]]) -> dict[str, float]:
+    """Median of the per-pair ratios traced/plain (each pair ran back to back, under nearly
+    the same load): fps and CPU seconds."""
+    pairs = list(zip(runs["plain"], runs["traced"], strict=True))
+    return {
+        "fps": round(statistics.median(t[0] / p[0] for p, t in pairs), 4),
+        "cpu_s": round(statistics.median(t[1] / p[1] for p, t in pairs), 4),
+    }
+
+
 def recorder_cost_us(frames: int = 20000) -> float:
     """Microseconds the recorder adds to one frame (decode span, waits, five stage spans and
     their flows, one alert flow), in this process."""
@@ -98,6 +108,7 @@ def main() -> int:
         "cpu_s": {k: [round(c, 2) for _, c in v] for k, v in runs.items()},
         "median_cpu_s": {k: round(v, 3) for k, v in cpu.items()},
         "cpu_ratio_traced_over_plain": round(cpu["traced"] / cpu["plain"], 4),
+        "paired_median_ratios": paired(runs),
         "trace_events": events,
         "recorder_us_per_frame": round(recorder_cost_us(), 1),
     }
