@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from lfr.client import Endpoint, open_client
 from lfr.config import ConfigError, parse_config
 from lfr.daemon import Daemon
-from lfr.daemon.service import TraceOptions
+from lfr.daemon.tracing import TraceOptions
 from lfr.http import bind, parse_listen
 from support.traces import assert_spans_nest, read_trace
 

@@ -52,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from lfr.config import load_config
     from lfr.daemon import Daemon
     from lfr.daemon.logs import setup_logging
-    from lfr.daemon.service import TraceOptions
+    from lfr.daemon.tracing import TraceOptions
     from lfr.errors import InputError
 
     args = build_parser().parse_args(argv)

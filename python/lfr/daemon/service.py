@@ -15,9 +15,7 @@ import functools
 import logging
 import signal
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +29,7 @@ from lfr.daemon.housekeeping import Housekeeping
 from lfr.daemon.metrics import DaemonCollector, build_info, metrics_actor
 from lfr.daemon.rates import RateBoard
 from lfr.daemon.socket_actor import SocketActor
+from lfr.daemon.tracing import TraceOptions, record_trace
 from lfr.daemon.tree import ServiceTree
 from lfr.errors import StateError
 from lfr.kernel.registry import Registry
@@ -40,7 +39,7 @@ from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketEndpoints, SocketSettings
-from lfr.telemetry import PipelineMetrics, Telemetry, TraceRecorder
+from lfr.telemetry import PipelineMetrics, Telemetry
 
 if TYPE_CHECKING:
     from lfr.http import HttpActor
@@ -55,14 +54,6 @@ class DaemonStartError(StateError):
     """The daemon cannot start as configured; the message names the setting to fix."""
 
     exit_code = 2
-
-
-@dataclass(frozen=True, slots=True)
-class TraceOptions:
-    """`lfr-run --trace FILE --trace-seconds N`: record the first N seconds, then write."""
-
-    path: Path
-    seconds: float = 60.0
 
 
 class Daemon:
@@ -103,9 +94,7 @@ class Daemon:
         if self.config.metrics is not None:
             instruments = PipelineMetrics()
             self.metrics = metrics_actor(self.config.metrics, instruments.registry)
-        tracer = (
-            TraceRecorder(seconds=self.trace.seconds, process="lfr-run") if self.trace else None
-        )
+        tracer = self.trace.recorder() if self.trace is not None else None
         telemetry = Telemetry(metrics=instruments, tracer=tracer)
         try:
             await self._open_stores(telemetry, task_status)
@@ -185,7 +174,10 @@ class Daemon:
                 if self.handle_signals:
                     await outer.start(self._signals)
                 if telemetry.tracer is not None:
-                    outer.start_soon(self._record_trace, telemetry.tracer)
+                    assert self.trace is not None
+                    outer.start_soon(
+                        record_trace, telemetry.tracer, self.trace.path, self._announce
+                    )
                 async with trio.open_nursery() as nursery:
                     await nursery.start(tree.run)
                     self.endpoints = socket.endpoints
@@ -316,21 +308,6 @@ class Daemon:
                 )
                 return
         await self.reload_watchlists()
-
-    async def _record_trace(self, tracer: TraceRecorder) -> None:
-        """Record until the deadline (or the stop, if sooner), then write the file."""
-        assert self.trace is not None
-        try:
-            await trio.sleep(max(0.0, tracer.deadline - time.monotonic()))
-        finally:
-            tracer.close()
-            with trio.CancelScope(shield=True):
-                try:
-                    events = await trio.to_thread.run_sync(tracer.write, self.trace.path)
-                except OSError as exc:
-                    log.error("trace not written to %s: %s", self.trace.path, exc)
-                else:
-                    self._announce(f"lfr-run: trace: {events} events written to {self.trace.path}")
 
     async def _signals(
         self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
