@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lfr.config import ConfigError, load_config
-from lfr.config.schema import MIB
+from lfr.config.sockets import MIB
 
 GOOD = """
 [daemon]

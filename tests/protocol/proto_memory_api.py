@@ -105,8 +105,15 @@ class MemoryDaemonApi:
         return self.log.since(since_seq, limit)
 
     async def alert_adjudicate(
-        self, alert_id: str, verdict: str, by: str, note: str | None
+        self,
+        alert_id: str,
+        verdict: str,
+        *,
+        actor: str,
+        on_behalf_of: str | None = None,
+        note: str | None = None,
     ) -> Wire:
+        by = on_behalf_of or actor
         if verdict not in VERDICTS:
             raise InvalidArgumentError(f"verdict must be one of {', '.join(VERDICTS)}")
         for alert in self.log.alerts:

@@ -11,9 +11,10 @@ from typing import Any
 import trio
 from proto_memory_api import AlertLog, MemoryDaemonApi
 
+from lfr.config import SocketConfig
 from lfr.protocol.codec import FrameDecoder, Limits, encode_frame
 from lfr.protocol.hub import EventHub
-from lfr.protocol.server import SocketEndpoints, SocketSettings, serve_socket
+from lfr.protocol.server import SocketEndpoints, serve_socket
 
 TOKEN = "s3cret-token-0123456789abcdef"
 
@@ -22,7 +23,7 @@ TOKEN = "s3cret-token-0123456789abcdef"
 class Served:
     api: MemoryDaemonApi
     hub: EventHub
-    settings: SocketSettings
+    config: SocketConfig
     endpoints: SocketEndpoints
     cancel: trio.CancelScope
 
@@ -49,15 +50,17 @@ async def start_server(
     hub = EventHub()
     api = MemoryDaemonApi(log, hub)
     overrides.setdefault("tcp", "127.0.0.1:0" if token_file else None)
-    settings = SocketSettings(unix_path=directory / "lfr.sock", token_file=token_file, **overrides)
+    if token_file is not None:
+        overrides.setdefault("token_file", str(token_file))
+    config = SocketConfig(**overrides)
     scope = trio.CancelScope()
 
     async def run(task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED) -> None:
         with scope:
-            await serve_socket(api, hub, settings, task_status=task_status)
+            await serve_socket(api, hub, config, directory, task_status=task_status)
 
     endpoints = await nursery.start(run)
-    return Served(api, hub, settings, endpoints, scope)
+    return Served(api, hub, config, endpoints, scope)
 
 
 class Raw:

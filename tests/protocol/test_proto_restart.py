@@ -15,9 +15,10 @@ from pathlib import Path
 import trio
 
 from lfr.client import Endpoint, Event, afollow_alerts
+from lfr.config import SocketConfig
 from lfr.daemon.store_api import StoreDaemonApi, alert_to_wire
 from lfr.protocol.hub import EventHub
-from lfr.protocol.server import SocketEndpoints, SocketSettings, serve_socket
+from lfr.protocol.server import SocketEndpoints, serve_socket
 from lfr.store import AlertRecord, Store
 
 
@@ -35,13 +36,13 @@ class Daemon:
     async def start(self) -> None:
         self.hub, self.scope = EventHub(), trio.CancelScope()
         api, hub, scope = StoreDaemonApi(self.store), self.hub, self.scope
-        settings = SocketSettings(unix_path=self.home / "lfr.sock")
+        config, home = SocketConfig(), self.home
 
         async def run(
             task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED,
         ) -> None:
             with scope:
-                await serve_socket(api, hub, settings, task_status=task_status)
+                await serve_socket(api, hub, config, home, task_status=task_status)
 
         self.endpoints = await self.nursery.start(run)
 

@@ -22,10 +22,9 @@ from lfr.config.schema import (
     MatchingConfig,
     ModelsConfig,
     RetentionConfig,
-    SocketConfig,
     TrackingConfig,
-    parse_host_port,
 )
+from lfr.config.sockets import SocketConfig, parse_host_port
 from lfr.config.validate import build
 from lfr.errors import ConfigError
 

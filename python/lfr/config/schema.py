@@ -15,20 +15,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from lfr.errors import ConfigError
+from lfr.config.problem import Problem
+from lfr.config.sockets import SocketConfig
 
-MIB = 1024 * 1024
 _CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-class Problem(ConfigError):
-    """Raised by a section's `check`: `key` is the field (relative to the section)."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,47 +44,6 @@ class MatchingConfig:
             raise Problem("min_hits", f"must be at least 1, got {self.min_hits}")
         if self.cooldown_s is not None and self.cooldown_s < 0:
             raise Problem("cooldown_s", f"must be >= 0, got {self.cooldown_s}")
-
-
-@dataclass(frozen=True, slots=True)
-class SocketConfig:
-    unix: str = "lfr.sock"  # relative to data_dir unless absolute
-    tcp: str | None = None  # "host:port"; requires token_file
-    token_file: str | None = None  # relative to data_dir unless absolute
-    max_frame_bytes: int = MIB
-
-    def check(self) -> None:
-        if not self.unix:
-            raise Problem("unix", "must not be empty")
-        if self.tcp is not None:
-            parse_host_port(self.tcp)
-            if not self.token_file:
-                raise Problem(
-                    "token_file",
-                    "is required when socket.tcp is set (TCP needs a "
-                    "token: no unauthenticated network access)",
-                )
-        if self.token_file is not None and not self.token_file:
-            raise Problem("token_file", "must not be empty")
-        if not 1024 <= self.max_frame_bytes <= 64 * MIB:
-            raise Problem(
-                "max_frame_bytes", f"must be in [1024, {64 * MIB}], got {self.max_frame_bytes}"
-            )
-
-    def unix_path(self, data_dir: Path) -> Path:
-        return data_dir / self.unix
-
-    def token_path(self, data_dir: Path) -> Path | None:
-        return None if self.token_file is None else data_dir / self.token_file
-
-
-def parse_host_port(text: str) -> tuple[str, int]:
-    """'127.0.0.1:7878' or '[::1]:7878' -> (host, port); a Problem on `tcp` otherwise."""
-    host, sep, port = text.rpartition(":")
-    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise Problem("tcp", f"must be 'host:port' with a port in 1..65535, got {text!r}")
-    return host, int(port)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from lfr.pipeline.camera import TrackerSettings
 from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
 from lfr.protocol.hub import EventHub
-from lfr.protocol.server import SocketEndpoints, SocketSettings, serve_socket
+from lfr.protocol.server import SocketEndpoints, serve_socket
 
 if TYPE_CHECKING:
     from lfr.inference import FaceAnalyzer
@@ -104,9 +104,7 @@ class Daemon:
         api = EngineApi(engine, rates, self.reload_watchlists)
         supervisor = Supervisor("cameras", stop_timeout_s=STOP_DEADLINE_S)
         async with trio.open_nursery() as nursery:
-            self.endpoints = await nursery.start(
-                serve_socket, api, self.hub, SocketSettings.from_config(cfg.socket, data_dir)
-            )
+            self.endpoints = await nursery.start(serve_socket, api, self.hub, cfg.socket, data_dir)
             await nursery.start(supervisor.run)
             self._cameras = CameraSet(engine, supervisor)
             await self._cameras.apply(cfg.cameras)

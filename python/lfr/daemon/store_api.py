@@ -11,6 +11,7 @@ a thread), so the socket never stalls the trio loop on disk I/O.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -101,16 +102,30 @@ class StoreDaemonApi:
         return alert_to_wire(alert)
 
     async def alert_adjudicate(
-        self, alert_id: str, verdict: str, by: str, note: str | None
+        self,
+        alert_id: str,
+        verdict: str,
+        *,
+        actor: str,
+        on_behalf_of: str | None = None,
+        note: str | None = None,
     ) -> Wire:
         try:
             value = normalise_verdict(verdict)
         except StoreError as exc:
             raise InvalidArgumentError(str(exc)) from None
+        record = functools.partial(
+            self.store.alerts.adjudicate,
+            alert_id,
+            value,
+            actor=actor,
+            on_behalf_of=on_behalf_of,
+            note=note,
+        )
         try:
-            alert = await self._run(self.store.alerts.adjudicate, alert_id, value, by, note)
+            alert = await self._run(record)
         except AlertNotFound as exc:
             raise NotFoundError(str(exc)) from None
-        except StoreError as exc:  # e.g. no officer named
+        except StoreError as exc:
             raise InvalidArgumentError(str(exc)) from None
         return self.wire(alert)
