@@ -30,6 +30,7 @@ from lfr.pipeline.alerts import JsonlOutput, StreamOutput
 from lfr.pipeline.camera import TrackerSettings
 from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
+from lfr.protocol.feed import AlertFeed
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketEndpoints, serve_socket
 
@@ -66,6 +67,7 @@ class Daemon:
         self._announce = announce or (lambda line: print(line, file=sys.stderr, flush=True))
         self.engine: Engine | None = None
         self.hub = EventHub(max_frame_bytes=config.socket.max_frame_bytes)
+        self.alert_feed = AlertFeed(self.hub, poll_s=config.socket.alert_poll_s)
         self.endpoints: SocketEndpoints | None = None
         self._stop = trio.Event()
         self._cameras: CameraSet | None = None
@@ -95,7 +97,7 @@ class Daemon:
             analyzer,
             self._outputs(data_dir),
             self._engine_settings(),
-            publish=self.hub.publish_alert,
+            publish=self.alert_feed.offer_alert,
         )
         rates = RateBoard()
         housekeeping = Housekeeping(engine, self.hub, rates, alerts_days=cfg.retention.alerts_days)
@@ -104,6 +106,8 @@ class Daemon:
         api = EngineApi(engine, rates, self.reload_watchlists)
         supervisor = Supervisor("cameras", stop_timeout_s=STOP_DEADLINE_S)
         async with trio.open_nursery() as nursery:
+            last_seq = await trio.to_thread.run_sync(store.alerts.last_seq)
+            await nursery.start(self.alert_feed.run, api.alerts_since, last_seq)
             self.endpoints = await nursery.start(serve_socket, api, self.hub, cfg.socket, data_dir)
             await nursery.start(supervisor.run)
             self._cameras = CameraSet(engine, supervisor)

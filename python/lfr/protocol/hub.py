@@ -7,7 +7,8 @@ queued) until its pump takes the backlog, and the pump then tells the client how
 missed. So the pipeline's cost per alert does not depend on how slowly anyone reads.
 
 Sequence numbers: on `alerts` the seq is the store's alert seq (persisted first, so a replay
-from the store can fill any gap); on other topics the hub assigns them, starting from the
+from the store can fill any gap; `AlertFeed` publishes every stored alert in seq order, also
+those other processes wrote); on other topics the hub assigns them, starting from the
 wall clock in microseconds so they keep increasing across daemon restarts.
 
 Call `publish()` from the trio thread (it wakes trio tasks).
@@ -18,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from lfr.kernel.mailbox import Drained, Mailbox, MailboxPolicy
 from lfr.protocol.codec import DEFAULT_MAX_FRAME, encode_frame
@@ -29,16 +30,8 @@ log = logging.getLogger(__name__)
 
 class AlertOrderError(ValueError):
     """An alert was published with a seq not above the previous one. Live subscribers skip
-    seqs they have passed, so this would hide the alert from them: persist-and-publish must be
-    serialised (one lock around `store.alerts.record` + `publish`) so publish order = seq
-    order."""
-
-
-class AlertLike(Protocol):
-    @property
-    def seq(self) -> int: ...
-
-    def to_json(self) -> dict[str, Any]: ...
+    seqs they have passed, so this would hide the alert from them: alerts reach the hub through
+    `lfr.protocol.feed.AlertFeed`, which puts them in seq order."""
 
 
 class Subscriber:
@@ -151,10 +144,6 @@ class EventHub:
         for sub in tuple(self._subs[topic].values()):
             sub.offer(seq, frame)
         return seq
-
-    def publish_alert(self, alert: AlertLike) -> int:
-        """Convenience for the alert dispatcher: `publish("alerts", alert.to_json(), seq=...)`."""
-        return self.publish("alerts", alert.to_json(), seq=int(alert.seq))
 
     def subscribe(self, topic: str, capacity: int) -> Subscriber:
         """Register a live subscriber. It receives every event published from now on."""
