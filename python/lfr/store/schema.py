@@ -115,6 +115,14 @@ _V1 = (
     "INSERT INTO meta (key, value) VALUES ('created_at', CAST(unixepoch() AS TEXT))",
 )
 
-MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((1, _V1),)
+# Who acted on whose behalf (an operator's account recording an officer's verdict), and a
+# marker on a trail written before records were sealed with the audit key: the first process
+# holding the key re-seals it and records that it did (`lfr.store.audit_seal`).
+_V4 = (
+    "ALTER TABLE audit ADD COLUMN on_behalf_of TEXT",
+    "INSERT INTO meta (key, value) SELECT 'audit_seal', 'sha256' WHERE EXISTS (SELECT 1 FROM audit)",
+)
+
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((1, _V1), (4, _V4))
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
