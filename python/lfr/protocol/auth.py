@@ -67,6 +67,7 @@ class TokenBook:
             )
         if tokens_file is not None:
             text = _read_private(tokens_file, "socket.tokens_file")
+            named = 0
             for number, raw in enumerate(text.splitlines(), start=1):
                 line = raw.strip()
                 if not line or line.startswith(b"#"):
@@ -85,7 +86,8 @@ class TokenBook:
                 if any(hmac.compare_digest(token, other) for other in tokens.values()):
                     raise ConfigError(f"{where}: the token of {name!r} is also another name's")
                 tokens[name] = token
-            if not tokens:
+                named += 1
+            if not named:
                 raise ConfigError(f"socket.tokens_file: {tokens_file} names no token")
         return cls(tokens)
 
