@@ -4,6 +4,7 @@ hostile bytes and reading what the server answers."""
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,25 @@ from lfr.config import SocketConfig
 from lfr.protocol.codec import FrameDecoder, Limits, encode_frame
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketEndpoints, serve_socket
+from lfr.store import AlertRecord
 
 TOKEN = "s3cret-token-0123456789abcdef"
+
+
+def alert_record(**fields: Any) -> AlertRecord:
+    """A plausible alert to persist in a real Store; `fields` override any of it."""
+    values: dict[str, Any] = {
+        "camera": "cam1",
+        "ts": time.time(),
+        "watchlist": "wl",
+        "watchlist_hash": "h" * 16,
+        "identity": "person-1",
+        "score": 0.8,
+        "threshold": 0.4,
+        "track_id": 7,
+        "latency_ms": 90.0,
+    }
+    return AlertRecord(**{**values, **fields})
 
 
 @dataclass

@@ -8,12 +8,11 @@ import os
 import pwd
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import trio
-from proto_support import TOKEN
+from proto_support import TOKEN, alert_record
 
 from lfr.client import Endpoint, ServerError, open_client
 from lfr.config import SocketConfig
@@ -23,7 +22,7 @@ from lfr.protocol.auth import TokenBook
 from lfr.protocol.codec import FrameDecoder, encode_frame
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketEndpoints, serve_socket
-from lfr.store import AlertRecord, Store
+from lfr.store import Store
 
 OPS_TOKEN = "ops-0123456789abcdef-ops"
 ROOM_TOKEN = "room-0123456789abcdef-room"
@@ -36,18 +35,7 @@ def _private(path: Path, text: str) -> Path:
 
 
 def _alert(store: Store) -> str:
-    return store.alerts.record(
-        AlertRecord(
-            camera="gate",
-            ts=time.time(),
-            watchlist="wl",
-            watchlist_hash="h" * 16,
-            identity="subject-1",
-            score=0.8,
-            threshold=0.4,
-            track_id=3,
-        )
-    ).alert_id
+    return store.alerts.record(alert_record()).alert_id
 
 
 def _verdicts(store: Store) -> list[tuple[str, str | None]]:

@@ -80,7 +80,9 @@ async def test_frames_before_auth_are_small(served: Served) -> None:
     assert reply["error"]["code"] == "invalid_request"  # read and parsed, not refused
 
 
-async def test_auth_has_a_deadline(nursery: trio.Nursery, short_dir: Path, token_file: Path) -> None:
+async def test_auth_has_a_deadline(
+    nursery: trio.Nursery, short_dir: Path, token_file: Path
+) -> None:
     served = await start_server(nursery, short_dir, token_file=token_file, auth_timeout_s=0.3)
     raw = await Raw.open(served, tcp=True)
     msg = await raw.recv(timeout=2.0)
@@ -95,9 +97,7 @@ async def test_a_wrong_token_is_slowed_down_and_logged_with_the_peer(
     token_file: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    served = await start_server(
-        nursery, short_dir, token_file=token_file, auth_failure_delay_s=0.5
-    )
+    served = await start_server(nursery, short_dir, token_file=token_file, auth_failure_delay_s=0.5)
     raw = await Raw.open(served, tcp=True)
     port = raw.stream.socket.getsockname()[1]
     with caplog.at_level(logging.WARNING, logger="lfr.protocol.auth"):

@@ -9,17 +9,17 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import trio
+from proto_support import alert_record
 
 from lfr.client import Endpoint, Event, afollow_alerts
 from lfr.config import SocketConfig
 from lfr.daemon.store_api import StoreDaemonApi, alert_to_wire
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketEndpoints, serve_socket
-from lfr.store import AlertRecord, Store
+from lfr.store import Store
 
 
 class Daemon:
@@ -56,19 +56,7 @@ class Daemon:
 
     def alert(self) -> str:
         """Persist an alert, then publish it if the daemon is up (the pipeline's order)."""
-        stored = self.store.alerts.record(
-            AlertRecord(
-                camera="cam1",
-                ts=time.time(),
-                watchlist="wl",
-                watchlist_hash="h" * 16,
-                identity="person-1",
-                score=0.8,
-                threshold=0.4,
-                track_id=7,
-                latency_ms=90.0,
-            )
-        )
+        stored = self.store.alerts.record(alert_record())
         if self.hub is not None:
             self.hub.publish("alerts", alert_to_wire(stored))
         return stored.alert_id

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import trio
-from proto_support import Raw
+from proto_support import Raw, alert_record
 
 from lfr.config import SocketConfig
 from lfr.daemon.store_api import StoreDaemonApi, alert_to_wire
 from lfr.protocol.feed import AlertFeed
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketEndpoints, serve_socket
-from lfr.store import AlertRecord, Store
+from lfr.store import Store
 
 WRITER = """
 import sys, time
@@ -33,20 +32,7 @@ with Store.open(home) as store:
 
 
 def _record(store: Store, identity: str) -> dict:
-    stored = store.alerts.record(
-        AlertRecord(
-            camera="gate",
-            ts=time.time(),
-            watchlist="wl",
-            watchlist_hash="h" * 16,
-            identity=identity,
-            score=0.9,
-            threshold=0.4,
-            track_id=1,
-            latency_ms=50.0,
-        )
-    )
-    return alert_to_wire(stored)
+    return alert_to_wire(store.alerts.record(alert_record(identity=identity)))
 
 
 class TwoWriters:
