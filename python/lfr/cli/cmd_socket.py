@@ -211,13 +211,18 @@ def render_status(status: dict[str, Any]) -> str:
     if queues:
         lines.append("queues: " + "  ".join(f"{k}={v}" for k, v in queues.items()))
     clients = sock.get("clients") or []
-    lines.append(f"socket clients: {len(clients)}")
+    guarded = {k: sock.get(k) for k in ("refused", "evicted", "failed_auth")}
+    lines.append(
+        f"socket clients: {len(clients)}"
+        + "".join(f"  {k.replace('_', ' ')} {v}" for k, v in guarded.items() if v)
+    )
     for c in clients:
         subs = ", ".join(
             f"{t} queued {s.get('queued')}/{s.get('capacity')} missed {s.get('missed')}"
             for t, s in (c.get("topics") or {}).items()
         )
-        lines.append(f"  {c.get('client') or '?'} ({c.get('peer')}): {subs or 'no topics'}")
+        who = f"{c.get('peer')}, {c.get('actor')}" if c.get("actor") else c.get("peer")
+        lines.append(f"  {c.get('client') or '?'} ({who}): {subs or 'no topics'}")
     return "\n".join(lines)
 
 

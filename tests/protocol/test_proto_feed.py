@@ -1,0 +1,68 @@
+"""AlertFeed over a real Store: the daemon's own alert goes out at once when nothing is
+missing before it, a gap is filled from the store first, and a gap whose alerts were deleted
+holds nothing up."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import trio
+from proto_support import alert_record
+
+from lfr.daemon.store_api import StoreDaemonApi, alert_to_wire
+from lfr.protocol.feed import AlertFeed
+from lfr.protocol.hub import EventHub
+from lfr.store import Store
+
+
+async def _drained(feed: AlertFeed) -> None:
+    with trio.fail_after(5):
+        while feed.pending:
+            await trio.sleep(0.01)
+
+
+async def test_in_order_alerts_go_out_at_once_and_gaps_are_filled_first(
+    nursery: trio.Nursery, short_dir: Path
+) -> None:
+    store = Store.open(short_dir)
+    early = store.alerts.record(alert_record(identity="before-start"))
+    hub = EventHub()
+    sub = hub.subscribe("alerts", 100)
+    feed = AlertFeed(hub, poll_s=60.0)  # no poll during the test: only gaps trigger reads
+    feed.offer(alert_to_wire(early))  # offered before the feed knows where to start
+    await nursery.start(feed.run, StoreDaemonApi(store).alerts_since, early.seq)
+    await _drained(feed)
+    assert sub.depth == 0  # at or before the start: history, for replays only
+
+    own = store.alerts.record(alert_record(identity="own-1"))
+    feed.offer(alert_to_wire(own))
+    assert hub.published["alerts"] == 1  # synchronously: no store read on the fast path
+
+    other = [store.alerts.record(alert_record(identity=f"other-{i}")) for i in range(2)]
+    own2 = store.alerts.record(alert_record(identity="own-2"))
+    feed.offer(alert_to_wire(own2))
+    assert feed.pending == 1  # held until the gap is filled
+    await _drained(feed)
+    got = (await sub.take()).items
+    assert [seq for seq, _ in got] == [own.seq, other[0].seq, other[1].seq, own2.seq]
+    assert feed.filled == 2 and feed.last_seq == own2.seq
+    store.close()
+
+
+async def test_a_gap_of_deleted_alerts_does_not_hold_the_next_one(
+    nursery: trio.Nursery, short_dir: Path
+) -> None:
+    store = Store.open(short_dir)
+    hub = EventHub()
+    sub = hub.subscribe("alerts", 100)
+    feed = AlertFeed(hub, poll_s=60.0)
+    await nursery.start(feed.run, StoreDaemonApi(store).alerts_since, 0)
+    gone = store.alerts.record(alert_record(identity="deleted"))
+    with sqlite3.connect(short_dir / "lfr.db") as db:  # e.g. removed by another process
+        db.execute("DELETE FROM alerts WHERE seq = ?", (gone.seq,))
+    own = store.alerts.record(alert_record(identity="own"))
+    feed.offer(alert_to_wire(own))
+    await _drained(feed)
+    assert [seq for seq, _ in (await sub.take()).items] == [own.seq]
+    store.close()
