@@ -57,5 +57,7 @@ async def test_scan_alerts_reach_live_and_resuming_subscribers_once(
             assert quiet.cancelled_caught, f"delivered twice: {extra}"
         assert [first.seq, replayed.seq, again.seq] == [1, 2, 3]
         assert len({first.data["alert_id"], replayed.data["alert_id"], again.data["alert_id"]}) == 3
-        assert daemon.alert_feed.filled == 3  # all from the other process, read from the store
+        assert (
+            daemon.alert_feed is not None and daemon.alert_feed.filled == 3
+        )  # all from the other process, read from the store
         daemon.request_stop()

@@ -29,9 +29,10 @@ async def test_in_order_alerts_go_out_at_once_and_gaps_are_filled_first(
     early = store.alerts.record(alert_record(identity="before-start"))
     hub = EventHub()
     sub = hub.subscribe("alerts", 100)
-    feed = AlertFeed(hub, poll_s=60.0)  # no poll during the test: only gaps trigger reads
-    feed.offer(alert_to_wire(early))  # offered before the feed knows where to start
-    await nursery.start(feed.run, StoreDaemonApi(store).alerts_since, early.seq)
+    # no poll during the test: only gaps make the feed read the store
+    feed = AlertFeed(hub, start_after=early.seq, poll_s=60.0)
+    feed.offer(alert_to_wire(early))  # offered late: at or before the start
+    await nursery.start(feed.run, StoreDaemonApi(store).alerts_since)
     await _drained(feed)
     assert sub.depth == 0  # at or before the start: history, for replays only
 
@@ -56,8 +57,8 @@ async def test_a_gap_of_deleted_alerts_does_not_hold_the_next_one(
     store = Store.open(short_dir)
     hub = EventHub()
     sub = hub.subscribe("alerts", 100)
-    feed = AlertFeed(hub, poll_s=60.0)
-    await nursery.start(feed.run, StoreDaemonApi(store).alerts_since, 0)
+    feed = AlertFeed(hub, start_after=0, poll_s=60.0)
+    await nursery.start(feed.run, StoreDaemonApi(store).alerts_since)
     gone = store.alerts.record(alert_record(identity="deleted"))
     with sqlite3.connect(short_dir / "lfr.db") as db:  # e.g. removed by another process
         db.execute("DELETE FROM alerts WHERE seq = ?", (gone.seq,))

@@ -4,6 +4,7 @@ resuming one both see every stored alert once, in seq order, over a real Store a
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -42,13 +43,12 @@ class TwoWriters:
         self.home = home
         self.store = Store.open(home)
         self.hub = EventHub()
-        self.feed = AlertFeed(self.hub, poll_s=0.05)
+        self.feed = AlertFeed(self.hub, start_after=self.store.alerts.last_seq(), poll_s=0.05)
 
     async def start(self, nursery: trio.Nursery) -> SocketEndpoints:
+        serve = functools.partial(serve_socket, alerts=self.feed)
         api = StoreDaemonApi(self.store)
-        await nursery.start(self.feed.run, api.alerts_since, self.store.alerts.last_seq())
-        config = SocketConfig(alert_poll_s=0.05)
-        return await nursery.start(serve_socket, api, self.hub, config, self.home)
+        return await nursery.start(serve, api, self.hub, SocketConfig(), self.home)
 
     async def daemon_alert(self, identity: str = "own") -> int:
         """Persist (in a worker thread, as the pipeline does), then offer to the feed."""

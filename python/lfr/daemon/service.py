@@ -10,6 +10,7 @@ SIGHUP re-reads the config's camera list and reloads the watchlists in place.
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import sys
@@ -67,7 +68,7 @@ class Daemon:
         self._announce = announce or (lambda line: print(line, file=sys.stderr, flush=True))
         self.engine: Engine | None = None
         self.hub = EventHub(max_frame_bytes=config.socket.max_frame_bytes)
-        self.alert_feed = AlertFeed(self.hub, poll_s=config.socket.alert_poll_s)
+        self.alert_feed: AlertFeed | None = None
         self.endpoints: SocketEndpoints | None = None
         self._stop = trio.Event()
         self._cameras: CameraSet | None = None
@@ -92,12 +93,17 @@ class Daemon:
     ) -> None:
         cfg = self.config
         analyzer = await trio.to_thread.run_sync(self._load_models)
+        feed = self.alert_feed = AlertFeed(
+            self.hub,
+            start_after=await trio.to_thread.run_sync(store.alerts.last_seq),
+            poll_s=cfg.socket.alert_poll_s,
+        )
         engine = self.engine = Engine(
             store,
             analyzer,
             self._outputs(data_dir),
             self._engine_settings(),
-            publish=self.alert_feed.offer_alert,
+            publish=feed.offer_alert,
         )
         rates = RateBoard()
         housekeeping = Housekeeping(engine, self.hub, rates, alerts_days=cfg.retention.alerts_days)
@@ -106,9 +112,13 @@ class Daemon:
         api = EngineApi(engine, rates, self.reload_watchlists)
         supervisor = Supervisor("cameras", stop_timeout_s=STOP_DEADLINE_S)
         async with trio.open_nursery() as nursery:
-            last_seq = await trio.to_thread.run_sync(store.alerts.last_seq)
-            await nursery.start(self.alert_feed.run, api.alerts_since, last_seq)
-            self.endpoints = await nursery.start(serve_socket, api, self.hub, cfg.socket, data_dir)
+            self.endpoints = await nursery.start(
+                functools.partial(serve_socket, alerts=feed),
+                api,
+                self.hub,
+                cfg.socket,
+                data_dir,
+            )
             await nursery.start(supervisor.run)
             self._cameras = CameraSet(engine, supervisor)
             await self._cameras.apply(cfg.cameras)

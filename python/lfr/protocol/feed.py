@@ -39,16 +39,18 @@ class AlertLike(Protocol):
 class AlertFeed:
     """The hub's one input for `alerts`. `offer` never blocks; `run` fills gaps and polls."""
 
-    def __init__(self, hub: EventHub, *, poll_s: float = 0.5) -> None:
+    def __init__(self, hub: EventHub, *, start_after: int, poll_s: float = 0.5) -> None:
+        """`start_after`: the store's last seq when the daemon starts; alerts up to it are
+        history, which subscribers replay with `since_seq`."""
         self._hub = hub
         self._poll_s = poll_s
-        self._last: int | None = None  # None until `run` knows where the store stands
+        self._last = start_after
         self._pending: dict[int, Mapping[str, Any]] = {}  # offered, waiting for a gap to fill
         self._wake = trio.Event()
         self.filled = 0  # alerts published from the store (written by other processes)
 
     @property
-    def last_seq(self) -> int | None:
+    def last_seq(self) -> int:
         return self._last
 
     @property
@@ -63,24 +65,20 @@ class AlertFeed:
         """A committed alert (its wire payload, with `seq`). Published now when it follows
         the last one published; otherwise held until `run` has filled the gap."""
         seq = payload["seq"]
-        if self._last is not None and seq <= self._last:
+        if seq <= self._last:
             return  # already published, read from the store by a fill or a poll
-        if self._last is not None and seq == self._last + 1 and not self._pending:
+        if seq == self._last + 1 and not self._pending:
             self._publish(seq, payload)
             return
         self._pending[seq] = payload
         self._wake.set()
 
     async def run(
-        self,
-        source: AlertSource,
-        start_after: int,
-        *,
-        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+        self, source: AlertSource, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
     ) -> None:
-        """Publish from `start_after` on. `source(after, limit)` reads persisted alerts in seq
-        order (the same payloads replays send: `DaemonApi.alerts_since`)."""
-        self._last = start_after
+        """Fill gaps and poll until cancelled; run again, it goes on where it stopped.
+        `source(after, limit)` reads stored alerts in seq order, in the payload replays send
+        (`DaemonApi.alerts_since`)."""
         task_status.started()
         while True:
             await self._catch_up(source)
@@ -92,7 +90,6 @@ class AlertFeed:
         """Publish everything stored after the last seq published, until nothing offered is
         left waiting."""
         while True:
-            assert self._last is not None
             offered = set(self._pending)  # committed before the read below starts
             batch = await source(self._last, BATCH)
             for stored in batch:

@@ -29,6 +29,7 @@ from lfr.protocol.api import DaemonApi
 from lfr.protocol.auth import FailedAuthLog, TokenBook
 from lfr.protocol.codec import Limits, encode_frame
 from lfr.protocol.connection import Connection
+from lfr.protocol.feed import AlertFeed
 from lfr.protocol.hub import EventHub
 from lfr.protocol.listeners import open_unix_listener, remove_unix_socket
 
@@ -150,10 +151,12 @@ async def serve_socket(
     config: SocketConfig,
     data_dir: Path,
     *,
+    alerts: AlertFeed | None = None,
     task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve until cancelled; `task_status.started(SocketEndpoints)` once listening. Relative
-    paths in `config` are relative to `data_dir`."""
+    paths in `config` are relative to `data_dir`. `alerts`: the feed the daemon offers its
+    alerts to; it runs here, reading what other processes stored through `api`."""
     config = config.validated()
     tcp_address = config.tcp_address()
     tokens = (
@@ -169,6 +172,8 @@ async def serve_socket(
         if tcp_address is not None:
             tcp_listeners = await trio.open_tcp_listeners(tcp_address[1], host=tcp_address[0])
         async with trio.open_nursery() as nursery:
+            if alerts is not None:
+                await nursery.start(alerts.run, api.alerts_since)
             tcp = None
             handler = functools.partial(ctx.handle, peer_kind="unix")
             await nursery.start(trio.serve_listeners, handler, [unix_listener])
