@@ -5,15 +5,17 @@ holds nothing up."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import trio
 from proto_support import alert_record
 
 from lfr.daemon.store_api import StoreDaemonApi, alert_to_wire
-from lfr.protocol.feed import AlertFeed
+from lfr.protocol.feed import MAX_PENDING, AlertFeed
 from lfr.protocol.hub import EventHub
-from lfr.store import Store
+from lfr.store import Store, StoreError
 
 
 async def _drained(feed: AlertFeed) -> None:
@@ -66,4 +68,36 @@ async def test_a_gap_of_deleted_alerts_does_not_hold_the_next_one(
     feed.offer(alert_to_wire(own))
     await _drained(feed)
     assert [seq for seq, _ in (await sub.take()).items] == [own.seq]
+    store.close()
+
+
+async def test_held_alerts_stay_bounded_and_a_failed_read_is_retried(
+    nursery: trio.Nursery, short_dir: Path
+) -> None:
+    """While the store cannot be read the feed holds at most MAX_PENDING offered alerts (the
+    store keeps them all), and once a read succeeds every one goes out in order."""
+    store = Store.open(short_dir)
+    hub = EventHub()
+    sub = hub.subscribe("alerts", 2 * MAX_PENDING)
+    feed = AlertFeed(hub, start_after=0, poll_s=0.05)
+    store.alerts.record(alert_record(identity="other"))  # the gap: offers must wait
+    reads = StoreDaemonApi(store).alerts_since
+    failures = 3
+
+    async def flaky(after: int, limit: int) -> Sequence[Mapping[str, Any]]:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise StoreError("database is locked")
+        return await reads(after, limit)
+
+    for _ in range(MAX_PENDING + 100):
+        feed.offer(alert_to_wire(store.alerts.record(alert_record())))
+        assert feed.pending <= MAX_PENDING
+    await nursery.start(feed.run, flaky)
+    with trio.fail_after(10):
+        while feed.last_seq < MAX_PENDING + 101:
+            await trio.sleep(0.02)
+    assert [seq for seq, _ in (await sub.take()).items] == list(range(1, MAX_PENDING + 102))
+    assert feed.read_errors == 3 and feed.pending == 0
     store.close()

@@ -17,15 +17,18 @@ stored is therefore final: what the store holds there is all there will ever be.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import trio
 
+from lfr.errors import LfrError
 from lfr.protocol.hub import EventHub
 
 log = logging.getLogger(__name__)
 BATCH = 256
+MAX_PENDING = 1024  # offered alerts held for a gap; beyond it the store is their only copy
 AlertSource = Callable[[int, int], Awaitable[Sequence[Mapping[str, Any]]]]
 
 
@@ -47,7 +50,9 @@ class AlertFeed:
         self._last = start_after
         self._pending: dict[int, Mapping[str, Any]] = {}  # offered, waiting for a gap to fill
         self._wake = trio.Event()
-        self.filled = 0  # alerts published from the store (written by other processes)
+        self._failing = False
+        self.filled = 0  # alerts published as read from the store, not as offered
+        self.read_errors = 0
 
     @property
     def last_seq(self) -> int:
@@ -70,6 +75,10 @@ class AlertFeed:
         if seq == self._last + 1 and not self._pending:
             self._publish(seq, payload)
             return
+        if len(self._pending) >= MAX_PENDING:
+            # The store cannot be read (or is far behind): forget the copies, not the alerts.
+            # They are committed, so the next catch-up reads them back in order.
+            self._pending.clear()
         self._pending[seq] = payload
         self._wake.set()
 
@@ -81,7 +90,12 @@ class AlertFeed:
         (`DaemonApi.alerts_since`)."""
         task_status.started()
         while True:
-            await self._catch_up(source)
+            try:
+                await self._catch_up(source)
+            except (LfrError, OSError, sqlite3.Error) as exc:
+                self._note_failure(exc)
+            else:
+                self._failing = False
             with trio.move_on_after(self._poll_s):
                 await self._wake.wait()
             self._wake = trio.Event()
@@ -107,6 +121,14 @@ class AlertFeed:
                 self._pending.pop(seq, None)
             if not self._pending:
                 return
+
+    def _note_failure(self, exc: BaseException) -> None:
+        """A store that cannot be read delays alerts; it must not stop the socket. Logged once
+        per episode; the next poll tries again."""
+        self.read_errors += 1
+        if not self._failing:
+            log.warning("alerts: cannot read the store (will retry): %s", exc)
+        self._failing = True
 
     def _publish(self, seq: int, payload: Mapping[str, Any]) -> None:
         self._hub.publish("alerts", payload, seq=seq)
