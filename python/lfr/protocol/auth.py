@@ -8,6 +8,7 @@ short or world-readable file fails the start rather than the first client.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import os
@@ -129,6 +130,12 @@ def unix_peer_user(sock: stdsocket.socket | None) -> str:
             )
         except OSError:
             uid = os.getuid()
+    return _user_name(uid)
+
+
+@functools.lru_cache(maxsize=64)
+def _user_name(uid: int) -> str:
+    """Cached: a name service lookup per connection could stall the event loop."""
     try:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
