@@ -1,5 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Both bootstrap .venv/ when missing
-# and build the Rust extension in release mode first.
+# and build the Rust extension in release mode first; `make test` also installs the Debian
+# packages its tests need (see system-deps).
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -7,7 +8,8 @@ SYS_PYTHON ?= python3
 SAMPLE_DEFAULT := $(abspath ../shared/data)
 export LFR_SAMPLE_DATA ?= $(if $(wildcard $(SAMPLE_DEFAULT)),$(SAMPLE_DEFAULT),)
 
-.PHONY: venv build test test-rust test-py stubtest typecheck lint fmt demo bench bench-rust clean
+.PHONY: venv build system-deps test test-rust test-py stubtest typecheck lint fmt demo bench \
+	bench-rust clean
 
 $(VENV)/.deps: pyproject.toml
 	test -x $(PY) || $(SYS_PYTHON) -m venv $(VENV)
@@ -21,7 +23,14 @@ venv: $(VENV)/.deps
 build: venv
 	flock .build.lock $(VENV)/bin/maturin develop --release --extras test --quiet
 
-test: build lint test-rust stubtest typecheck test-py
+test: system-deps build lint test-rust stubtest typecheck test-py
+
+# The Debian packages the tests need beyond the venv (GStreamer's RTSP server, Node.js), listed
+# once in tests/support/system_deps.py: installed with apt-get (after apt-get update) when
+# missing, as root on Debian; elsewhere the tests that need them skip, saying which and why.
+# Everything present: one dpkg-query, nothing else.
+system-deps:
+	$(SYS_PYTHON) tests/support/system_deps.py
 
 test-rust:
 	cargo test --workspace

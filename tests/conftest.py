@@ -30,9 +30,9 @@ def hamilton_clip(sample_data: Path) -> Path:
 def rtsp_server(hamilton_clip: Path):
     """A real RTSP server on loopback (GStreamer) looping the Hamilton clip; stopped after."""
     from support.rtsp import RtspServer, gstreamer_missing
-    from support.skips import require
+    from support.skips import require_package
 
-    require(gstreamer_missing())
+    require_package(gstreamer_missing())
     server = RtspServer(hamilton_clip)
     server.start()
     try:

@@ -32,7 +32,8 @@ class Gallery:
     Templates and queries are L2-normalised, so scores are cosine similarities. Arrays must be
     C-contiguous float32 ``[n, dim]`` (read without copying): another dtype or a non-array is a
     TypeError; wrong shape, non-contiguous, NaN/inf, all-zero rows, k outside 1..=4096 are a
-    ValueError and change nothing. A repeated id (in one call or across calls) adds another
+    ValueError and change nothing, as is a search whose [n, k] result would exceed 2**24
+    cells (search in batches). A repeated id (in one call or across calls) adds another
     template to that identity; search returns each identity once, with its best template's score.
     An empty gallery returns empty id lists and all -inf scores.
     """
@@ -135,7 +136,8 @@ def resize_to_blob(
     pad_width: int,
 ) -> _npt.NDArray[_np.float32]:
     """uint8 [H, W, C] -> float32 [1, C, pad_height, pad_width]: box+bilinear resize to
-    height x width, zero padding bottom/right. GIL released."""
+    height x width, zero padding bottom/right. GIL released. `img` must be C-contiguous and
+    aligned, and the blob at most 1 GiB: ValueError otherwise."""
 
 def warp_affine(
     img: _npt.NDArray[_np.uint8],
@@ -143,4 +145,5 @@ def warp_affine(
     size: int,
 ) -> _npt.NDArray[_np.uint8]:
     """uint8 [H, W, C] through float32 [n, 2, 3] inverse maps -> uint8 [n, size, size, C],
-    bilinear, black outside. GIL released."""
+    bilinear, black outside. GIL released. Both arrays must be C-contiguous and aligned, and
+    the crops at most 1 GiB: ValueError otherwise."""

@@ -18,7 +18,7 @@ class HeaderError(ValueError):
 
 @dataclass(frozen=True)
 class Header:
-    format: str  # "jpeg" | "png" | "webp" | "bmp"
+    format: str  # "jpeg" | "png" | "webp" | "bmp" | "tiff"
     width: int
     height: int
     complete: bool  # the end marker the format requires is present
@@ -34,6 +34,8 @@ def sniff(data: bytes) -> str | None:
         return "webp"
     if data[:2] == b"BM" and len(data) >= 26:
         return "bmp"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
     return None
 
 
@@ -97,20 +99,76 @@ def _png(data: bytes) -> Header:
     return Header("png", w, h, b"IEND" in data[-64:])
 
 
+def _webp_bitstream(chunk: bytes, body: bytes) -> tuple[int, int] | None:
+    """The size a VP8 or VP8L bitstream decodes to (what the decoder allocates)."""
+    if chunk == b"VP8 " and len(body) >= 10 and body[3:6] == b"\x9d\x01\x2a":
+        w, h = struct.unpack("<HH", body[6:10])
+        return w & 0x3FFF, h & 0x3FFF
+    if chunk == b"VP8L" and len(body) >= 5 and body[0] == 0x2F:
+        bits = int.from_bytes(body[1:5], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    return None
+
+
+def _riff_chunks(data: bytes, pos: int) -> list[tuple[bytes, bytes]]:
+    """(fourcc, body) of the RIFF chunks from `pos` on, as far as the data goes."""
+    chunks = []
+    while pos + 8 <= len(data):
+        (size,) = struct.unpack("<I", data[pos + 4 : pos + 8])
+        chunks.append((data[pos : pos + 4], data[pos + 8 : pos + 8 + size]))
+        pos += 8 + size + (size & 1)  # chunks are padded to an even size
+    return chunks
+
+
+def _vp8x_frames(data: bytes, canvas: tuple[int, int]) -> None:
+    """An extended WebP declares its canvas in VP8X and carries the pixels in later chunks,
+    whose bitstreams state their own size: that is what the decoder allocates. A bitstream
+    bigger than the canvas (or than its animation frame) would slip past a check of the
+    canvas alone, so each one must match the rectangle it fills, inside the canvas."""
+    found = False
+    for fourcc, body in _riff_chunks(data, 12):
+        if fourcc == b"ANMF" and len(body) >= 16:
+            x, y = 2 * int.from_bytes(body[0:3], "little"), 2 * int.from_bytes(body[3:6], "little")
+            w, h = int.from_bytes(body[6:9], "little") + 1, int.from_bytes(body[9:12], "little") + 1
+            if x + w > canvas[0] or y + h > canvas[1]:
+                raise HeaderError(
+                    f"corrupt WebP: a {w}x{h} frame at ({x}, {y}) outside the "
+                    f"{canvas[0]}x{canvas[1]} canvas"
+                )
+            frames = [(f, b) for f, b in _riff_chunks(body, 16) if f in (b"VP8 ", b"VP8L")]
+            found |= _same_size(frames, (w, h), "frame")
+        elif fourcc in (b"VP8 ", b"VP8L"):
+            found |= _same_size([(fourcc, body)], canvas, "canvas")
+    if not found:
+        raise HeaderError("corrupt WebP: no image data after the VP8X header")
+
+
+def _same_size(chunks: list[tuple[bytes, bytes]], size: tuple[int, int], what: str) -> bool:
+    for fourcc, body in chunks:
+        bitstream = _webp_bitstream(fourcc, body)
+        if bitstream is None:
+            raise HeaderError(f"corrupt WebP: unreadable {fourcc.decode().strip()} chunk")
+        if bitstream != size:
+            raise HeaderError(
+                f"corrupt WebP: the {what} is {size[0]}x{size[1]} but its image data is "
+                f"{bitstream[0]}x{bitstream[1]}"
+            )
+    return bool(chunks)
+
+
 def _webp(data: bytes) -> Header:
     (riff_size,) = struct.unpack("<I", data[4:8])
     complete = len(data) >= riff_size + 8
     chunk = data[12:16]
     body = data[20:]
-    if chunk == b"VP8 " and len(body) >= 10 and body[3:6] == b"\x9d\x01\x2a":
-        w, h = struct.unpack("<HH", body[6:10])
-        return Header("webp", w & 0x3FFF, h & 0x3FFF, complete)
-    if chunk == b"VP8L" and len(body) >= 5 and body[0] == 0x2F:
-        bits = int.from_bytes(body[1:5], "little")
-        return Header("webp", (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, complete)
+    if chunk in (b"VP8 ", b"VP8L"):
+        size = _webp_bitstream(chunk, body)
+        if size is not None:
+            return Header("webp", size[0], size[1], complete)
     if chunk == b"VP8X" and len(body) >= 10:
         w = int.from_bytes(body[4:7], "little") + 1
         h = int.from_bytes(body[7:10], "little") + 1
+        _vp8x_frames(data, (w, h))
         return Header("webp", w, h, complete)
     raise HeaderError("corrupt WebP: unknown or short first chunk")
 
@@ -121,14 +179,52 @@ def _bmp(data: bytes) -> Header:
     return Header("bmp", abs(w), abs(h), len(data) >= file_size)
 
 
-_PARSERS = {"jpeg": _jpeg, "png": _png, "webp": _webp, "bmp": _bmp}
+_TIFF_TYPES = {3: "H", 4: "I"}  # SHORT, LONG: the types of sizes, offsets and counts
+
+
+def _tiff_values(data: bytes, order: str, entry: bytes) -> list[int]:
+    _tag, typ, count = struct.unpack(order + "HHI", entry[:8])
+    fmt = _TIFF_TYPES.get(typ)
+    if fmt is None:
+        raise HeaderError(f"corrupt TIFF: field type {typ} where a number is expected")
+    if count > 1 << 16:
+        raise HeaderError(f"unsupported TIFF: {count} strips or tiles")
+    layout = f"{order}{count}{fmt}"
+    size = struct.calcsize(layout)
+    if size <= 4:  # small enough to sit in the entry itself
+        return list(struct.unpack(layout, entry[8 : 8 + size]))
+    (offset,) = struct.unpack(order + "I", entry[8:12])
+    return list(struct.unpack(layout, data[offset : offset + size]))
+
+
+def _tiff(data: bytes) -> Header:
+    """Width and height from the first IFD (the page a decoder reads). TIFF has no end
+    marker: it is complete when every strip (or tile) it points to lies inside the file."""
+    order = "<" if data[:2] == b"II" else ">"
+    (ifd,) = struct.unpack(order + "I", data[4:8])
+    (count,) = struct.unpack(order + "H", data[ifd : ifd + 2])
+    fields: dict[int, list[int]] = {}
+    for i in range(count):
+        entry = data[ifd + 2 + 12 * i : ifd + 14 + 12 * i]
+        (tag,) = struct.unpack(order + "H", entry[:2])
+        if tag in (256, 257, 273, 279, 324, 325):  # sizes, strip and tile offsets/counts
+            fields[tag] = _tiff_values(data, order, entry)
+    if 256 not in fields or 257 not in fields:
+        raise HeaderError("corrupt TIFF: no image width or length in the first IFD")
+    offsets, counts = fields.get(273, fields.get(324, [])), fields.get(279, fields.get(325, []))
+    ends = [o + n for o, n in zip(offsets, counts, strict=False)]
+    complete = bool(ends) and len(offsets) == len(counts) and max(ends) <= len(data)
+    return Header("tiff", fields[256][0], fields[257][0], complete)
+
+
+_PARSERS = {"jpeg": _jpeg, "png": _png, "webp": _webp, "bmp": _bmp, "tiff": _tiff}
 
 
 def read_header(data: bytes) -> Header:
     """Format, size and completeness; raises HeaderError for anything unsupported."""
     fmt = sniff(data)
     if fmt is None:
-        raise HeaderError("not a supported image (JPEG, PNG, WebP or BMP content expected)")
+        raise HeaderError("not a supported image (JPEG, PNG, WebP, BMP or TIFF content expected)")
     try:
         header = _PARSERS[fmt](data)
     except struct.error as exc:

@@ -51,8 +51,11 @@ def _decode(data: bytes, header: Header) -> np.ndarray:
     with av.open(io.BytesIO(data), mode="r", format=f"{header.format}_pipe") as container:
         stream = container.streams.video[0]
         # Fail on bitstream errors instead of concealing them: a corrupt body would otherwise
-        # decode into a smeared face that still yields a (wrong) template.
-        stream.codec_context.options = {"err_detect": "explode"}
+        # decode into a smeared face that still yields a (wrong) template. Not for TIFF:
+        # FFmpeg's decoder then refuses any tag it does not know (even ResolutionUnit, which
+        # its own encoder writes); a TIFF's strips were checked against the file instead.
+        if header.format != "tiff":
+            stream.codec_context.options = {"err_detect": "explode"}
         frame = next(container.decode(stream))
     if (frame.width, frame.height) != (header.width, header.height):
         raise ValueError(

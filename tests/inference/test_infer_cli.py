@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from infer_helpers import encode, gradient, huge_png
+
+from support.images import encode, gradient, huge_png
 
 
 def lfr(*args: str, home: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from infer_helpers import encode, gradient, huge_png
 
 import lfr.imageio as imageio
 from lfr.imageio import ImageError, load_image
+from support.images import encode, gradient, huge_png
 
 
 def test_png_named_jpg_is_read_by_content(tmp_path: Path) -> None:

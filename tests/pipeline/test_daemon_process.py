@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pipeline_helpers import wait_ready
 
 from lfr.client import Client, Endpoint
 
@@ -31,21 +32,6 @@ def _start(config: Path) -> subprocess.Popen[str]:
     )
 
 
-def _wait_ready(proc: subprocess.Popen[str], timeout: float = 60) -> list[str]:
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    assert proc.stderr is not None
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "ready" in line:
-            return lines
-    proc.kill()
-    raise AssertionError("lfr-run did not become ready:\n" + "".join(lines))
-
-
 def _camera_ids(sock: Path) -> list[str]:
     with Client.connect(Endpoint(unix=sock)) as client:
         return sorted(c["id"] for c in client.cameras_list())
@@ -59,7 +45,7 @@ def test_sighup_adds_a_camera_and_sigterm_stops_cleanly(
     config = _write(tmp_path / "lfr.toml", base + cam.format(id="one", url=hamilton_clip))
     proc = _start(config)
     try:
-        lines = _wait_ready(proc)
+        lines = wait_ready(proc)
         assert any(str(home.resolve()) in line for line in lines)  # prints its data dir
         sock = home / "lfr.sock"
         assert sock.exists() and (sock.stat().st_mode & 0o777) == 0o600
@@ -140,7 +126,7 @@ def test_unreachable_camera_starts_and_retries(home: Path, tmp_path: Path) -> No
     )
     proc = _start(config)
     try:
-        _wait_ready(proc)
+        wait_ready(proc)
         time.sleep(3)
         with Client.connect(Endpoint(unix=home / "lfr.sock")) as client:
             (camera,) = client.cameras_list()

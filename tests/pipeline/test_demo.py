@@ -27,9 +27,9 @@ def _demo(env_extra: dict[str, str], *args: str) -> subprocess.CompletedProcess[
 def test_demo_alerts_once_for_the_sample_person(sample_data, transport: str) -> None:
     if transport == "rtsp":
         from support.rtsp import gstreamer_missing
-        from support.skips import require
+        from support.skips import require_package
 
-        require(gstreamer_missing())
+        require_package(gstreamer_missing())
     proc = _demo(
         {"LFR_SAMPLE_DATA": str(sample_data)}, *(["--no-rtsp"] if transport == "file" else [])
     )

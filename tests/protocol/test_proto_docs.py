@@ -90,9 +90,11 @@ def node_example(directory: Path) -> Path:
 
 
 async def run_node(script: Path, *args: str, env: dict[str, str] | None = None) -> list[dict]:
+    from support.skips import require_package
+
     node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed: the Node.js example cannot run here")
+    require_package(None if node else "node is not installed (Debian package nodejs)")
+    assert node is not None
     with trio.fail_after(30):
         done = await trio.run_process(
             [node, str(script), *args],

@@ -4,7 +4,6 @@ the fps cap, looping, bad inputs, and no decode thread left behind."""
 from __future__ import annotations
 
 import itertools
-import subprocess
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import trio
 from stream_helpers import decode_threads, next_frames
 
 from lfr.stream import CameraState, Frame, SourceFailed, open_camera
+from support.media import make_clip
 
 CLIP_FRAMES = 275  # short_hamilton_clip.mp4: 640x360, 29.97 fps, 9.18 s
 
@@ -85,26 +85,7 @@ async def test_keep_latest_counts_drops_for_a_slow_consumer(hamilton_clip: Path)
 
 @pytest.fixture(scope="module")
 def one_second_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("clip") / "one_second.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=160x120:rate=25",
-            "-t",
-            "1",
-            "-pix_fmt",
-            "yuv420p",
-            str(path),
-        ],
-        check=True,
-        timeout=60,
-    )
-    return path
+    return make_clip(tmp_path_factory.mktemp("clip") / "one_second.mp4", seconds=1.0)
 
 
 async def test_looped_file_keeps_playing_with_a_continuous_clock(one_second_clip: Path) -> None:
@@ -130,6 +111,21 @@ async def test_folder_of_images_skips_unreadable_files(sample_data: Path, tmp_pa
     assert len(frames) == 3
     assert all(f.image.ndim == 3 and f.image.shape[2] == 3 for f in frames)
     assert source.state is CameraState.ENDED
+
+
+async def test_folder_images_pass_the_pixel_check_before_decoding(
+    sample_data: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from support.images import encode, gradient, huge_png
+
+    (tmp_path / "0.jpg").symlink_to(sample_data / "face_recognition/examples/obama.jpg")
+    huge_png(tmp_path / "1.png", side=8000)  # 64 MP of black in 160 KB: a decompression bomb
+    (tmp_path / "2.tif").write_bytes(encode(gradient(), "tiff", "rgb24"))
+    source = open_camera(str(tmp_path), camera_id="folder")
+    frames = await _drain(source)
+    assert len(frames) == 2  # the photo and the TIFF; the bomb was never decoded
+    assert frames[1].image.shape == (96, 128, 3)
+    assert "8000x8000 (64 MP), over the 50 MP limit" in caplog.text
 
 
 async def test_missing_file_is_failed_with_a_clear_error(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """Camera sources over HTTP from a real server on loopback: an MJPEG stream (what many IP
-cameras serve) and an HLS playlist, both made from the sample clip by ffmpeg."""
+cameras serve) and an HLS playlist, both made from the sample clip with PyAV."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import trio
 from stream_helpers import decode_threads, next_frames, wait_state
 
 from lfr.stream import Backoff, CameraState, InputKind, open_camera
-from support.http_media import HttpMedia, make_hls, make_jpegs
+from support.http_media import HttpMedia
+from support.media import make_hls, make_jpegs
 
 
 @pytest.fixture(scope="module")

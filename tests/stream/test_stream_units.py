@@ -85,3 +85,49 @@ def test_a_config_camera_is_live_even_for_a_file(tmp_path: Path) -> None:
     assert scan.frames.policy is MailboxPolicy.BLOCK and scan.every_frame
     assert gate.spec.read_timeout_s == 0.5 and gate.stall_after_s == 0.25
     assert open_camera(cfg.cameras[0], camera_id="other", fps=2).spec.fps == 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("rtsp://u:s3cret@10.0.0.5:554/x", "rtsp://***@10.0.0.5:554/x"),
+        ("Connection refused: 'rtsp://u:s3cret@h/x'", "Connection refused: 'rtsp://***@h/x'"),
+        ("rtsp://admin:p@ss@h/x", "rtsp://***@h/x"),  # an unencoded "@" in the password
+        (
+            "http://cam/video.cgi?user=admin&pwd=s3cret&res=1",
+            "http://cam/video.cgi?user=admin&pwd=***&res=1",
+        ),
+        ("rtsp://10.0.0.5/live@1", "rtsp://10.0.0.5/live@1"),  # an "@" in the path is no secret
+        ("/srv/clips/door.mp4", "/srv/clips/door.mp4"),
+    ],
+)
+def test_redact_hides_credentials_only(text: str, shown: str) -> None:
+    from lfr.stream import redact
+
+    assert redact(text) == shown
+
+
+def test_a_camera_shows_its_url_without_credentials() -> None:
+    source = open_camera("rtsp://u:s3cret@127.0.0.1:1/x", camera_id="gate")
+    assert source.spec.url == "rtsp://u:s3cret@127.0.0.1:1/x"  # kept for opening
+    assert source.spec.shown_url == "rtsp://***@127.0.0.1:1/x"
+    assert "s3cret" not in repr(source.spec) and "s3cret" not in repr(source)
+    with pytest.raises(ValueError, match="bad port") as bad:
+        classify("rtsp://u:s3cret@127.0.0.1:99999/x")
+    assert "s3cret" not in str(bad.value)
+
+
+async def test_connection_errors_name_the_camera_without_credentials() -> None:
+    import trio
+
+    from lfr.stream import CameraState
+
+    source = open_camera("rtsp://u:s3cret@127.0.0.1:1/x", camera_id="gate")
+    async with trio.open_nursery() as nursery:
+        await nursery.start(source.run)
+        with trio.fail_after(5):
+            await source.wait_state(CameraState.BACKOFF)
+        nursery.cancel_scope.cancel()
+    assert "refused" in (source.last_error or "").lower()
+    assert "rtsp://***@127.0.0.1:1/x" in (source.last_error or "")
+    assert "s3cret" not in str(source.status())

@@ -1,6 +1,6 @@
 """A real HTTP server on loopback for http(s):// camera tests: static files (an HLS playlist
-and its segments, made by ffmpeg) and an endless MJPEG stream (multipart/x-mixed-replace, as
-IP cameras serve it), from JPEG files made by ffmpeg.
+and its segments) and an endless MJPEG stream (multipart/x-mixed-replace, as IP cameras serve
+it) from JPEG files; `support.media` makes both.
 
     with HttpMedia(folder, jpegs) as server:
         server.url("hls/index.m3u8"); server.url("mjpeg")
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import subprocess
 import threading
 import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -18,61 +17,6 @@ from pathlib import Path
 from typing import ClassVar
 
 BOUNDARY = "lfrframe"
-
-
-def make_hls(clip: Path, out: Path, seconds: float = 3.0) -> Path:
-    """An HLS rendition of the first seconds of `clip`; returns the playlist."""
-    out.mkdir(parents=True, exist_ok=True)
-    playlist = out / "index.m3u8"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-i",
-            str(clip),
-            "-t",
-            str(seconds),
-            "-an",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-g",
-            "15",
-            "-f",
-            "hls",
-            "-hls_time",
-            "1",
-            "-hls_list_size",
-            "0",
-            str(playlist),
-        ],
-        check=True,
-        timeout=120,
-    )
-    return playlist
-
-
-def make_jpegs(clip: Path, out: Path, count: int = 10) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-i",
-            str(clip),
-            "-frames:v",
-            str(count),
-            "-q:v",
-            "5",
-            str(out / "%03d.jpg"),
-        ],
-        check=True,
-        timeout=120,
-    )
-    return sorted(out.glob("*.jpg"))
 
 
 class _Handler(SimpleHTTPRequestHandler):

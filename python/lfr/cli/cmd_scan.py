@@ -50,11 +50,12 @@ def run(args: argparse.Namespace) -> int:
     from lfr.pipeline.alerts import StreamOutput
     from lfr.pipeline.engine import EngineSettings
     from lfr.pipeline.session import open_engine, print_summary
-    from lfr.stream import open_camera
+    from lfr.stream import open_camera, redact
 
     if args.fps is not None and not args.fps > 0:
         raise InputError(f"--fps must be > 0, got {args.fps}")
-    camera_id = args.camera or f"scan:{Path(args.source).name or args.source}"[:64]
+    shown = redact(args.source)  # a camera id is stored: never with the URL's password
+    camera_id = args.camera or f"scan:{Path(shown).name or shown}"[:64]
     try:
         source = open_camera(
             args.source, camera_id=camera_id, fps=args.fps, realtime=args.realtime or None

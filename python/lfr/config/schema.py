@@ -56,9 +56,11 @@ class CameraConfig:
     realtime: bool = True  # files only: paced at their own rate, newest frame wins (live)
     open_timeout_s: float = 3.0  # connecting to a live input
     read_timeout_s: float = 1.5  # no data for this long: stalled, then reconnect
+    rtsp_transport: str = "auto"  # RTP over "tcp", "udp", or "auto": TCP, UDP if refused
 
     def check(self) -> None:
-        from lfr.stream.inputs import InputKind, classify  # local: config must not pull in av
+        # local: config must not pull in av
+        from lfr.stream.inputs import RTSP_TRANSPORTS, InputKind, classify
 
         if not _CAMERA_ID.match(self.id):
             raise Problem("id", f"must be 1-64 letters, digits, '.', '_' or '-', got {self.id!r}")
@@ -80,6 +82,15 @@ class CameraConfig:
         if not self.realtime and kind not in (InputKind.FILE, InputKind.FOLDER):
             raise Problem(
                 "realtime", f"applies to files only; a {kind.value} source is always live"
+            )
+        if self.rtsp_transport not in RTSP_TRANSPORTS:
+            choices = ", ".join(f'"{t}"' for t in RTSP_TRANSPORTS)
+            raise Problem(
+                "rtsp_transport", f"must be one of {choices}, got {self.rtsp_transport!r}"
+            )
+        if self.rtsp_transport != "auto" and kind is not InputKind.RTSP:
+            raise Problem(
+                "rtsp_transport", f"applies to rtsp:// cameras only, not to a {kind.value} source"
             )
 
 

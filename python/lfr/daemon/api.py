@@ -64,6 +64,7 @@ class EngineApi(StoreDaemonApi):
                 {
                     "id": cid,
                     "state": source.state.name if source is not None else "STOPPED",
+                    "url": source.spec.shown_url if source is not None else None,
                     "watchlist": ctx.watchlist_name,
                     "fps_in": self._rates.rate(cid, "decoded"),
                     "fps_analysed": self._rates.rate(cid, "analysed"),

@@ -4,12 +4,15 @@ Runs under Debian's /usr/bin/python3 (GStreamer's `gi` bindings are not in the v
 script, never imported by lfr:
 
     /usr/bin/python3 gst_rtsp_server.py CLIP [--port 0] [--path /cam] [--width W]
+                                             [--transport any|tcp|udp]
 
 prints `READY rtsp://127.0.0.1:PORT/cam` on stdout once it accepts connections, then serves
 until killed. Each media pipeline decodes the clip, seeks back to the start at its end, stamps
 frames with a continuous clock and re-encodes them (`x264enc tune=zerolatency key-int-max=25`):
 re-muxing the original stream in a loop would restart its timestamps and play at the wrong
 rate. Only GStreamer, no lfr code: the server must behave like a third-party camera.
+`--transport udp` offers RTP over UDP only (the default of several cameras and encoders): a
+client asking for TCP interleaving gets `461 Unsupported transport`; `tcp` is the reverse.
 """
 
 from __future__ import annotations
@@ -100,6 +103,12 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
     parser.add_argument("--path", default="/cam")
     parser.add_argument("--width", type=int, default=None, help="scale to this width")
+    parser.add_argument(
+        "--transport",
+        choices=("any", "tcp", "udp"),
+        default="any",
+        help="RTP transports offered to clients (default: both)",
+    )
     args = parser.parse_args()
     if not args.clip.is_file():
         print(f"no such clip: {args.clip}", file=sys.stderr)
@@ -108,19 +117,25 @@ def main() -> int:
     import gi  # type: ignore[import-not-found]
 
     gi.require_version("Gst", "1.0")
+    gi.require_version("GstRtsp", "1.0")
     gi.require_version("GstRtspServer", "1.0")
-    from gi.repository import GLib, Gst, GstRtspServer  # type: ignore[import-not-found]
+    from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # type: ignore[import-not-found]
 
     Gst.init(None)
     clip, width = args.clip.resolve(), args.width
 
     class LoopFactory(GstRtspServer.RTSPMediaFactory):  # type: ignore[misc]
         def do_configure(self, media: Any) -> None:
+            # The default copies the factory's settings (shared, protocols) to the media.
+            GstRtspServer.RTSPMediaFactory.do_configure(self, media)
             configure_media(Gst, media, clip, width)
 
     factory = LoopFactory()
     factory.set_launch(f"( {ENCODE} )")
     factory.set_shared(True)  # every client sees the same stream: one encoder, not one each
+    lower = GstRtsp.RTSPLowerTrans
+    offered = {"any": lower.UDP | lower.TCP, "tcp": lower.TCP, "udp": lower.UDP}
+    factory.set_protocols(offered[args.transport])
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
     server.set_service(str(args.port))

@@ -1,6 +1,6 @@
 """Start, stop, kill, freeze and thaw the real RTSP server (`gst_rtsp_server.py`) by PID.
 
-    with RtspServer(clip) as server:      # waits for READY
+    with RtspServer(clip) as server:      # waits for READY (transport="udp": UDP-only server)
         url = server.url                  # rtsp://127.0.0.1:PORT/cam
         server.kill()                     # SIGKILL: the camera vanishes mid-stream
         server.start()                    # same port again: the camera comes back
@@ -50,12 +50,21 @@ def gstreamer_missing() -> str | None:
 
 class RtspServer:
     def __init__(
-        self, clip: Path, *, port: int = 0, path: str = "/cam", width: int | None = None
+        self,
+        clip: Path,
+        *,
+        port: int = 0,
+        path: str = "/cam",
+        width: int | None = None,
+        transport: str = "any",
     ) -> None:
+        if transport not in ("any", "tcp", "udp"):
+            raise ValueError(f"transport must be 'any', 'tcp' or 'udp', got {transport!r}")
         self.clip = Path(clip)
         self.port = port
         self.path = path
         self.width = width
+        self.transport = transport
         self.proc: subprocess.Popen[bytes] | None = None
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server; closed in stop()
 
@@ -92,6 +101,8 @@ class RtspServer:
             str(self.port),
             "--path",
             self.path,
+            "--transport",
+            self.transport,
         ]
         if self.width:
             cmd += ["--width", str(self.width)]

@@ -67,6 +67,7 @@ class CameraWire(TypedDict, total=False):
 
     id: str
     state: str  # CameraState name: CONNECTING, LIVE, STALLED, BACKOFF, FAILED, ENDED
+    url: str | None  # the camera's URL without credentials (rtsp://***@host/...)
     watchlist: str
     fps_in: float  # frames decoded per second
     fps_analysed: float  # frames analysed per second

@@ -16,8 +16,9 @@ from typing import Protocol
 
 from lfr.stream.decode import NoVideoStream, RateCap, SourceSpec
 from lfr.stream.frame import Backoff, CameraState, CameraStats, Frame
-from lfr.stream.inputs import InputKind, classify
+from lfr.stream.inputs import RTSP_TRANSPORTS, InputKind, classify, redact
 from lfr.stream.source import CameraSource, SourceFailed
+from lfr.stream.transport import TransportRefused
 
 DEFAULT_OPEN_TIMEOUT_S = 3.0
 DEFAULT_READ_TIMEOUT_S = 1.5
@@ -40,9 +41,12 @@ class CameraSettings(Protocol):
     def open_timeout_s(self) -> float: ...
     @property
     def read_timeout_s(self) -> float: ...
+    @property
+    def rtsp_transport(self) -> str: ...
 
 
 __all__ = [
+    "RTSP_TRANSPORTS",
     "Backoff",
     "CameraSettings",
     "CameraSource",
@@ -54,8 +58,10 @@ __all__ = [
     "RateCap",
     "SourceFailed",
     "SourceSpec",
+    "TransportRefused",
     "classify",
     "open_camera",
+    "redact",
 ]
 
 
@@ -69,6 +75,7 @@ def open_camera(
     every_frame: bool | None = None,
     open_timeout_s: float | None = None,
     read_timeout_s: float | None = None,
+    rtsp_transport: str | None = None,
     stall_after_s: float | None = None,
     backoff: Backoff | None = None,
     queue: int = 2,
@@ -80,15 +87,18 @@ def open_camera(
     possible, every frame (`every_frame`, what `lfr scan` wants), unless `realtime` or
     `loop`, which pace it at its own rate with live semantics; a file camera from the config
     is paced (`realtime = true` there by default), as the daemon treats every camera as live.
-    ValueError for a URL lfr cannot read.
+    An RTSP camera asks for RTP over TCP first, UDP when the server refuses it
+    (`rtsp_transport`, see `lfr.stream.transport`). ValueError for a URL lfr cannot read or
+    an unknown `rtsp_transport`.
     """
     if isinstance(source, str):
         url, cfg_id, cfg_fps, cfg_loop, cfg_rt = source, None, None, False, False
-        open_s, read_s = DEFAULT_OPEN_TIMEOUT_S, DEFAULT_READ_TIMEOUT_S
+        open_s, read_s, transport = DEFAULT_OPEN_TIMEOUT_S, DEFAULT_READ_TIMEOUT_S, "auto"
     else:
         url, cfg_id, cfg_fps, cfg_loop = source.url, source.id, source.fps, source.loop
         cfg_rt = source.realtime
         open_s, read_s = source.open_timeout_s, source.read_timeout_s
+        transport = source.rtsp_transport
     kind = classify(url)
     spec = SourceSpec(
         camera_id=camera_id or cfg_id or "camera",
@@ -99,6 +109,7 @@ def open_camera(
         loop=loop if loop is not None else cfg_loop,
         open_timeout_s=open_timeout_s if open_timeout_s is not None else open_s,
         read_timeout_s=read_timeout_s if read_timeout_s is not None else read_s,
+        rtsp_transport=rtsp_transport or transport,
     )
     if spec.fps is not None and not spec.fps > 0:
         raise ValueError(f"fps must be > 0, got {spec.fps}")

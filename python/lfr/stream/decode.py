@@ -8,16 +8,19 @@ interrupt is FFmpeg's own read, bounded by the read timeout given to `av.open`.
 
 A session ends by returning (the input ended: EOF, or a live server that went away, which
 PyAV reports as a plain end of the packet iterator) or by raising (`av.error.FFmpegError`
-and friends); the source decides what either means.
+and friends); the source decides what either means. What it raises names the input by its
+redacted URL: PyAV puts the URL it was given (credentials and all) into its errors, so they
+are rebuilt here, the one place that holds the real URL, before anyone can log them.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 import time
-from collections.abc import Callable, Generator
-from contextlib import closing
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import av
@@ -26,8 +29,11 @@ import numpy as np
 import trio
 
 from lfr.errors import InputError
+from lfr.imageio import ImageError, load_image
 from lfr.stream.frame import Frame
-from lfr.stream.inputs import InputKind, folder_images, local_path, open_options
+from lfr.stream.inputs import InputKind, folder_images, local_path, open_options, redact
+
+log = logging.getLogger(__name__)
 
 
 class NoVideoStream(InputError):
@@ -42,13 +48,19 @@ class SessionEnd(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class SourceSpec:
     camera_id: str
-    url: str
+    url: str = field(repr=False)  # for opening only; show `shown_url`
     kind: InputKind
     fps: float | None = None  # analysis rate cap
     realtime: bool = False  # pace files at their own rate (live inputs always are)
     loop: bool = False
     open_timeout_s: float = 3.0
     read_timeout_s: float = 1.5
+    rtsp_transport: str = "auto"  # "auto" | "tcp" | "udp" (lfr.stream.transport)
+
+    @property
+    def shown_url(self) -> str:
+        """The URL without its credentials: the form every message and reply uses."""
+        return redact(self.url)
 
 
 class RateCap:
@@ -100,31 +112,48 @@ def run_session(
     on_decoded: Callable[[bool], None],
 ) -> SessionEnd:
     """Decode `spec` until it ends; returns why. Called in a worker thread."""
-    if spec.kind is InputKind.FOLDER:
-        frames = _folder_frames(spec, on_open)
-    else:
-        frames = _container_frames(spec, on_open)
-    cap, pacer = RateCap(spec.fps), Pacer()
-    paced = spec.realtime or spec.loop
-    index = first_index
-    # closing(): however the loop ends (a stop raises Cancelled here), the container is
-    # closed now, in this thread, not whenever the generator happens to be collected.
-    with closing(frames):
-        for pts_s, decoded in frames:
-            trio.from_thread.check_cancelled()
-            if pts_s is None:
-                pacer.reset()
-            elif paced:
-                pacer.wait(pts_s)
-            clock = time.monotonic() if (paced or spec.kind.live or pts_s is None) else pts_s
-            admitted = cap.admit(clock)
-            on_decoded(admitted)
-            if not admitted:
-                continue
-            image = decoded()
-            deliver(Frame(spec.camera_id, index, pts_s, time.monotonic(), time.time(), image))
-            index += 1
-    return SessionEnd.DISCONNECTED if spec.kind.live else SessionEnd.ENDED
+    with _errors_without_credentials():
+        if spec.kind is InputKind.FOLDER:
+            frames = _folder_frames(spec, on_open)
+        else:
+            frames = _container_frames(spec, on_open)
+        cap, pacer = RateCap(spec.fps), Pacer()
+        paced = spec.realtime or spec.loop
+        index = first_index
+        # closing(): however the loop ends (a stop raises Cancelled here), the container is
+        # closed now, in this thread, not whenever the generator happens to be collected.
+        with closing(frames):
+            for pts_s, decoded in frames:
+                trio.from_thread.check_cancelled()
+                if pts_s is None:
+                    pacer.reset()
+                elif paced:
+                    pacer.wait(pts_s)
+                clock = time.monotonic() if (paced or spec.kind.live or pts_s is None) else pts_s
+                admitted = cap.admit(clock)
+                on_decoded(admitted)
+                if not admitted:
+                    continue
+                image = decoded()
+                deliver(Frame(spec.camera_id, index, pts_s, time.monotonic(), time.time(), image))
+                index += 1
+        return SessionEnd.DISCONNECTED if spec.kind.live else SessionEnd.ENDED
+
+
+@contextmanager
+def _errors_without_credentials() -> Iterator[None]:
+    """PyAV's errors name the input by the URL it was given, credentials and all: re-raise
+    each as the same error (class, errno, message) naming it by its redacted URL. `from None`
+    drops the original, whose text holds the real URL."""
+    try:
+        yield
+    except av.error.FFmpegError as exc:
+        raise type(exc)(
+            exc.errno or 0,
+            redact(str(exc.strerror or "")),
+            None if exc.filename is None else redact(str(exc.filename)),
+            None,
+        ) from None
 
 
 Decoded = tuple[float | None, Callable[[], np.ndarray]]
@@ -136,7 +165,10 @@ def _container_frames(
     """Frames of a stream or file, looped when asked. Conversion to BGR is deferred to the
     caller so that frames over the rate cap cost no colour conversion."""
     options, fmt, timeout = open_options(
-        spec.kind, open_timeout_s=spec.open_timeout_s, read_timeout_s=spec.read_timeout_s
+        spec.kind,
+        open_timeout_s=spec.open_timeout_s,
+        read_timeout_s=spec.read_timeout_s,
+        rtsp_transport=spec.rtsp_transport,
     )
     url = str(local_path(spec.url)) if spec.kind is InputKind.FILE else spec.url
     offset = 0.0
@@ -145,7 +177,7 @@ def _container_frames(
         container = av.open(url, "r", format=fmt, options=options, timeout=timeout)
         try:
             if not container.streams.video:
-                raise NoVideoStream(f"{spec.url}: no video stream")
+                raise NoVideoStream(f"{spec.shown_url}: no video stream")
             stream = container.streams.video[0]
             stream.thread_type = "AUTO" if not spec.kind.live else "SLICE"
             if not opened:
@@ -172,14 +204,16 @@ def _folder_frames(spec: SourceSpec, on_open: Callable[[], None]) -> Generator[D
     folder = local_path(spec.url)
     images = folder_images(folder)
     if not images:
-        raise NoVideoStream(f"{spec.url}: no images (.jpg, .png, ...) in the folder")
+        raise NoVideoStream(f"{spec.shown_url}: no images (.jpg, .png, ...) in the folder")
     trio.from_thread.run_sync(on_open)
     period = 1.0 / spec.fps if spec.fps else None
     t = 0.0
+    skipped: set[Path] = set()
     while True:
         for path in images:
-            image = _read_image(path)
+            image = None if path in skipped else _read_image(path)
             if image is None:
+                skipped.add(path)
                 continue
             yield (t if period else None), _constant(image)
             t += period or 0.0
@@ -192,12 +226,12 @@ def _constant(image: np.ndarray) -> Callable[[], np.ndarray]:
 
 
 def _read_image(path: Path) -> np.ndarray | None:
-    """One still image as BGR, or None for a file that is not a readable image (skipped, so
-    one corrupt file in a folder does not stop the rest)."""
+    """One still image as BGR, read like an enrolment photo (`lfr.imageio`: format from the
+    content, size checked from the header before anything is decoded, so a decompression
+    bomb dropped into the folder is refused without allocating its frame), or None for a
+    file that is not a usable image: skipped, so one bad file does not stop the rest."""
     try:
-        with av.open(str(path)) as container:
-            for frame in container.decode(video=0):
-                return np.ascontiguousarray(frame.to_ndarray(format="bgr24"))
-    except (av.error.FFmpegError, OSError, ValueError):
+        return load_image(path)
+    except ImageError as exc:
+        log.warning("image folder: skipped %s", exc)
         return None
-    return None

@@ -3,6 +3,10 @@
 Kept free of PyAV imports so that `lfr.config` can validate a URL without loading FFmpeg.
 The open options are the measured fast-start set: no stream analysis, a small probe and no
 input buffering, so a live camera yields its first frame within a GOP of connecting.
+
+A camera URL may carry credentials (`rtsp://user:password@host/...`). Only `av.open` sees the
+real URL; every text lfr shows (errors, logs, events, replies) goes through `redact`, so the
+password cannot reach a log file, a socket client or a terminal.
 """
 
 from __future__ import annotations
@@ -13,6 +17,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 _DEVICE = re.compile(r"^/dev/video\d+$")
+# The user:password of any URL in a text: everything between "scheme://" and the last "@"
+# before the host (a password with an unencoded "@" included), stopping at a path or a quote.
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/\s'\"<>]*@")
+# Cameras that take the password in the query instead (`/video.cgi?user=admin&pwd=...`).
+_SECRET_PARAM = re.compile(
+    r"(?P<key>[?&;](?:password|passwd|pass|pwd|token|auth|key|secret)=)[^&;#\s'\"<>]*",
+    re.IGNORECASE,
+)
+HIDDEN = "***"
+RTSP_TRANSPORTS = ("auto", "tcp", "udp")
 _FOLDER_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
 
@@ -29,8 +43,17 @@ class InputKind(enum.Enum):
         return self in (InputKind.RTSP, InputKind.HTTP, InputKind.DEVICE)
 
 
+def redact(text: str) -> str:
+    """`text` with the user:password of every URL in it replaced by `***`
+    (`rtsp://***@10.0.0.5/stream1`), and the value of password-like query parameters
+    (`?pwd=***`): what lfr shows of a camera URL, or of an error about one."""
+    text = _USERINFO.sub(rf"\g<scheme>{HIDDEN}@", text)
+    return _SECRET_PARAM.sub(rf"\g<key>{HIDDEN}", text)
+
+
 def classify(url: str) -> InputKind:
-    """The kind of `url`; ValueError (with the reason) for what lfr cannot read."""
+    """The kind of `url`; ValueError (with the reason, the URL shown redacted) for what lfr
+    cannot read."""
     if not isinstance(url, str) or not url.strip():
         raise ValueError("must be a non-empty URL or path")
     if "://" in url:
@@ -48,11 +71,11 @@ def classify(url: str) -> InputKind:
                 "file path or /dev/videoN)"
             )
         if not parts.hostname:
-            raise ValueError(f"no host in {url!r}")
+            raise ValueError(f"no host in {redact(url)!r}")
         try:
             parts.port  # noqa: B018 - validates the port number
         except ValueError:
-            raise ValueError(f"bad port in {url!r}") from None
+            raise ValueError(f"bad port in {redact(url)!r}") from None
         return kind
     if url.startswith("/dev/"):
         if not _DEVICE.match(url):
@@ -75,14 +98,22 @@ def folder_images(folder: Path) -> list[Path]:
 
 
 def open_options(
-    kind: InputKind, *, open_timeout_s: float, read_timeout_s: float
+    kind: InputKind,
+    *,
+    open_timeout_s: float,
+    read_timeout_s: float,
+    rtsp_transport: str = "auto",
 ) -> tuple[dict[str, str], str | None, tuple[float, float] | None]:
     """(FFmpeg options, format, timeout) for `av.open` on a kind of input. Live inputs get a
-    timeout: without one a frozen server blocks the read forever."""
+    timeout: without one a frozen server blocks the read forever. RTSP asks for one RTP
+    transport at a time ("auto" asks for TCP first; `lfr.stream.transport` falls back)."""
     options: dict[str, str] = {}
     if kind is InputKind.RTSP:
         options.update(
-            rtsp_transport="tcp", analyzeduration="0", probesize="32768", fflags="nobuffer"
+            rtsp_transport="udp" if rtsp_transport == "udp" else "tcp",
+            analyzeduration="0",
+            probesize="32768",
+            fflags="nobuffer",
         )
     elif kind is InputKind.HTTP:
         options.update(analyzeduration="0", probesize="65536", fflags="nobuffer", reconnect="0")

@@ -10,11 +10,14 @@ with jitter) and tries again, for as long as the daemon runs; an error a retry w
 itself (404, unauthorised, not a video) is FAILED and retried at the slowest pace, so a camera
 fixed by its owner comes back without a restart. A file that cannot be read is FAILED and the
 source ends. A connected input that stops sending is STALLED after `stall_after_s`, and
-FFmpeg's read timeout turns it into a disconnect shortly after.
+FFmpeg's read timeout turns it into a disconnect shortly after. An RTSP server that refuses
+the RTP transport asked for is handled by `lfr.stream.transport` (fall back, or FAILED with
+the setting to change).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import time
@@ -27,6 +30,8 @@ from lfr.kernel.actor import Actor
 from lfr.kernel.mailbox import Mailbox, MailboxPolicy
 from lfr.stream.decode import NoVideoStream, SessionEnd, SourceSpec, run_session
 from lfr.stream.frame import Backoff, CameraState, CameraStats, Frame
+from lfr.stream.inputs import InputKind
+from lfr.stream.transport import RtspTransport, TransportError, TransportRefused, is_refusal
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,7 @@ _PERMANENT: tuple[type[BaseException], ...] = (
     av.error.DecoderNotFoundError,
     av.error.IsADirectoryError,
     NoVideoStream,
+    TransportRefused,
     FileNotFoundError,
     PermissionError,
 )
@@ -82,6 +88,7 @@ class CameraSource(Actor[None]):
         self.counts = CameraStats()
         self.state = CameraState.CONNECTING
         self.last_error: str | None = None
+        self.transport = RtspTransport(spec.camera_id, spec.rtsp_transport)
         self.state_changed = trio.Event()
         self._rng = rng or random.Random()
         self._next_index = 0
@@ -125,7 +132,7 @@ class CameraSource(Actor[None]):
             try:
                 end = await trio.to_thread.run_sync(
                     run_session,
-                    self.spec,
+                    self._session_spec(),
                     first_index,
                     self._deliver,
                     self._on_open,
@@ -134,14 +141,17 @@ class CameraSource(Actor[None]):
                     limiter=self._thread_limiter,
                 )
             except (av.error.FFmpegError, OSError, NoVideoStream) as exc:
-                if is_permanent(exc, self.spec.kind.live):
-                    self._fail(exc)
+                error: Exception = exc
+                if self.spec.kind is InputKind.RTSP and is_refusal(exc):
+                    error = self.transport.refused()
+                if is_permanent(error, self.spec.kind.live):
+                    self._fail(error)
                     if not self.spec.kind.live:
                         return
                     await self._wait(self.backoff.maximum_s, CameraState.FAILED)
                     continue
                 self.counts.failures += 1
-                self.last_error = _describe(exc)
+                self.last_error = _describe(error)
                 if self._next_index > first_index:
                     self.counts.disconnects += 1
                 log.info("camera %s: %s", self.name, self.last_error)
@@ -155,6 +165,11 @@ class CameraSource(Actor[None]):
                 attempt = 0  # it was live: start the backoff again from the bottom
             await self._wait(self.backoff.delay(attempt, self._rng), CameraState.BACKOFF)
             attempt += 1
+
+    def _session_spec(self) -> SourceSpec:
+        if self.spec.kind is not InputKind.RTSP:
+            return self.spec
+        return dataclasses.replace(self.spec, rtsp_transport=self.transport.current)
 
     async def _wait(self, delay: float, state: CameraState) -> None:
         self._set_state(state)
@@ -181,6 +196,7 @@ class CameraSource(Actor[None]):
 
     def _on_open(self) -> None:
         self.counts.connects += 1
+        self.transport.connected()
         self._last_decode = time.monotonic()
 
     def _on_decoded(self, admitted: bool) -> None:
@@ -251,4 +267,6 @@ class CameraSource(Actor[None]):
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, av.error.ExitError):
         return "read timed out (no data from the camera)"
+    if isinstance(exc, TransportError):
+        return str(exc)
     return f"{type(exc).__name__}: {exc}"

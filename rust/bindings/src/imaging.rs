@@ -1,7 +1,8 @@
 //! Bindings for `lfr-imaging`: detector blob resize and batched face-crop warps.
 //!
-//! Frames are borrowed in place (C-contiguous uint8 `[H, W, C]`); outputs are fresh numpy
-//! arrays filled with the GIL released, so other Python threads (other cameras) keep running.
+//! Frames are borrowed in place (C-contiguous uint8 `[H, W, C]`; any other layout is refused,
+//! see `arrays`); outputs are fresh numpy arrays, sized and allocated before the GIL is
+//! released, then filled without it, so other Python threads (other cameras) keep running.
 
 use lfr_imaging::{resize_into_planar, warp_affine as warp_core, ImageRef, ImagingError};
 use numpy::prelude::*;
@@ -9,16 +10,10 @@ use numpy::{PyArray4, PyReadonlyArray3};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
+use crate::arrays::{c_order, zeros};
+
 fn value_error(e: ImagingError) -> PyErr {
     PyValueError::new_err(e.to_string())
-}
-
-fn contiguous<'a, T: numpy::Element>(
-    what: &str,
-    a: &'a PyReadonlyArray3<'_, T>,
-) -> PyResult<&'a [T]> {
-    a.as_slice()
-        .map_err(|_| PyValueError::new_err(format!("{what} must be C-contiguous")))
 }
 
 fn image<'a>(data: &'a [u8], shape: &[usize]) -> PyResult<ImageRef<'a>> {
@@ -42,9 +37,10 @@ fn resize_to_blob<'py>(
         .extract()
         .map_err(|_| PyTypeError::new_err("img must be a uint8 numpy array [H, W, C]"))?;
     let shape = arr.shape().to_vec();
-    let data = contiguous("img", &arr)?;
+    let data = c_order("img", &arr)?;
     let src = image(data, &shape)?;
-    let out = PyArray4::<f32>::zeros(py, [1, shape[2], pad_height, pad_width], false);
+    let out: Bound<'py, PyArray4<f32>> =
+        zeros(py, "the blob", &[1, shape[2], pad_height, pad_width])?;
     {
         let mut rw = out.readwrite();
         let dst = rw.as_slice_mut().expect("fresh array is contiguous");
@@ -76,15 +72,16 @@ fn warp_affine<'py>(
             "inverse must be [n, 2, 3], got {mshape:?}"
         )));
     }
-    let flat = contiguous("inverse", &maps)?;
+    let flat = c_order("inverse", &maps)?;
     let mats: Vec<[f32; 6]> = flat
         .chunks_exact(6)
         .map(|c| [c[0], c[1], c[2], c[3], c[4], c[5]])
         .collect();
     let shape = arr.shape().to_vec();
-    let data = contiguous("img", &arr)?;
+    let data = c_order("img", &arr)?;
     let src = image(data, &shape)?;
-    let out = PyArray4::<u8>::zeros(py, [mats.len(), size, size, shape[2]], false);
+    let out: Bound<'py, PyArray4<u8>> =
+        zeros(py, "the crops", &[mats.len(), size, size, shape[2]])?;
     {
         let mut rw = out.readwrite();
         let dst = rw.as_slice_mut().expect("fresh array is contiguous");

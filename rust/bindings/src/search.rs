@@ -15,6 +15,13 @@ use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
+use crate::arrays::{c_order, filled_vec};
+
+/// The most (query, rank) cells one `search` returns: 4096 queries at k = 4096, far above the
+/// faces of any frame. Checked before searching: the ids and scores of a bigger request would
+/// exhaust memory, and a failed Rust allocation aborts the process.
+const MAX_RESULT_CELLS: usize = 1 << 24;
+
 fn value_error(e: SearchError) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
@@ -50,7 +57,7 @@ fn py_shape(shape: &[usize]) -> String {
     }
 }
 
-/// Borrows a float32 `[n, dim]` C-contiguous array without copying, or says what is wrong.
+/// A float32 `[n, dim]` array, checked (its layout is checked by `c_order` when it is read).
 fn matrix<'py>(
     what: &str,
     obj: &Bound<'py, PyAny>,
@@ -74,11 +81,6 @@ fn matrix<'py>(
         return Err(PyValueError::new_err(format!(
             "{what} must have shape (n, {dim}), got {}",
             py_shape(arr.shape())
-        )));
-    }
-    if !arr.is_c_contiguous() || !arr.is_aligned() {
-        return Err(PyValueError::new_err(format!(
-            "{what} must be C-contiguous and aligned (use numpy.ascontiguousarray)"
         )));
     }
     let typed = obj.cast::<PyArray2<f32>>()?;
@@ -171,9 +173,7 @@ impl PyGallery {
                 ids.len()
             )));
         }
-        let flat = arr
-            .as_slice()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let flat = c_order("templates", &arr)?;
         py.detach(|| self.write().add(&ids, flat))
             .map_err(value_error)
     }
@@ -202,13 +202,24 @@ impl PyGallery {
                 })
             })?;
         let arr = matrix("queries", queries, self.dim)?;
-        let flat = arr
-            .as_slice()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let flat = c_order("queries", &arr)?;
+        // The result is [n, k] whatever the gallery holds: sized before the search runs.
+        let n = arr.shape()[0];
+        let cells = n
+            .checked_mul(k)
+            .filter(|&cells| cells <= MAX_RESULT_CELLS)
+            .ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "{n} queries at k = {k} would return {n}x{k} results, over the limit of \
+                     {MAX_RESULT_CELLS} per call; search in batches"
+                ))
+            })?;
         let found = py
             .detach(|| self.read().search(flat, k))
             .map_err(value_error)?;
-        let mut scores = Array2::from_elem((found.len(), k), f32::NEG_INFINITY);
+        let padded = filled_vec("the scores", cells, f32::NEG_INFINITY)?;
+        let mut scores = Array2::from_shape_vec((found.len(), k), padded)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         let mut ids = Vec::with_capacity(found.len());
         for (row, hits) in found.into_iter().enumerate() {
             ids.push(

@@ -1,4 +1,5 @@
-"""Builders for test images: real encoders (PyAV/FFmpeg), real containers, written to disk."""
+"""Builders for test images: real encoders (PyAV/FFmpeg), real containers, written to disk;
+shared by the inference tests and the image-folder camera tests."""
 
 from __future__ import annotations
 
