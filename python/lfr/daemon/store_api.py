@@ -2,8 +2,8 @@
 
 The daemon subclasses it (or wraps it) and overrides `status`, `cameras_list` and
 `watchlist_reload` with live pipeline data; the socket tests use it as is over a real Store.
-`alert_to_wire` is the one alert payload shape: the daemon must publish
-`hub.publish("alerts", alert_to_wire(stored))` so live events and replays are identical.
+`alert_to_wire` is the one alert payload shape: what the daemon offers to its `AlertFeed` must
+be the same as what `alerts_since` returns, so live events and replays are identical.
 
 SQLite work runs in a worker thread (the store's connection is lock-protected and not bound to
 a thread), so the socket never stalls the trio loop on disk I/O.
