@@ -68,7 +68,8 @@ class Gallery:
 
 @_final
 class AlertEvent:
-    """One alert decision for a (track, identity); frozen."""
+    """A track's decision: "alert" once, "alert_update" (revision 1, 2, ...) when its evidence
+    later favours another identity; frozen."""
 
     @property
     def kind(self) -> _Literal["alert", "alert_update"]: ...
@@ -77,35 +78,35 @@ class AlertEvent:
     @property
     def identity(self) -> str: ...
     @property
+    def previous_identity(self) -> str | None: ...
+    @property
     def score(self) -> float: ...
     @property
-    def hits(self) -> int: ...
+    def runner_up(self) -> float | None: ...
+    @property
+    def templates(self) -> int: ...
+    @property
+    def revision(self) -> int: ...
     @property
     def ts(self) -> float: ...
+    @property
+    def track_started(self) -> float: ...
+    @property
+    def index(self) -> int: ...
 
 @_final
 class Tracker:
-    """One camera's face tracker (ByteTrack association, Kalman motion, embed schedule,
-    once-per-(track, identity) alerts with a per-identity cooldown). Bad input -> ValueError."""
+    """One camera's face tracker (ByteTrack association, Kalman motion, embed schedule) and
+    its decision per track: the quality-weighted mean of a track's templates, searched in the
+    watchlist, alerts once it clears the threshold with a margin over the runner-up identity;
+    at most one alert per track, revised when the evidence moves; a per-identity cooldown.
+    Bad input -> ValueError (an unknown setting -> TypeError)."""
 
-    def __new__(
-        cls,
-        *,
-        match_threshold: float = 0.363,
-        min_hits: int = 2,
-        cooldown_s: float = 30.0,
-        n_init: int = 2,
-        max_age_s: float = 1.0,
-        high_score: float = 0.6,
-        low_score: float = 0.3,
-        iou_threshold: float = 0.3,
-        reembed_interval_s: float = 2.0,
-        growth_ratio: float = 1.3,
-        probe_interval_s: float = 0.5,
-        score_gain: float = 0.1,
-        appearance_gate: float = 0.25,
-        update_margin: float = 0.05,
-    ) -> Tracker: ...
+    def __new__(cls, **overrides: float) -> Tracker:
+        """Keyword overrides on top of `Tracker.defaults()`."""
+    @staticmethod
+    def defaults() -> dict[str, float]:
+        """Every setting and its default (ints for integer settings)."""
     def update(
         self,
         ts: float,
@@ -116,15 +117,21 @@ class Tracker:
     ) -> tuple[_npt.NDArray[_np.int64], _npt.NDArray[_np.bool_]]: ...
     def observe(
         self,
-        track_id: int,
         ts: float,
-        template: _npt.ArrayLike,
-        ids: _Sequence[str],
-        scores: _npt.ArrayLike,
-    ) -> list[AlertEvent]: ...
+        track_ids: _npt.ArrayLike,
+        templates: _npt.ArrayLike,
+        weights: _npt.ArrayLike,
+        gallery: Gallery,
+        threshold: float,
+    ) -> tuple[list[AlertEvent], int]:
+        """Fold templates [m, dim] of `track_ids` [m] weighted by `weights` [m] into their
+        tracks, search `gallery` with each fused template and decide at `threshold`. Returns
+        the alerts and revisions raised and how many templates left their track below the
+        threshold (or found it ended). GIL released."""
     def active_tracks(self) -> int: ...
+    def tracks_holding_templates(self) -> int: ...
     def stats(self) -> dict[str, int]: ...
-    def config(self) -> dict[str, float | int]: ...
+    def config(self) -> dict[str, float]: ...
 
 # --- imaging (lfr-imaging) -------------------------------------------------------------------
 

@@ -13,9 +13,9 @@ from lfr.config.sockets import MIB
 GOOD = """
 [daemon]
 data_dir = "{data}"
-[matching]
+[tracker]
 threshold = 0.4
-min_hits = 3
+min_templates = 4
 [socket]
 tcp = "127.0.0.1:7878"
 token_file = "token"
@@ -59,8 +59,8 @@ def _error(path: Path) -> str:
 def test_a_full_config_loads_with_types_and_resolved_paths(write, tmp_path: Path) -> None:
     cfg = load_config(write(GOOD))
     assert cfg.daemon.data_dir == tmp_path / "data"
-    assert cfg.matching.threshold == 0.4 and cfg.matching.min_hits == 3
-    assert cfg.matching.cooldown_s is None
+    assert cfg.tracker.threshold == 0.4 and cfg.tracker.settings == {"min_templates": 4}
+    assert isinstance(cfg.tracker.settings["min_templates"], int)
     assert cfg.socket.unix == "lfr.sock" and cfg.socket.max_frame_bytes == MIB
     assert cfg.socket.unix_path(cfg.daemon.data_dir) == tmp_path / "data" / "lfr.sock"
     cam, filecam = cfg.cameras
@@ -80,26 +80,29 @@ def test_defaults_without_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     monkeypatch.setenv("LFR_HOME", str(tmp_path / "home"))
     cfg = load_config(None)
     assert cfg.daemon.data_dir == tmp_path / "home"
-    assert cfg.cameras == [] and cfg.socket.tcp is None and cfg.matching.threshold is None
+    assert cfg.cameras == [] and cfg.socket.tcp is None and cfg.tracker.threshold is None
+    assert cfg.tracker.settings == {}, "the tracker's own defaults apply"
 
 
 def test_overrides_nested_and_dotted(write, tmp_path: Path) -> None:
     path = write(GOOD)
-    cfg = load_config(path, {"matching.threshold": 0.5, "logging": {"level": "WARNING"}})
-    assert cfg.matching.threshold == 0.5 and cfg.logging.level == "WARNING"
-    assert cfg.matching.min_hits == 3  # the rest of the section is kept
-    with pytest.raises(ConfigError, match=r"^matching\.threshold: "):
-        load_config(path, {"matching": {"threshold": "high"}})
+    cfg = load_config(path, {"tracker.threshold": 0.5, "logging": {"level": "WARNING"}})
+    assert cfg.tracker.threshold == 0.5 and cfg.logging.level == "WARNING"
+    assert cfg.tracker.settings == {"min_templates": 4}  # the rest of the section is kept
+    with pytest.raises(ConfigError, match=r"^tracker\.threshold: "):
+        load_config(path, {"tracker": {"threshold": "high"}})
 
 
 def test_digest_is_stable_and_sensitive(write) -> None:
     path = write(GOOD)
     reordered = write(
-        GOOD.replace("threshold = 0.4\nmin_hits = 3", "min_hits = 3 # comment\nthreshold = 0.4")
+        GOOD.replace(
+            "threshold = 0.4\nmin_templates = 4", "min_templates = 4 # comment\nthreshold = 0.4"
+        )
     )
     assert load_config(path).digest() == load_config(reordered).digest()
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", load_config(path).digest())
-    assert load_config(path).digest() != load_config(path, {"matching.min_hits": 4}).digest()
+    assert load_config(path).digest() != load_config(path, {"tracker.min_templates": 5}).digest()
 
 
 @pytest.mark.parametrize(
@@ -112,7 +115,10 @@ def test_digest_is_stable_and_sensitive(write) -> None:
         # wrong types
         (("fps = 10", 'fps = "10"'), r"cameras\[0\]\.fps: expected a number"),
         (("fps = 10", "fps = true"), r"cameras\[0\]\.fps: expected a number"),
-        (("min_hits = 3", "min_hits = 2.5"), r"matching\.min_hits: expected an integer"),
+        (
+            ("min_templates = 4", "min_templates = 2.5"),
+            r"tracker\.min_templates: expected an integer",
+        ),
         (("json = true", 'json = "yes"'), r"logging\.json: expected true or false"),
         (
             ('providers = ["CPUExecutionProvider"]', 'providers = "CPU"'),
@@ -125,7 +131,22 @@ def test_digest_is_stable_and_sensitive(write) -> None:
         # values out of range
         (("fps = 10", "fps = 0"), r"cameras\[0\]\.fps: must be > 0"),
         (("fps = 10", "fps = -3"), r"cameras\[0\]\.fps: must be > 0"),
-        (("threshold = 0.4", "threshold = 1.5"), r"matching\.threshold: "),
+        (("threshold = 0.4", "threshold = 1.5"), r"tracker\.threshold: "),
+        # tracker settings: names, types and ranges are the Rust tracker's
+        (
+            ("min_templates = 4", "min_tempaltes = 4"),
+            r"tracker\.min_tempaltes: unknown key \(did you mean 'min_templates'",
+        ),
+        (
+            ("min_templates = 4", "min_templates = 0"),
+            r"^tracker\.min_templates: must be at least 1$",
+        ),
+        (
+            ("min_templates = 4", "iou_threshold = 0.0"),
+            r"^tracker\.iou_threshold: must be within \(0, 1\]$",
+        ),
+        (("min_templates = 4", "margin = true"), r"tracker\.margin: expected a number"),
+        (("min_templates = 4", "settings = 1"), r"tracker\.settings: unknown key"),
         (('level = "debug"', 'level = "loud"'), r"logging\.level: must be one of"),
         (("threads = 2", "threads = 0"), r"models\.threads: "),
         # missing camera fields
@@ -184,8 +205,8 @@ def test_socket_addresses_and_tokens_that_are_accepted(
 ISSUE_EXAMPLE = """
 [daemon]
 data_dir = "/var/lib/lfr"          # default: $LFR_HOME
-[matching]
-threshold = 0.363                  # default: the model's
+[tracker]
+threshold = 0.363                  # default: the watchlist's, else the model's
 [socket]
 unix = "lfr.sock"                  # relative to data_dir; the default
 tcp = "127.0.0.1:7878"             # optional; then token_file is required
@@ -203,7 +224,7 @@ def test_the_documented_example_loads(write) -> None:
     cfg = load_config(write(ISSUE_EXAMPLE))
     assert cfg.daemon.data_dir == Path("/var/lib/lfr")
     assert cfg.socket.token_path(cfg.daemon.data_dir) == Path("/var/lib/lfr/token")
-    assert cfg.cameras[0].fps == 10.0 and cfg.matching.threshold == 0.363
+    assert cfg.cameras[0].fps == 10.0 and cfg.tracker.threshold == 0.363
 
 
 def test_unknown_key_suggests_the_close_one(write) -> None:
@@ -227,3 +248,43 @@ def test_config_error_is_an_lfr_error_with_its_exit_code(write) -> None:
     with pytest.raises(LfrError) as info:
         load_config(write(GOOD.replace("fps = 10", "fps = 0")))
     assert info.value.exit_code == 2
+
+
+def test_values_python_refused_are_the_trackers_to_judge(write) -> None:
+    """One range check, Rust's: an IoU threshold of 1 and a re-embed interval of 0 are valid."""
+    cfg = load_config(write("[tracker]\niou_threshold = 1.0\nreembed_interval_s = 0\n"))
+    assert cfg.tracker.settings == {"iou_threshold": 1.0, "reembed_interval_s": 0.0}
+
+
+def test_matching_and_tracking_keys_are_deprecated_aliases(
+    write, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = "[matching]\nthreshold = 0.4\nmin_hits = 3\ncooldown_s = 12\n[tracking]\nn_init = 3\n"
+    with caplog.at_level("WARNING", logger="lfr.config"):
+        cfg = load_config(write(old))
+    assert cfg.tracker.threshold == 0.4
+    assert cfg.tracker.settings == {"min_templates": 3, "cooldown_s": 12.0, "n_init": 3}
+    warned = " | ".join(r.getMessage() for r in caplog.records)
+    for pair in (
+        "matching.threshold is deprecated, use tracker.threshold",
+        "matching.min_hits is deprecated, use tracker.min_templates",
+        "matching.cooldown_s is deprecated, use tracker.cooldown_s",
+        "tracking.n_init is deprecated, use tracker.n_init",
+    ):
+        assert pair in warned, warned
+    new = "[tracker]\nthreshold = 0.4\nmin_templates = 3\ncooldown_s = 12\nn_init = 3\n"
+    assert cfg.digest() == load_config(write(new)).digest(), "the same settings, the same hash"
+
+
+def test_deprecated_sections_still_refuse_what_they_never_had(write) -> None:
+    assert re.match(
+        r"tracking\.margin: unknown key \(\[tracking\] is deprecated",
+        _error(write("[tracking]\nmargin = 0.1\n")),
+    )
+    assert re.match(
+        r"matching\.threshold: also set as tracker\.threshold",
+        _error(write("[tracker]\nthreshold = 0.4\n[matching]\nthreshold = 0.5\n")),
+    )
+    assert re.match(
+        r"^tracker\.n_init: must be at least 1", _error(write("[tracking]\nn_init = 0\n"))
+    )

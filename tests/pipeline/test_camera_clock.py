@@ -21,9 +21,7 @@ class _Frame:
 
 
 def _ctx(media_clock: bool) -> CameraContext:
-    return CameraContext(
-        camera_id="c", watchlist_name="w", threshold=0.363, media_clock=media_clock
-    )
+    return CameraContext(camera_id="c", watchlist_name="w", media_clock=media_clock)
 
 
 def test_media_clock_follows_pts_and_survives_a_loop() -> None:

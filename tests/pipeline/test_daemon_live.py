@@ -10,7 +10,7 @@ from pathlib import Path
 
 import trio
 
-from lfr.client import Endpoint, afollow_alerts
+from lfr.client import Endpoint, afollow_alerts, open_client
 from lfr.config import parse_config
 from lfr.daemon import Daemon
 from lfr.stream import CameraState
@@ -20,10 +20,8 @@ from lfr.stream import CameraState
 HIS_ENTRANCE_S = 0.35
 
 
-def _daemon(home: Path, cameras: list[dict], analyzer, **matching) -> Daemon:
-    cfg = parse_config(
-        {"daemon": {"data_dir": str(home)}, "matching": matching, "cameras": cameras}
-    )
+def _daemon(home: Path, cameras: list[dict], analyzer, **tracker) -> Daemon:
+    cfg = parse_config({"daemon": {"data_dir": str(home)}, "tracker": tracker, "cameras": cameras})
     return Daemon(cfg, handle_signals=False, analyzer=analyzer, announce=lambda _l: None)
 
 
@@ -68,6 +66,10 @@ async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analy
         # He is on screen from the stream's start: the alert must come within 3 s of that.
         assert first["ts"] - t_live < HIS_ENTRANCE_S + 3.0, first["ts"] - t_live
         assert first["latency_ms"] < 1000
+        async with open_client(Endpoint(unix=daemon.endpoints.unix_path), name="t") as client:
+            status = await client.status()
+        assert 0 < status["time_to_alert_s"]["p50"] < 3.0, status["time_to_alert_s"]
+        assert "time_to_alert" in status["latency_ms"]
 
         rtsp_server.kill()
         with trio.fail_after(15):

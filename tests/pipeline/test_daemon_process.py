@@ -88,7 +88,8 @@ def test_sighup_adds_a_camera_and_sigterm_stops_cleanly(
     "body, key",
     [
         ("[daemon]\nbogus = 1\n", "daemon.bogus"),
-        ('[matching]\nthreshold = "high"\n', "matching.threshold"),
+        ('[tracker]\nthreshold = "high"\n', "tracker.threshold"),
+        ("[tracker]\niou_threshold = 0\n", "tracker.iou_threshold: must be within (0, 1]"),
         ('[[cameras]]\nid = "c"\nwatchlist = "wl"\n', "cameras[0].url"),
         (
             '[[cameras]]\nid = "c"\nurl = "rtsp://127.0.0.1:9/x"\nwatchlist = "wl"\nfps = -1\n',

@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,5 +38,9 @@ def token_file(short_dir: Path) -> Path:
 
 
 @pytest.fixture
-async def served(nursery: trio.Nursery, short_dir: Path, token_file: Path) -> Served:
-    return await start_server(nursery, short_dir, token_file=token_file)
+async def served(nursery: trio.Nursery, short_dir: Path, token_file: Path) -> AsyncIterator[Served]:
+    """A server over a real store in `short_dir` (closed after the test)."""
+    served = await start_server(nursery, short_dir, token_file=token_file)
+    yield served
+    served.cancel.cancel()
+    served.api.store.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 
 import pytest
-from proto_memory_api import MemoryDaemonApi
+from proto_support import ServedApi
 
 from lfr.daemon.api import EngineApi
 from lfr.daemon.store_api import StoreDaemonApi
@@ -31,7 +31,7 @@ def test_protocol_lists_the_seven_methods() -> None:
     ]
 
 
-@pytest.mark.parametrize("impl", [EngineApi, StoreDaemonApi, MemoryDaemonApi])
+@pytest.mark.parametrize("impl", [EngineApi, StoreDaemonApi, ServedApi])
 @pytest.mark.parametrize("name", METHODS)
 def test_implementation_matches(impl: type, name: str) -> None:
     ours = getattr(impl, name, None)

@@ -12,7 +12,8 @@ from typing import Any
 import trio
 from proto_support import alert_record
 
-from lfr.daemon.store_api import StoreDaemonApi, alert_to_wire
+from lfr.daemon.store_api import StoreDaemonApi
+from lfr.pipeline.alerts import alert_wire
 from lfr.protocol.feed import MAX_PENDING, AlertFeed
 from lfr.protocol.hub import EventHub
 from lfr.store import Store, StoreError
@@ -33,18 +34,18 @@ async def test_in_order_alerts_go_out_at_once_and_gaps_are_filled_first(
     sub = hub.subscribe("alerts", 100)
     # no poll during the test: only gaps make the feed read the store
     feed = AlertFeed(hub, start_after=early.seq, poll_s=60.0)
-    feed.offer(alert_to_wire(early))  # offered late: at or before the start
+    feed.offer(alert_wire(early, None))  # offered late: at or before the start
     await nursery.start(feed.run, StoreDaemonApi(store).alerts_since)
     await _drained(feed)
     assert sub.depth == 0  # at or before the start: history, for replays only
 
     own = store.alerts.record(alert_record(identity="own-1"))
-    feed.offer(alert_to_wire(own))
+    feed.offer(alert_wire(own, None))
     assert hub.published["alerts"] == 1  # synchronously: no store read on the fast path
 
     other = [store.alerts.record(alert_record(identity=f"other-{i}")) for i in range(2)]
     own2 = store.alerts.record(alert_record(identity="own-2"))
-    feed.offer(alert_to_wire(own2))
+    feed.offer(alert_wire(own2, None))
     assert feed.pending == 1  # held until the gap is filled
     await _drained(feed)
     got = (await sub.take()).items
@@ -65,7 +66,7 @@ async def test_a_gap_of_deleted_alerts_does_not_hold_the_next_one(
     with sqlite3.connect(short_dir / "lfr.db") as db:  # e.g. removed by another process
         db.execute("DELETE FROM alerts WHERE seq = ?", (gone.seq,))
     own = store.alerts.record(alert_record(identity="own"))
-    feed.offer(alert_to_wire(own))
+    feed.offer(alert_wire(own, None))
     await _drained(feed)
     assert [seq for seq, _ in (await sub.take()).items] == [own.seq]
     store.close()
@@ -92,7 +93,7 @@ async def test_held_alerts_stay_bounded_and_a_failed_read_is_retried(
         return await reads(after, limit)
 
     for _ in range(MAX_PENDING + 100):
-        feed.offer(alert_to_wire(store.alerts.record(alert_record())))
+        feed.offer(alert_wire(store.alerts.record(alert_record()), None))
         assert feed.pending <= MAX_PENDING
     await nursery.start(feed.run, flaky)
     with trio.fail_after(10):

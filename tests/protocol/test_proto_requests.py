@@ -57,7 +57,13 @@ async def test_every_request_round_trips_on_the_wire(served: Served) -> None:
         by="officer 12",
         note="seen",
     )
-    assert adj["result"]["verdict"] == "confirmed" and adj["result"]["by"] == "officer 12"
+    judged = adj["result"]
+    assert (judged["status"], judged["adjudicated_by"], judged["note"]) == (
+        "confirmed",
+        "officer 12",
+        "seen",
+    )
+    assert set(judged) == set(alert), "the same alert shape as published"
     sub = await raw.request("subscribe", topics=["alerts", "camera_state"], since_seq=0)
     assert sub["result"]["topics"] == ["alerts", "camera_state"]
     replayed = await raw.recv()
@@ -84,7 +90,8 @@ async def test_every_request_round_trips_on_the_wire(served: Served) -> None:
         ("watchlist.reload", {"name": "nope"}, "not_found"),
         ("alert.adjudicate", {"alert_id": "x", "verdict": "confirmed", "by": "me"}, "not_found"),
         ("alert.adjudicate", {"alert_id": "x", "verdict": "maybe", "by": "me"}, "invalid_argument"),
-        ("alert.adjudicate", {"alert_id": "", "verdict": "unsure", "by": "me"}, "invalid_request"),
+        ("alert.adjudicate", {"alert_id": "", "verdict": "false", "by": "me"}, "invalid_request"),
+        ("alert.adjudicate", {"alert_id": "x", "verdict": "false", "by": ""}, "invalid_request"),
         ("ack", {"topic": "alerts", "seq": 1}, "invalid_state"),
         ("subscribe", {"topics": ["weather"]}, "invalid_request"),
         ("subscribe", {"topics": []}, "invalid_request"),
@@ -102,16 +109,20 @@ async def test_api_errors_have_stable_codes(
     assert (await raw.request("ping"))["ok"]  # the connection carries on
 
 
-async def test_conflicting_verdict_is_a_conflict(served: Served) -> None:
+async def test_a_later_verdict_replaces_the_earlier_one(served: Served) -> None:
     alert = served.api.emit()
     raw = await Raw.open(served)
     await raw.hello()
     aid = alert["alert_id"]
-    assert (await raw.request("alert.adjudicate", alert_id=aid, verdict="unsure", by="a"))["ok"]
-    again = await raw.request("alert.adjudicate", alert_id=aid, verdict="unsure", by="a")
-    assert again["ok"]  # the same verdict again is idempotent
+    first = await raw.request("alert.adjudicate", alert_id=aid, verdict="not-engaged", by="a")
+    again = await raw.request("alert.adjudicate", alert_id=aid, verdict="not-engaged", by="a")
+    assert again["ok"] and again["result"] == first["result"] | {
+        "adjudicated_at": again["result"]["adjudicated_at"]
+    }, "the same verdict again is idempotent"
     other = await raw.request("alert.adjudicate", alert_id=aid, verdict="confirmed", by="b")
-    assert other["error"]["code"] == "conflict"
+    assert (other["result"]["status"], other["result"]["adjudicated_by"]) == ("confirmed", "b")
+    audit = [r for r in served.api.store.audit.records() if r.action == "alert.adjudicate"]
+    assert [r.details["verdict"] for r in audit] == ["not-engaged", "not-engaged", "confirmed"]
 
 
 async def test_blocking_client_typed_methods(served: Served) -> None:
@@ -127,7 +138,7 @@ async def test_blocking_client_typed_methods(served: Served) -> None:
             assert c.watchlist_reload()["reloaded"] == ["wl"]
             assert c.alerts_list(since_seq=0, limit=5)[0]["seq"] == alert["seq"]
             verdict = c.alert_adjudicate(alert["alert_id"], "confirmed", "sgt")
-            assert verdict["verdict"] == "confirmed"
+            assert verdict["status"] == "confirmed" and verdict["adjudicated_by"] == "sgt"
             with pytest.raises(ServerError) as err:
                 c.watchlist_reload("missing")
             assert err.value.code == "not_found"

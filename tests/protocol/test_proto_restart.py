@@ -16,7 +16,8 @@ from proto_support import alert_record
 
 from lfr.client import Endpoint, Event, afollow_alerts
 from lfr.config import SocketConfig
-from lfr.daemon.store_api import StoreDaemonApi, alert_to_wire
+from lfr.daemon.store_api import StoreDaemonApi
+from lfr.pipeline.alerts import alert_wire
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketEndpoints, serve_socket
 from lfr.store import Store
@@ -58,7 +59,7 @@ class Daemon:
         """Persist an alert, then publish it if the daemon is up (the pipeline's order)."""
         stored = self.store.alerts.record(alert_record())
         if self.hub is not None:
-            self.hub.publish("alerts", alert_to_wire(stored))
+            self.hub.publish("alerts", alert_wire(stored, None))
         return stored.alert_id
 
 

@@ -13,7 +13,8 @@ import trio
 from proto_support import Raw, alert_record
 
 from lfr.config import SocketConfig
-from lfr.daemon.store_api import StoreDaemonApi, alert_to_wire
+from lfr.daemon.store_api import StoreDaemonApi
+from lfr.pipeline.alerts import alert_wire
 from lfr.protocol.feed import AlertFeed
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketEndpoints, serve_socket
@@ -33,7 +34,7 @@ with Store.open(home) as store:
 
 
 def _record(store: Store, identity: str) -> dict:
-    return alert_to_wire(store.alerts.record(alert_record(identity=identity)))
+    return alert_wire(store.alerts.record(alert_record(identity=identity)), None)
 
 
 class TwoWriters:

@@ -1,5 +1,6 @@
-"""The `lfr._native.Tracker` contract: defaults, outputs, accepted array forms, the alert
-flow, and bad input -> ValueError that leaves the tracker unchanged."""
+"""The `lfr._native.Tracker` contract: settings by keyword on top of Rust's defaults, outputs,
+accepted array forms, the decision flow through a real `Gallery`, and bad input -> ValueError
+(or TypeError) that leaves the tracker unchanged and never a panic."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from lfr._native import AlertEvent, Tracker
+from lfr._native import AlertEvent, Gallery, Tracker
 
 CONTRACT_DEFAULTS = {
-    "match_threshold": 0.363,
-    "min_hits": 2,
+    "min_templates": 3,
+    "margin": 0.12,
     "cooldown_s": 30.0,
     "n_init": 2,
     "max_age_s": 1.0,
@@ -23,6 +24,9 @@ CONTRACT_DEFAULTS = {
     "iou_threshold": 0.3,
     "reembed_interval_s": 2.0,
     "growth_ratio": 1.3,
+    "probe_interval_s": 0.5,
+    "pending_band": 0.05,
+    "min_weight": 0.05,
 }
 
 
@@ -39,25 +43,66 @@ def unit(seed: int, dim: int = 128) -> npt.NDArray[np.float32]:
     return (v / np.linalg.norm(v)).astype(np.float32)
 
 
-def test_constructor_defaults_are_the_contract() -> None:
-    cfg = Tracker().config()
+def gallery(*names: str) -> Gallery:
+    """A watchlist whose identity i is `unit(i + 1)`."""
+    g = Gallery(128)
+    g.add(list(names), np.stack([unit(i + 1) for i in range(len(names))]))
+    return g
+
+
+def observe(t: Tracker, ts: float, tid: int, tpl: Any, g: Gallery, threshold: float = 0.5):
+    return t.observe(ts, [tid], np.asarray(tpl, np.float32)[None, :], [1.0], g, threshold)
+
+
+def test_defaults_are_rusts_and_the_contract() -> None:
+    defaults = Tracker.defaults()
+    assert Tracker().config() == defaults
     for key, value in CONTRACT_DEFAULTS.items():
-        assert math.isclose(cfg[key], value, rel_tol=1e-6), key
+        assert math.isclose(defaults[key], value, rel_tol=1e-6), key
+    assert isinstance(defaults["n_init"], int) and isinstance(defaults["margin"], float)
 
 
-def test_track_is_born_after_n_init_hits_and_embedded_once_at_birth() -> None:
+def test_keyword_overrides_sit_on_top_of_the_defaults() -> None:
+    cfg = Tracker(n_init=4, iou_threshold=1.0, reembed_interval_s=0).config()
+    assert (cfg["n_init"], cfg["iou_threshold"], cfg["reembed_interval_s"]) == (4, 1.0, 0.0)
+    assert cfg["margin"] == Tracker.defaults()["margin"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"min_hits": 2}, TypeError, r"^tracker\.min_hits: unknown setting \(known: min_templates"),
+        ({"n_init": 2.5}, ValueError, r"^tracker\.n_init: must be an integer$"),
+        ({"n_init": True}, TypeError, r"^tracker\.n_init: must be a number"),
+        ({"margin": "wide"}, TypeError, r"^tracker\.margin: must be a number, got str"),
+        ({"min_templates": 0}, ValueError, r"^tracker\.min_templates: must be at least 1$"),
+        ({"iou_threshold": 0.0}, ValueError, r"^tracker\.iou_threshold: must be within \(0, 1\]$"),
+        ({"low_score": 0.9}, ValueError, r"^tracker\.low_score: must not exceed high_score$"),
+        ({"max_age_s": math.nan}, ValueError, r"^tracker\.max_age_s: "),
+        ({"n_init": 2**40}, ValueError, r"^tracker\.n_init: "),
+    ],
+)
+def test_bad_settings_name_the_config_key(
+    kwargs: dict[str, Any], error: type, message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        Tracker(**kwargs)
+
+
+def test_track_is_born_after_n_init_hits_and_embedded_while_gathering() -> None:
     t = Tracker()
     ids, embed = t.update(0.0, *frame(100))
     assert ids.dtype == np.int64 and embed.dtype == np.bool_
     assert ids.tolist() == [-1] and embed.tolist() == [False], "tentative: no id yet"
-    ids, embed = t.update(0.1, *frame(104))
-    assert ids.tolist() == [1] and embed.tolist() == [True]
-    ids, embed = t.update(0.2, *frame(108))
-    assert ids.tolist() == [1] and embed.tolist() == [False], "probe interval not reached"
-    assert t.active_tracks() == 1
+    for i, ts in enumerate((0.1, 0.2, 0.3)):
+        ids, embed = t.update(ts, *frame(104 + 4 * i))
+        assert ids.tolist() == [1] and embed.tolist() == [True], "gathering: every frame"
+        observe(t, ts, 1, unit(99), gallery("alice"))
+    ids, embed = t.update(0.4, *frame(120))
+    assert embed.tolist() == [False], "three templates, far from anyone: probe interval"
     stats = t.stats()
-    assert (stats["updates"], stats["detections"], stats["tracks_started"]) == (3, 3, 1)
-    assert stats["embeds_requested"] == 1
+    assert (stats["updates"], stats["detections"], stats["tracks_started"]) == (5, 5, 1)
+    assert stats["embeds_requested"] == 3
 
 
 def test_empty_frame_and_low_scores() -> None:
@@ -73,42 +118,112 @@ def test_empty_frame_and_low_scores() -> None:
 
 def test_other_array_forms_give_the_same_answer() -> None:
     boxes, scores, lms = frame(100, 300)
-    a, b = Tracker(n_init=1), Tracker(n_init=1)
+    a, b, c = Tracker(n_init=1), Tracker(n_init=1), Tracker(n_init=1)
     ref = a.update(0.0, boxes, scores, lms)
     wide = np.zeros((2, 8), np.float32)
     wide[:, ::2] = boxes  # a strided, non-contiguous view
     got = b.update(0.0, wide[:, ::2], scores.astype(np.float64).tolist(), lms.reshape(2, 5, 2))
     assert ref[0].tolist() == got[0].tolist() and ref[1].tolist() == got[1].tolist()
+    # Fortran order is contiguous too, but column-major: it must be read row by row.
+    fortran = c.update(0.0, np.asfortranarray(boxes), scores, np.asfortranarray(lms))
+    assert ref[0].tolist() == fortran[0].tolist()
+    again = c.update(0.1, np.asfortranarray(boxes + 2), scores, np.asfortranarray(lms))
+    assert again[0].tolist() == ref[0].tolist(), "the same two faces, still tracked"
+    # Unaligned memory (a float32 view one byte into a buffer) is copied, not read in place.
+    raw = np.zeros(boxes.nbytes + 1, np.uint8)
+    raw[1:] = np.frombuffer(boxes.tobytes(), np.uint8)
+    unaligned = raw[1:].view(np.float32).reshape(2, 4)
+    assert not unaligned.flags.aligned
+    d = Tracker(n_init=1)
+    assert d.update(0.0, unaligned, scores, lms)[0].tolist() == ref[0].tolist()
 
 
-def test_alert_once_then_update_on_a_better_match() -> None:
-    t = Tracker(n_init=1)
-    ids, _ = t.update(0.0, *frame(100))
-    tid, tpl = int(ids[0]), unit(1)
-    assert t.observe(tid, 0.0, tpl, ["alice", "bob"], np.array([0.5, 0.1], np.float32)) == []
-    events = t.observe(tid, 0.1, tpl, ["alice"], [0.45])
-    assert len(events) == 1
-    ev = events[0]
-    assert isinstance(ev, AlertEvent)
-    assert (ev.kind, ev.track_id, ev.identity, ev.hits, ev.ts) == ("alert", tid, "alice", 2, 0.1)
-    assert math.isclose(ev.score, 0.5, rel_tol=1e-6), "the alert carries the best score so far"
-    assert "alice" in repr(ev)
+def test_one_alert_per_track_then_a_revision_when_the_evidence_moves() -> None:
+    g = gallery("alice", "bob")
+    t = Tracker(n_init=1, reembed_interval_s=0.0)
+    events: list[AlertEvent] = []
+    for f in range(40):
+        ts = f * 0.1
+        ids, embed = t.update(ts, *frame(100))
+        if embed[0]:
+            # Alice's view turns slowly into bob's.
+            a = min(f * 0.05, 1.45)
+            tpl = math.cos(a) * unit(1) + math.sin(a) * unit(2)
+            got, unmatched = observe(t, ts, int(ids[0]), tpl / np.linalg.norm(tpl), g)
+            assert unmatched in (0, 1)
+            events += got
+    assert [(e.kind, e.identity, e.revision) for e in events] == [
+        ("alert", "alice", 0),
+        ("alert_update", "bob", 1),
+    ]
+    first, update = events
+    assert isinstance(first, AlertEvent) and "alice" in repr(first)
+    assert (first.templates, first.track_started, first.index) == (3, 0.0, 0)
+    assert math.isclose(first.ts, 0.2), "three frames from the track's first"
+    assert first.previous_identity is None and update.previous_identity == "alice"
+    assert update.track_id == first.track_id and first.runner_up is not None
     with pytest.raises(AttributeError):
-        ev.score = 1.0  # type: ignore[misc]
-    assert t.observe(tid, 0.2, tpl, ["alice"], [0.52]) == [], "not better by update_margin"
-    (upd,) = t.observe(tid, 0.3, tpl, ["alice"], [0.7])
-    assert (upd.kind, upd.hits) == ("alert_update", 4)
+        first.score = 1.0  # type: ignore[misc]
     stats = t.stats()
-    assert (stats["alerts"], stats["alert_updates"]) == (1, 1)
+    assert (stats["alerts"], stats["revisions"]) == (1, 1)
 
 
-def test_gallery_padding_is_accepted() -> None:
+def test_a_one_identity_watchlist_has_no_runner_up() -> None:
+    t = Tracker(n_init=1, min_templates=1)
+    ids, _ = t.update(0.0, *frame(100))
+    (event,), unmatched = observe(t, 0.0, int(ids[0]), unit(1), gallery("alice"))
+    assert event.runner_up is None and unmatched == 0
+
+
+def test_fused_templates_die_with_their_track() -> None:
     t = Tracker(n_init=1)
     ids, _ = t.update(0.0, *frame(100))
-    scores = np.array([0.6, -np.inf, -np.inf], np.float32)  # fewer identities than k
-    assert t.observe(int(ids[0]), 0.0, unit(2), ["alice"], scores) == []
-    with pytest.raises(ValueError, match="-inf"):
-        t.observe(int(ids[0]), 0.0, unit(2), ["alice"], [0.6, 0.5])
+    observe(t, 0.0, int(ids[0]), unit(7), gallery("alice"))
+    assert t.tracks_holding_templates() == 1
+    t.update(2.0, *frame(400))  # the first face is gone for longer than max_age
+    assert t.tracks_holding_templates() == 0, "a passer-by's templates end with the track"
+    events, unmatched = observe(t, 2.0, int(ids[0]), unit(7), gallery("alice"))
+    assert events == [] and unmatched == 1, "a late template for an ended track is dropped"
+    assert t.stats()["observations_dropped"] == 1
+
+
+def _bad_observations(tid: int, g: Gallery) -> list[tuple[str, tuple[Any, ...]]]:
+    one, w = unit(1)[None, :], [1.0]
+    return [
+        ("never issued", (0.0, [99], one, w, g, 0.5)),
+        ("nan ts", (math.nan, [tid], one, w, g, 0.5)),
+        ("dim differs from the gallery", (0.0, [tid], unit(1, 64)[None, :], w, g, 0.5)),
+        ("nan template", (0.0, [tid], np.full((1, 128), np.nan, np.float32), w, g, 0.5)),
+        ("zero template", (0.0, [tid], np.zeros((1, 128), np.float32), w, g, 0.5)),
+        ("weights length", (0.0, [tid], one, [1.0, 1.0], g, 0.5)),
+        ("negative weight", (0.0, [tid], one, [-1.0], g, 0.5)),
+        ("nan weight", (0.0, [tid], one, [math.nan], g, 0.5)),
+        ("same track twice", (0.0, [tid, tid], np.vstack([one, one]), [1.0, 1.0], g, 0.5)),
+        ("nan threshold", (0.0, [tid], one, w, g, math.nan)),
+        ("ids not 1-D", (0.0, [[tid]], one, w, g, 0.5)),
+        ("template not 2-D", (0.0, [tid], unit(1), w, g, 0.5)),
+    ]
+
+
+@pytest.mark.parametrize("case", [c[0] for c in _bad_observations(1, Gallery(128))])
+def test_bad_observe_is_a_value_error_and_changes_nothing(case: str) -> None:
+    g = gallery("alice")
+    t = Tracker(n_init=1)
+    ids, _ = t.update(0.0, *frame(100))
+    tid = int(ids[0])
+    observe(t, 0.0, tid, unit(1), g)
+    before = (t.stats(), t.tracks_holding_templates())
+    args = dict(_bad_observations(tid, g))[case]
+    with pytest.raises(ValueError):
+        t.observe(*args)
+    assert (t.stats(), t.tracks_holding_templates()) == before
+
+
+def test_observe_needs_a_gallery() -> None:
+    t = Tracker(n_init=1)
+    ids, _ = t.update(0.0, *frame(100))
+    with pytest.raises(TypeError):
+        t.observe(0.0, ids, unit(1)[None, :], [1.0], "watchlist", 0.5)  # type: ignore[arg-type]
 
 
 BAD_UPDATES: list[tuple[str, float, Any]] = [
@@ -136,38 +251,11 @@ def test_bad_update_is_a_value_error_and_changes_nothing(case: str, ts: float, a
     assert ids.tolist() == [1], "still tracking the same face"
 
 
-def test_bad_observe_is_a_value_error() -> None:
-    t = Tracker(n_init=1)
-    ids, _ = t.update(0.0, *frame(100))
-    tid = int(ids[0])
-    t.observe(tid, 0.0, unit(1), ["a"], [0.1])
-    bad: list[tuple[Any, ...]] = [
-        (99, 0.0, unit(1), ["a"], [0.1]),  # never issued
-        (tid, math.nan, unit(1), ["a"], [0.1]),
-        (tid, 0.0, unit(1, 64), ["a"], [0.1]),  # dimension changed
-        (tid, 0.0, np.full(128, np.nan, np.float32), ["a"], [0.1]),
-        (tid, 0.0, unit(1), ["a", "b"], [0.1]),
-        (tid, 0.0, unit(1).reshape(2, 64), ["a"], [0.1]),
-    ]
-    for args in bad:
-        with pytest.raises(ValueError):
-            t.observe(*args)
-
-
-@pytest.mark.parametrize(
-    "kwargs",
-    [{"min_hits": 0}, {"low_score": 0.9}, {"max_age_s": -1.0}, {"iou_threshold": math.nan}],
-)
-def test_invalid_settings_are_value_errors(kwargs: dict[str, float]) -> None:
-    with pytest.raises(ValueError):
-        Tracker(**kwargs)  # type: ignore[arg-type]
-
-
 def test_templates_in_update_gate_association() -> None:
     """With templates given, a detection that looks like someone else is not the track's."""
     t = Tracker(n_init=1)
     ids, _ = t.update(0.0, *frame(100))
-    t.observe(int(ids[0]), 0.0, unit(1), [], [])
+    observe(t, 0.0, int(ids[0]), unit(1), gallery("alice"))
     same, other = unit(1)[None, :], unit(2)[None, :]
     ids_same, _ = t.update(0.1, *frame(102), templates=same)
     ids_other, _ = t.update(0.2, *frame(104), templates=other)

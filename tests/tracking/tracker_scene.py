@@ -1,6 +1,6 @@
 """A small synthetic camera for the tracker's Python tests: people on straight paths, box
-jitter, SFace-like templates (same person ~0.65 cosine, strangers ~0), a watchlist search.
-Drives the real `lfr._native.Tracker` the way the pipeline does."""
+jitter, SFace-like templates (same person ~0.65 cosine, strangers ~0), a real `Gallery` as
+the watchlist. Drives the real `lfr._native.Tracker` the way the pipeline does."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lfr._native import AlertEvent, Tracker
+from lfr._native import AlertEvent, Gallery, Tracker
 
 DIM = 128
 NOISE = 0.065  # cos(template, template') ~ 1 / (1 + NOISE**2 * DIM) ~ 0.65
@@ -58,11 +58,13 @@ class Scene:
         fps: float = 10.0,
         duration: float = 6.0,
         jitter: float = 0.02,
+        threshold: float = 0.363,
         **tracker_kwargs: float,
     ) -> None:
+        self.threshold = threshold
         self.rng = np.random.default_rng(seed)
         self.fps, self.duration, self.jitter = fps, duration, jitter
-        self.tracker = Tracker(**tracker_kwargs)  # type: ignore[arg-type]
+        self.tracker = Tracker(**tracker_kwargs)
         self.paths: list[Path] = []
         self.identities: list[npt.NDArray[np.float32]] = []
         self.names: list[str] = []
@@ -85,7 +87,8 @@ class Scene:
 
     def run(self) -> Outcome:
         out = Outcome(ids=[[] for _ in self.paths], events=[[] for _ in self.paths])
-        gallery = np.stack(self.gallery)
+        gallery = Gallery(DIM)
+        gallery.add(self.names, np.stack(self.gallery))
         for f in range(round(self.duration * self.fps)):
             ts = f / self.fps
             boxes, lms, who = [], [], []
@@ -120,19 +123,24 @@ class Scene:
                 np.asarray(lms, np.float32).reshape(n, 10),
             )
             out.detections += n
+            rows = []
             for i, p in enumerate(who):
                 out.ids[p].append(int(track_ids[i]))
                 if need_embed[i]:
-                    out.embeds += 1
-                    template = self._noisy(self.identities[p])
-                    scores = gallery @ template
-                    top = np.argsort(-scores)[:5]
-                    out.events[p] += self.tracker.observe(
-                        int(track_ids[i]),
-                        ts,
-                        template,
-                        [self.names[k] for k in top],
-                        scores[top].astype(np.float32),
-                    )
+                    rows.append(i)
+            out.embeds += len(rows)
+            templates = np.array(
+                [self._noisy(self.identities[who[i]]) for i in rows], np.float32
+            ).reshape(len(rows), DIM)
+            events, _ = self.tracker.observe(
+                ts,
+                track_ids[rows],
+                templates,
+                np.ones(len(rows), np.float32),
+                gallery,
+                self.threshold,
+            )
+            for e in events:
+                out.events[who[rows[e.index]]].append(e)
         out.stats = self.tracker.stats()
         return out

@@ -9,6 +9,7 @@ and token file are relative to data_dir. `cfg.digest()` is the stable hash the a
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,14 +20,21 @@ from lfr.config.schema import (
     Config,
     DaemonConfig,
     LoggingConfig,
-    MatchingConfig,
     ModelsConfig,
     RetentionConfig,
-    TrackingConfig,
+    TrackerConfig,
 )
 from lfr.config.sockets import SocketConfig, parse_host_port
 from lfr.config.validate import build
 from lfr.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+# Keys of the sections `[tracker]` replaced, and their new names there.
+DEPRECATED_KEYS: dict[str, dict[str, str]] = {
+    "matching": {"threshold": "threshold", "min_hits": "min_templates", "cooldown_s": "cooldown_s"},
+    "tracking": {k: k for k in ("max_age_s", "n_init", "iou_threshold", "reembed_interval_s")},
+}
 
 __all__ = [
     "CameraConfig",
@@ -34,11 +42,10 @@ __all__ = [
     "ConfigError",
     "DaemonConfig",
     "LoggingConfig",
-    "MatchingConfig",
     "ModelsConfig",
     "RetentionConfig",
     "SocketConfig",
-    "TrackingConfig",
+    "TrackerConfig",
     "load_config",
     "parse_config",
     "parse_host_port",
@@ -71,12 +78,41 @@ def load_config(path: Path | None, overrides: Mapping[str, Any] | None = None) -
 
 def parse_config(data: Mapping[str, Any], *, base_dir: Path | None = None) -> Config:
     """Validate an already-parsed mapping (what tomllib returns)."""
-    data = dict(data)
+    data = _fold_deprecated(dict(data))
     cameras = data.get("cameras")
     if base_dir is not None and isinstance(cameras, list):
         data["cameras"] = [_anchor_url(c, base_dir) for c in cameras]
     cfg = build(Config, data, "", base_dir)
     return cfg
+
+
+def _fold_deprecated(data: dict[str, Any]) -> dict[str, Any]:
+    """Move `[matching]` and `[tracking]` keys to `[tracker]`, warning with the new name."""
+    for section, renames in DEPRECATED_KEYS.items():
+        if section not in data:
+            continue
+        table = data.pop(section)
+        if not isinstance(table, Mapping):
+            raise ConfigError(
+                f"{section}: expected a table ([{section}] is deprecated: use [tracker])"
+            )
+        tracker = data.get("tracker", {})
+        if not isinstance(tracker, Mapping):
+            continue  # the validator names the broken [tracker]
+        tracker = dict(tracker)
+        for key, value in table.items():
+            new = renames.get(key)
+            if new is None:
+                raise ConfigError(
+                    f"{section}.{key}: unknown key ([{section}] is deprecated; its keys "
+                    f"moved to [tracker]: {', '.join(renames.values())})"
+                )
+            if new in tracker:
+                raise ConfigError(f"{section}.{key}: also set as tracker.{new}; keep only that")
+            log.warning("config: %s.%s is deprecated, use tracker.%s", section, key, new)
+            tracker[new] = value
+        data["tracker"] = tracker
+    return data
 
 
 def _anchor_url(camera: Any, base_dir: Path) -> Any:

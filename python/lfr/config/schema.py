@@ -14,9 +14,11 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from lfr.config.problem import Problem
 from lfr.config.sockets import SocketConfig
+from lfr.errors import ConfigError
 
 _CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -32,18 +34,35 @@ class DaemonConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class MatchingConfig:
-    threshold: float | None = None  # None: the embedding model's default
-    min_hits: int | None = None
-    cooldown_s: float | None = None
+class TrackerConfig:
+    """[tracker]: how each camera's tracker follows faces and decides alerts.
+
+    `threshold` overrides every watchlist's own match threshold (None: the watchlist's, else
+    the model's default). Every other key is a setting of the Rust tracker, by the name and
+    with the default `lfr._native.Tracker.defaults()` lists; they are collected in `settings`,
+    and the tracker itself checks them, so each setting's range is defined once."""
+
+    OPEN_KEYS_FIELD: ClassVar[str] = "settings"
+
+    threshold: float | None = None
+    settings: dict[str, float] = field(default_factory=dict)
+
+    @staticmethod
+    def open_keys() -> dict[str, type]:
+        """The tracker's setting names with their types (int or float)."""
+        from lfr._native import Tracker
+
+        return {name: type(value) for name, value in Tracker.defaults().items()}
 
     def check(self) -> None:
+        from lfr._native import Tracker
+
         if self.threshold is not None and not -1.0 < self.threshold < 1.0:
             raise Problem("threshold", f"must be a cosine score in (-1, 1), got {self.threshold}")
-        if self.min_hits is not None and self.min_hits < 1:
-            raise Problem("min_hits", f"must be at least 1, got {self.min_hits}")
-        if self.cooldown_s is not None and self.cooldown_s < 0:
-            raise Problem("cooldown_s", f"must be >= 0, got {self.cooldown_s}")
+        try:
+            Tracker(**self.settings)
+        except (TypeError, ValueError) as exc:  # the tracker's message names the key
+            raise ConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,26 +130,6 @@ class ModelsConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class TrackingConfig:
-    """Optional tracker knobs; None keeps the tracker's own default."""
-
-    max_age_s: float | None = None
-    n_init: int | None = None
-    iou_threshold: float | None = None
-    reembed_interval_s: float | None = None
-
-    def check(self) -> None:
-        for key in ("max_age_s", "reembed_interval_s"):
-            value = getattr(self, key)
-            if value is not None and not value > 0:
-                raise Problem(key, f"must be > 0, got {value}")
-        if self.n_init is not None and self.n_init < 1:
-            raise Problem("n_init", f"must be at least 1, got {self.n_init}")
-        if self.iou_threshold is not None and not 0.0 < self.iou_threshold < 1.0:
-            raise Problem("iou_threshold", f"must be in (0, 1), got {self.iou_threshold}")
-
-
-@dataclass(frozen=True, slots=True)
 class RetentionConfig:
     alerts_days: int = 31
 
@@ -152,11 +151,10 @@ class LoggingConfig:
 @dataclass(frozen=True, slots=True)
 class Config:
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
-    matching: MatchingConfig = field(default_factory=MatchingConfig)
+    tracker: TrackerConfig = field(default_factory=TrackerConfig)
     socket: SocketConfig = field(default_factory=SocketConfig)
     cameras: list[CameraConfig] = field(default_factory=list)
     models: ModelsConfig = field(default_factory=ModelsConfig)
-    tracking: TrackingConfig = field(default_factory=TrackingConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 

@@ -101,22 +101,37 @@ def _describe(value: Any) -> str:
 
 
 def build(cls: type[T], data: Any, path: str = "", base_dir: Path | None = None) -> T:
-    """Build `cls` from a TOML table, then run its `check`; errors name the key path."""
+    """Build `cls` from a TOML table, then run its `check`; errors name the key path.
+
+    A class with `OPEN_KEYS_FIELD` takes, besides its fields, the keys its `open_keys()` lists
+    (name -> int or float), collected into that field: settings defined elsewhere (the Rust
+    tracker's), checked here for name and type all the same."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path or 'config'}: expected a table, got {_describe(data)}")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(data) - set(fields))
+    open_field = getattr(cls, "OPEN_KEYS_FIELD", None)
+    open_keys: dict[str, type] = cls.open_keys() if open_field else {}  # type: ignore[attr-defined]
+    if open_field:
+        fields.pop(open_field)
+    known = [*fields, *open_keys]
+    unknown = sorted(set(data) - set(known))
     if unknown:
         key = str(unknown[0])
-        close = difflib.get_close_matches(key, list(fields), n=1)
+        close = difflib.get_close_matches(key, known, n=1)
         hint = (
             f"did you mean {close[0]!r}?"
             if close
-            else f"known keys here: {', '.join(sorted(fields))}"
+            else f"known keys here: {', '.join(sorted(known))}"
         )
         raise ConfigError(f"{_join(path, key)}: unknown key ({hint})")
     kwargs: dict[str, Any] = {}
+    if open_field:
+        kwargs[open_field] = {
+            k: _convert(tp, data[k], _join(path, k), base_dir)
+            for k, tp in open_keys.items()
+            if k in data
+        }
     for name, f in fields.items():
         value = data.get(name, _MISSING)
         if value is _MISSING:

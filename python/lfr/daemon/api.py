@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lfr.daemon.store_api import StoreDaemonApi
-from lfr.pipeline.alerts import EmittedAlert
+from lfr.pipeline.alerts import alert_wire
 from lfr.pipeline.latency import rounded
 from lfr.protocol.api import Wire
 from lfr.store.alerts import Alert
@@ -39,8 +39,7 @@ class EngineApi(StoreDaemonApi):
         self._started = engine.started
 
     def wire(self, alert: Alert) -> dict[str, Any]:
-        label = self._engine.watchlists.label_of(alert.watchlist, alert.identity)
-        return EmittedAlert.from_stored(alert, label).to_json()
+        return alert_wire(alert, self._engine.watchlists.label_of(alert.watchlist, alert.identity))
 
     async def status(self) -> Wire:
         engine = self._engine
@@ -49,6 +48,7 @@ class EngineApi(StoreDaemonApi):
         out.update(
             uptime_s=round(float(out["uptime_s"]), 1),
             latency_ms=counts["latency_ms"],
+            time_to_alert_s=counts["time_to_alert_s"],
             queues={cid: src.frames.depth for cid, src in engine.sources.items()},
             counts=counts,
         )

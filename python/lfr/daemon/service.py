@@ -28,7 +28,6 @@ from lfr.daemon.rates import RateBoard
 from lfr.errors import StateError
 from lfr.kernel.supervisor import Supervisor
 from lfr.pipeline.alerts import JsonlOutput, StreamOutput
-from lfr.pipeline.camera import TrackerSettings
 from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
 from lfr.protocol.feed import AlertFeed
@@ -161,18 +160,8 @@ class Daemon:
         )
 
     def _engine_settings(self) -> EngineSettings:
-        mt, tr = self.config.matching, self.config.tracking
-        return EngineSettings(
-            threshold=mt.threshold,
-            tracker=TrackerSettings(
-                min_hits=mt.min_hits,
-                cooldown_s=mt.cooldown_s,
-                max_age_s=tr.max_age_s,
-                n_init=tr.n_init,
-                iou_threshold=tr.iou_threshold,
-                reembed_interval_s=tr.reembed_interval_s,
-            ),
-        )
+        tracker = self.config.tracker
+        return EngineSettings(threshold=tracker.threshold, tracker=tracker.settings)
 
     def _outputs(self, data_dir: Path) -> list:
         return [

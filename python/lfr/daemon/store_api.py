@@ -2,8 +2,9 @@
 
 The daemon subclasses it (or wraps it) and overrides `status`, `cameras_list` and
 `watchlist_reload` with live pipeline data; the socket tests use it as is over a real Store.
-`alert_to_wire` is the one alert payload shape: what the daemon offers to its `AlertFeed` must
-be the same as what `alerts_since` returns, so live events and replays are identical.
+Alerts go out in the one wire shape (`lfr.pipeline.alerts.alert_wire`), the shape the
+pipeline offers to the `AlertFeed` live, so live events and replays are identical (the feed
+also publishes what `alerts_since` returns for alerts other processes stored).
 
 SQLite work runs in a worker thread (the store's connection is lock-protected and not bound to
 a thread), so the socket never stalls the trio loop on disk I/O.
@@ -11,7 +12,6 @@ a thread), so the socket never stalls the trio loop on disk I/O.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -19,16 +19,12 @@ from typing import Any
 import trio
 
 import lfr
+from lfr.pipeline.alerts import alert_wire
 from lfr.protocol.api import InvalidArgumentError, NotFoundError, Wire
 from lfr.store import AlertNotFound, Store, StoreError, WatchlistNotFound
 from lfr.store.alerts import Alert, normalise_verdict
 
 ReloadHook = Callable[[str | None], Awaitable[Wire]]
-
-
-def alert_to_wire(alert: Alert) -> dict[str, Any]:
-    """The alert as integrators see it (no crop bytes: `has_crop` says whether one exists)."""
-    return alert.as_dict(include_crop=False)
 
 
 def _midnight(now: float) -> float:
@@ -93,13 +89,23 @@ class StoreDaemonApi:
         return await self.alerts_since(since_seq, limit)
 
     async def alerts_since(self, seq: int, limit: int) -> Sequence[Wire]:
-        alerts = await self._run(self.store.alerts.list_since, seq, limit)
-        return [self.wire(a) for a in alerts]
+        def read() -> list[dict[str, Any]]:
+            return [self.wire(a) for a in self.store.alerts.list_since(seq, limit)]
+
+        result: list[dict[str, Any]] = await self._run(read)
+        return result
 
     def wire(self, alert: Alert) -> dict[str, Any]:
-        """The alert payload; the daemon overrides it with the shape it publishes live, so
-        replays and live events stay identical."""
-        return alert_to_wire(alert)
+        """The alert payload, labelled from the store (blocking). The daemon labels from the
+        watchlists it has loaded instead; the shape is the same."""
+        return alert_wire(alert, self._label(alert.watchlist, alert.identity))
+
+    def _label(self, watchlist: str, identity: str) -> str | None:
+        try:
+            known = self.store.watchlists.identities(watchlist)
+        except WatchlistNotFound:  # deleted since the alert: no label, the alert stays
+            return None
+        return next((i.label for i in known if i.identity_id == identity), None)
 
     async def alert_adjudicate(
         self,
@@ -114,18 +120,17 @@ class StoreDaemonApi:
             value = normalise_verdict(verdict)
         except StoreError as exc:
             raise InvalidArgumentError(str(exc)) from None
-        record = functools.partial(
-            self.store.alerts.adjudicate,
-            alert_id,
-            value,
-            actor=actor,
-            on_behalf_of=on_behalf_of,
-            note=note,
-        )
+
+        def judge() -> dict[str, Any]:
+            judged = self.store.alerts.adjudicate(
+                alert_id, value, actor=actor, on_behalf_of=on_behalf_of, note=note
+            )
+            return self.wire(judged)
+
         try:
-            alert = await self._run(record)
+            result: dict[str, Any] = await self._run(judge)
         except AlertNotFound as exc:
             raise NotFoundError(str(exc)) from None
         except StoreError as exc:
             raise InvalidArgumentError(str(exc)) from None
-        return self.wire(alert)
+        return result

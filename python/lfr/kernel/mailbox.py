@@ -168,10 +168,12 @@ class Mailbox(Generic[T]):
     async def drain(self) -> Drained[T]:
         """Wait until something is queued or missed, then take it all (`drain_nowait`). A
         closed mailbox returns what is left, possibly nothing: check `closed`."""
+        await trio.lowlevel.checkpoint_if_cancelled()
         while not self._items and not self._missed and not self._closed:
             await self._readers.park()
-        await trio.lowlevel.checkpoint()
-        return self.drain_nowait()
+        drained = self.drain_nowait()  # taken at once: nothing can overflow while we yield
+        await trio.lowlevel.cancel_shielded_checkpoint()
+        return drained
 
     def discard_if_lagged(self) -> bool:
         """In a lag episode: drop everything queued, end the episode and return True (the

@@ -1,5 +1,9 @@
 """From a tracker decision to an alert the world can see: persist first, then tell.
 
+A decision is an alert (a track's first) or a revision of it (the track's evidence now favours
+another identity); both reach every output and subscriber in the one wire shape of
+`EmittedAlert`, the revision as kind "alert_update" with the same `alert_id`.
+
 An alert is written to the store (one committed transaction) before any output or subscriber
 hears of it, so a crash can lose a notification but never an alert: a subscriber that resumes
 from its last sequence number re-reads it from the store. Outputs are best-effort and must not
@@ -13,13 +17,13 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from lfr.jpeg import encode_jpeg
 from lfr.pipeline.latency import LatencyBook
-from lfr.store.alerts import AlertRecord
+from lfr.store.alerts import AlertRecord, AlertRevision
 
 if TYPE_CHECKING:
     from lfr.pipeline.analysis import AlertCandidate
@@ -31,23 +35,34 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class EmittedAlert:
-    """An alert as persisted and published. `alert_id` doubles as an idempotency key."""
+    """An alert as persisted and published: the one wire shape of an alert, identical in live
+    socket events, replays, `alerts.list`, stdout JSON lines and alerts.jsonl. `alert_id` is
+    the alert's identity and doubles as an idempotency key; `seq` is the position of its
+    latest state in the alert log. `kind` is "alert" when raised and "alert_update" once a
+    revision changed the identity it names (`previous_identity` is the one before)."""
 
     alert_id: str
     seq: int
+    kind: str
+    revision: int
     camera: str
     identity: str
+    previous_identity: str | None
     label: str | None
     score: float
     threshold: float
     track_id: int
     watchlist: str
     ts: float
+    revised_at: float | None
     latency_ms: float | None
-    status: str = "raised"
+    status: str
+    adjudicated_by: str | None
+    adjudicated_at: float | None
+    note: str | None
+    has_crop: bool
 
     def to_json(self) -> dict[str, Any]:
-        """The wire shape: identical in live events, replays and `alerts.list`."""
         return asdict(self)
 
     @classmethod
@@ -55,17 +70,30 @@ class EmittedAlert:
         return cls(
             alert_id=alert.alert_id,
             seq=alert.seq,
+            kind="alert" if alert.revision == 0 else "alert_update",
+            revision=alert.revision,
             camera=alert.camera,
             identity=alert.identity,
+            previous_identity=alert.previous_identity,
             label=label,
             score=round(alert.score, 4),
             threshold=alert.threshold,
             track_id=alert.track_id,
             watchlist=alert.watchlist,
             ts=alert.ts,
-            latency_ms=alert.latency_ms,
+            revised_at=alert.revised_at,
+            latency_ms=None if alert.latency_ms is None else round(alert.latency_ms, 2),
             status=alert.status,
+            adjudicated_by=alert.adjudicated_by,
+            adjudicated_at=alert.adjudicated_at,
+            note=alert.note,
+            has_crop=alert.crop_jpeg is not None,
         )
+
+
+def alert_wire(alert: Alert, label: str | None) -> dict[str, Any]:
+    """The one serializer of a stored alert for every output and subscriber."""
+    return EmittedAlert.from_stored(alert, label).to_json()
 
 
 class AlertOutput(Protocol):
@@ -84,11 +112,17 @@ class StreamOutput:
             line = json.dumps(alert.to_json(), separators=(",", ":"))
         else:
             who = f"{alert.identity} ({alert.label})" if alert.label else alert.identity
-            stamp = time.strftime("%H:%M:%S", time.localtime(alert.ts))
+            if alert.kind == "alert":
+                stamp = time.strftime("%H:%M:%S", time.localtime(alert.ts))
+                head = f"ALERT #{alert.seq} {stamp}"
+                tail = f"latency={alert.latency_ms or 0:.0f}ms"
+            else:
+                stamp = time.strftime("%H:%M:%S", time.localtime(alert.revised_at or alert.ts))
+                head = f"ALERT UPDATE #{alert.seq} {stamp} revision {alert.revision}:"
+                tail = f"was={alert.previous_identity}"
             line = (
-                f"ALERT #{alert.seq} {stamp} camera={alert.camera} {who} "
-                f"score={alert.score:.3f} track={alert.track_id} "
-                f"latency={alert.latency_ms:.0f}ms id={alert.alert_id}"
+                f"{head} camera={alert.camera} {who} score={alert.score:.3f} "
+                f"track={alert.track_id} {tail} id={alert.alert_id}"
             )
         print(line, file=self._stream, flush=True)
 
@@ -143,10 +177,21 @@ class AlertDispatcher:
         )
         return EmittedAlert.from_stored(self._store.alerts.record(record), label)
 
-    def announce(self, alert: EmittedAlert, t_decoded: float) -> EmittedAlert:
-        """Tell subscribers and outputs about a persisted alert (never blocks on them)."""
-        latency_ms = (time.monotonic() - t_decoded) * 1e3
-        alert = replace(alert, latency_ms=round(latency_ms, 2))
+    def revise(self, alert_id: str, cand: AlertCandidate, label: str | None = None) -> EmittedAlert:
+        """Commit a revision of the track's alert to the store (blocking: a worker thread)."""
+        revision = AlertRevision(
+            identity=cand.identity,
+            score=cand.score,
+            threshold=cand.threshold,
+            watchlist_hash=cand.watchlist_hash,
+            ts=cand.wall_ts,
+            crop_jpeg=encode_jpeg(cand.crop) if self._keep_crops else None,
+        )
+        return EmittedAlert.from_stored(self._store.alerts.revise(alert_id, revision), label)
+
+    def announce(self, alert: EmittedAlert) -> EmittedAlert:
+        """Tell subscribers and outputs about a persisted alert or revision, exactly as stored
+        (never blocks on them)."""
         if self._publish is not None:
             self._publish(alert)
         for output in self._outputs:
@@ -155,6 +200,7 @@ class AlertDispatcher:
             except OSError as exc:  # a full disk or closed pipe must not stop alerting
                 self.output_errors += 1
                 log.error("alert output %s failed: %s", type(output).__name__, exc)
-        self._latency.record({"glass_to_alert": latency_ms})
+        if alert.kind == "alert" and alert.latency_ms is not None:
+            self._latency.record({"glass_to_alert": alert.latency_ms})
         self.emitted += 1
         return alert

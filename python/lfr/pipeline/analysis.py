@@ -1,10 +1,14 @@
-"""One analysed frame: detect -> track -> embed what the tracker asks for -> match -> decide.
+"""One analysed frame: detect -> track -> embed what the tracker asks for -> fuse, match and
+decide per track.
 
 This is the synchronous core of the pipeline, run in a worker thread: ONNX Runtime and the Rust
 extension both release the GIL, so two cameras' frames can be analysed on two cores at once.
-Everything computed here about a face that matches nobody (its template, its crop) lives only
-in local variables of `analyse` and is gone when the call returns: the privacy rule is kept by
-construction, not by cleaning up afterwards.
+
+What is kept about a face that matches nobody: its crop and its template live only in local
+variables of `analyse` and are gone when the call returns; the template is also folded into
+its track's fused template, which lives inside the tracker (in memory, never written anywhere)
+for the life of the track, seconds, and is dropped when the track ends. Only a decision that
+names a watchlist identity leaves this module, with the crop of the face that tipped it.
 """
 
 from __future__ import annotations
@@ -15,9 +19,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lfr.inference.quality import assess
+
 if TYPE_CHECKING:
     from lfr.inference import FaceAnalyzer
     from lfr.pipeline.camera import CameraContext
+    from lfr.pipeline.gallery import LoadedWatchlist
     from lfr.stream.frame import FrameLike
 
 
@@ -25,35 +32,60 @@ if TYPE_CHECKING:
 class AlertCandidate:
     """A tracker decision, with what the alert sink needs to persist and publish it."""
 
-    kind: str  # "alert" or "alert_update"
+    kind: str  # "alert", or "alert_update" when the track's alert moves to another identity
     camera: str
     track_id: int
     identity: str
-    score: float
-    hits: int
+    previous_identity: str | None
+    revision: int
+    score: float  # the track's fused template against `identity`
+    templates: int  # templates fused into the decision
+    time_to_alert_s: float  # from the track's first frame to this decision (tracker clock)
     wall_ts: float
     t_decoded: float
     watchlist: str
     watchlist_hash: str
     threshold: float
-    crop: np.ndarray  # the aligned 112x112 BGR face that matched: a match may be kept
+    crop: np.ndarray  # the aligned 112x112 BGR face that tipped the decision: a match may be kept
 
 
 @dataclass(slots=True)
 class FrameResult:
     faces: int = 0
     templates: int = 0
-    unmatched: int = 0  # templates whose best score was under the threshold (discarded)
+    unmatched: int = 0  # templates that left their track short of any identity (discarded)
     candidates: list[AlertCandidate] = field(default_factory=list)
     stage_ms: dict[str, float] = field(default_factory=dict)
+
+
+def quality_weights(landmarks: np.ndarray, scores: np.ndarray, crops: np.ndarray) -> np.ndarray:
+    """Each face's weight in its track's fused template: the quality score (resolution,
+    detector confidence, frontalness, sharpness), so a close, sharp, frontal view counts for
+    more than a small, blurred or turned one (the tracker floors it at `min_weight`)."""
+    return np.array(
+        [
+            assess(lm, float(s), crop).score
+            for lm, s, crop in zip(landmarks, scores, crops, strict=True)
+        ],
+        dtype=np.float32,
+    )
 
 
 class FrameAnalysis:
     """Runs the per-frame stages for any camera; holds no per-camera state itself."""
 
-    def __init__(self, analyzer: FaceAnalyzer, *, top_k: int = 3) -> None:
+    def __init__(self, analyzer: FaceAnalyzer, *, threshold_override: float | None = None) -> None:
         self._fa = analyzer
-        self._top_k = top_k
+        self._override = threshold_override
+
+    def threshold_of(self, watchlist: LoadedWatchlist) -> float:
+        """The threshold in effect now: the configured override, else the watchlist's own,
+        else the model's default. Read per frame, so a reload reaches running cameras."""
+        if self._override is not None:
+            return self._override
+        if watchlist.threshold is not None:
+            return float(watchlist.threshold)
+        return float(self._fa.default_threshold)
 
     def analyse(self, ctx: CameraContext, frame: FrameLike, t_dequeued: float) -> FrameResult:
         result = FrameResult()
@@ -74,33 +106,33 @@ class FrameAnalysis:
         if watchlist is not None and len(wanted):
             crops = self._fa.aligner.align_arrays(frame.image, landmarks[wanted])
             templates = self._fa.embed_crops(crops)
+            weights = quality_weights(landmarks[wanted], scores[wanted], crops)
             t3 = time.monotonic()
-            result.templates = len(wanted)
-            ids, best = watchlist.gallery.search(templates, self._top_k)
-            result.unmatched = (
-                int(np.count_nonzero(best[:, 0] < ctx.threshold)) if best.shape[1] else len(wanted)
+            threshold = self.threshold_of(watchlist)
+            events, result.unmatched = ctx.tracker.observe(
+                ts, track_ids[wanted], templates, weights, watchlist.gallery, threshold
             )
-            for row, det in enumerate(wanted):
-                events = ctx.tracker.observe(
-                    int(track_ids[det]), ts, templates[row], ids[row], best[row, : len(ids[row])]
-                )
-                for ev in events:
-                    result.candidates.append(
-                        AlertCandidate(
-                            kind=ev.kind,
-                            camera=ctx.camera_id,
-                            track_id=ev.track_id,
-                            identity=ev.identity,
-                            score=float(ev.score),
-                            hits=int(ev.hits),
-                            wall_ts=frame.wall_ts,
-                            t_decoded=frame.t_decoded,
-                            watchlist=watchlist.name,
-                            watchlist_hash=watchlist.content_hash,
-                            threshold=ctx.threshold,
-                            crop=crops[row].copy(),
-                        )
+            result.templates = len(wanted)
+            for ev in events:
+                result.candidates.append(
+                    AlertCandidate(
+                        kind=ev.kind,
+                        camera=ctx.camera_id,
+                        track_id=ev.track_id,
+                        identity=ev.identity,
+                        previous_identity=ev.previous_identity,
+                        revision=ev.revision,
+                        score=float(ev.score),
+                        templates=int(ev.templates),
+                        time_to_alert_s=float(ev.ts - ev.track_started),
+                        wall_ts=frame.wall_ts,
+                        t_decoded=frame.t_decoded,
+                        watchlist=watchlist.name,
+                        watchlist_hash=watchlist.content_hash,
+                        threshold=threshold,
+                        crop=crops[ev.index].copy(),
                     )
+                )
             t4 = time.monotonic()
             stage_ms["embed"] = (t3 - t2) * 1e3
             stage_ms["match"] = (t4 - t3) * 1e3

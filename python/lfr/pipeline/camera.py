@@ -1,5 +1,9 @@
 """Per-camera analysis state: the camera's tracker, its watchlist, its clock and its counters.
 
+The watchlist, and with it the threshold, is looked up on every frame, so a reload reaches a
+running camera; the tracker's settings are fixed for its life (`[tracker]` in the config,
+checked by the tracker itself).
+
 The tracker's clock must never go backwards. Live sources use the monotonic decode time; a
 file analysed as fast as possible uses the media time (its frames arrive faster than real
 time), and a media clock that jumps back (a looped file, a restarted stream) is shifted to
@@ -8,9 +12,10 @@ continue from where it was, so one tracker can follow a camera for days.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lfr._native import Tracker
 from lfr.pipeline.latency import LatencyBook
@@ -27,28 +32,26 @@ class CameraCounters:
     templates: int = 0
     unmatched: int = 0
     alerts: int = 0
-    alert_updates: int = 0
+    revisions: int = 0
     errors: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class TrackerSettings:
-    """The tracker's knobs that operators may set (see `lfr.config`); None keeps the
-    tracker's own default."""
+class AlertIds:
+    """Which alert each recent track raised, so a revision updates that alert. Bounded: a
+    track lives seconds, so only the latest few hundred alerts can still be revised."""
 
-    min_hits: int | None = None
-    cooldown_s: float | None = None
-    max_age_s: float | None = None
-    n_init: int | None = None
-    iou_threshold: float | None = None
-    reembed_interval_s: float | None = None
+    def __init__(self, capacity: int = 256) -> None:
+        self._ids: OrderedDict[int, str] = OrderedDict()
+        self._capacity = capacity
 
-    def kwargs(self) -> dict[str, Any]:
-        return {
-            name: getattr(self, name)
-            for name in self.__slots__  # type: ignore[attr-defined]
-            if getattr(self, name) is not None
-        }
+    def remember(self, track_id: int, alert_id: str) -> None:
+        self._ids[track_id] = alert_id
+        self._ids.move_to_end(track_id)
+        while len(self._ids) > self._capacity:
+            self._ids.popitem(last=False)
+
+    def of(self, track_id: int) -> str | None:
+        return self._ids.get(track_id)
 
 
 @dataclass
@@ -57,17 +60,17 @@ class CameraContext:
 
     camera_id: str
     watchlist_name: str
-    threshold: float
     media_clock: bool
-    settings: TrackerSettings = field(default_factory=TrackerSettings)
+    tracker_settings: Mapping[str, float] = field(default_factory=dict)
     lookup: Callable[[str], LoadedWatchlist | None] = lambda _name: None
     counters: CameraCounters = field(default_factory=CameraCounters)
     latency: LatencyBook = field(default_factory=lambda: LatencyBook(1024))
+    alert_ids: AlertIds = field(default_factory=AlertIds)
     _last_ts: float = float("-inf")
     _offset: float = 0.0
 
     def __post_init__(self) -> None:
-        self.tracker = Tracker(match_threshold=self.threshold, **self.settings.kwargs())
+        self.tracker = Tracker(**self.tracker_settings)
 
     def watchlist(self) -> LoadedWatchlist | None:
         """The camera's watchlist as loaded now (a reload swaps it between two frames)."""

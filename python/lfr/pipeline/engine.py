@@ -8,15 +8,15 @@ same engine serves a one-off scan of a file and a daemon that runs for days.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import trio
 
 from lfr.pipeline.alerts import AlertDispatcher, AlertOutput, EmittedAlert
 from lfr.pipeline.analysis import FrameAnalysis
-from lfr.pipeline.camera import CameraContext, TrackerSettings
+from lfr.pipeline.camera import CameraContext
 from lfr.pipeline.latency import LatencyBook
 from lfr.pipeline.runner import AnalysisRunner
 from lfr.pipeline.summary import SourceCounts, run_summary
@@ -62,9 +62,10 @@ class _Totals:
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
     threshold: float | None = None  # None: the watchlist's, else the model's default
-    tracker: TrackerSettings = TrackerSettings()
+    # Keyword overrides of the tracker's own defaults (`[tracker]` in the config); the
+    # tracker validates them when the first camera starts.
+    tracker: Mapping[str, float] = field(default_factory=dict)
     concurrency: int = 2  # frames in analysis at once, across cameras
-    top_k: int = 3
     keep_crops: bool = True  # store the matched face's crop with its alert
 
 
@@ -87,7 +88,7 @@ class Engine:
             store, outputs, self.latency, publish=publish, keep_crops=settings.keep_crops
         )
         self.runner = AnalysisRunner(
-            FrameAnalysis(analyzer, top_k=settings.top_k),
+            FrameAnalysis(analyzer, threshold_override=settings.threshold),
             self.dispatcher,
             self.latency,
             concurrency=settings.concurrency,
@@ -99,21 +100,12 @@ class Engine:
         self._run_id: str | None = None
         self._flushed = _Totals()
 
-    def threshold_for(self, watchlist: str) -> float:
-        if self.settings.threshold is not None:
-            return self.settings.threshold
-        loaded = self.watchlists.get(watchlist)
-        if loaded is not None and loaded.threshold is not None:
-            return float(loaded.threshold)
-        return float(self.analyzer.default_threshold)
-
     def camera(self, camera_id: str, watchlist: str, *, media_clock: bool) -> CameraContext:
         ctx = CameraContext(
             camera_id=camera_id,
             watchlist_name=watchlist,
-            threshold=self.threshold_for(watchlist),
             media_clock=media_clock,
-            settings=self.settings.tracker,
+            tracker_settings=self.settings.tracker,
             lookup=self.watchlists.get,
         )
         self.cameras[camera_id] = ctx

@@ -14,7 +14,9 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 # Stages in the order a frame passes them. `glass_to_decision` spans decode -> the frame's
-# tracker decisions made; `glass_to_alert` decode -> alert persisted and published.
+# tracker decisions made; `glass_to_alert` decode -> alert persisted and published;
+# `time_to_alert` a track's first frame -> its alert (tracker clock: how long the decision
+# gathered evidence).
 STAGES: tuple[str, ...] = (
     "queue",
     "detect",
@@ -24,6 +26,7 @@ STAGES: tuple[str, ...] = (
     "total",
     "glass_to_decision",
     "glass_to_alert",
+    "time_to_alert",
 )
 
 

@@ -22,6 +22,7 @@ from lfr.stream.frame import FrameLike
 
 if TYPE_CHECKING:
     from lfr.pipeline.alerts import AlertDispatcher
+    from lfr.pipeline.analysis import AlertCandidate
     from lfr.pipeline.camera import CameraContext
 
 log = logging.getLogger(__name__)
@@ -66,14 +67,27 @@ class AnalysisRunner:
             self._latency.record(result.stage_ms)
             ctx.latency.record(result.stage_ms)
             for cand in result.candidates:
-                if cand.kind != "alert":
-                    ctx.counters.alert_updates += 1
-                    continue
-                label = self._label_of(cand.watchlist, cand.identity)
-                # One alert at a time across cameras: publication order must be seq order,
-                # or a live subscriber holding seq 6 would never see seq 5.
-                async with self._alert_lock:
-                    stored = await trio.to_thread.run_sync(self._dispatcher.persist, cand, label)
-                    alert = self._dispatcher.announce(stored, cand.t_decoded)
-                ctx.latency.record({"glass_to_alert": alert.latency_ms or 0.0})
-                ctx.counters.alerts += 1
+                await self.deliver(ctx, cand)
+
+    async def deliver(self, ctx: CameraContext, cand: AlertCandidate) -> None:
+        """Persist and publish one decision: a track's alert, or a revision of it."""
+        label = self._label_of(cand.watchlist, cand.identity)
+        alert_id = ctx.alert_ids.of(cand.track_id) if cand.kind == "alert_update" else None
+        # One alert at a time across cameras: publication order must be seq order, or a live
+        # subscriber holding seq 6 would never see seq 5.
+        async with self._alert_lock:
+            if alert_id is None:
+                stored = await trio.to_thread.run_sync(self._dispatcher.persist, cand, label)
+            else:
+                stored = await trio.to_thread.run_sync(
+                    self._dispatcher.revise, alert_id, cand, label
+                )
+            alert = self._dispatcher.announce(stored)
+        if alert.revision:
+            ctx.counters.revisions += 1
+            return
+        ctx.alert_ids.remember(cand.track_id, alert.alert_id)
+        ctx.latency.record({"glass_to_alert": alert.latency_ms or 0.0})
+        self._latency.record({"time_to_alert": cand.time_to_alert_s * 1e3})
+        ctx.latency.record({"time_to_alert": cand.time_to_alert_s * 1e3})
+        ctx.counters.alerts += 1

@@ -29,6 +29,7 @@ def run_summary(
     cams = list(cameras)
     srcs = list(sources)
     analysed = sum(c.frames_analysed for c in cams)
+    stages = rounded(latency.summary())
     return {
         "frames_decoded": sum(s.frames_decoded for s in srcs),
         "frames_analysed": analysed,
@@ -37,12 +38,18 @@ def run_summary(
         "faces": sum(c.faces for c in cams),
         "templates": sum(c.templates for c in cams),
         "alerts": sum(c.alerts for c in cams),
-        "alert_updates": sum(c.alert_updates for c in cams),
+        "revisions": sum(c.revisions for c in cams),
         "errors": sum(c.errors for c in cams),
         "elapsed_s": round(elapsed_s, 3),
         "fps": round(analysed / elapsed_s, 2) if elapsed_s > 0 else 0.0,
-        "latency_ms": rounded(latency.summary()),
+        "latency_ms": stages,
+        "time_to_alert_s": _seconds(stages.get("time_to_alert", {})),
     }
+
+
+def _seconds(ms: dict[str, float]) -> dict[str, float]:
+    """p50/p99/max of a millisecond stage, in seconds."""
+    return {k: round(v / 1e3, 3) for k, v in ms.items()}
 
 
 def format_summary(summary: dict[str, object]) -> str:
@@ -52,12 +59,19 @@ def format_summary(summary: dict[str, object]) -> str:
         f"{summary['frames_dropped']} dropped; {summary['fps']} analysed fps over "
         f"{summary['elapsed_s']} s",
         f"faces: {summary['faces']}; templates computed: {summary['templates']}; "
-        f"alerts: {summary['alerts']}",
+        f"alerts: {summary['alerts']}; revisions: {summary['revisions']}",
     ]
+    tta = summary["time_to_alert_s"]
+    assert isinstance(tta, dict)
+    if tta:
+        lines.append(
+            f"time to alert (a track's first frame to its alert): p50 {tta['p50']:.2f} s, "
+            f"p99 {tta['p99']:.2f} s"
+        )
     latency = summary["latency_ms"]
     assert isinstance(latency, dict)
     for stage, stats in latency.items():
-        if stats:
+        if stats and stage != "time_to_alert":
             lines.append(
                 f"latency {stage}: p50 {stats.get('p50', 0):.1f} ms, "
                 f"p99 {stats.get('p99', 0):.1f} ms, max {stats.get('max', 0):.1f} ms"

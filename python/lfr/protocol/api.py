@@ -44,22 +44,36 @@ class UnavailableError(ApiError):
     code = "unavailable"
 
 
-class AlertWire(TypedDict, total=False):
-    """The alert payload, identical in live events, replays and `alerts.list` results.
-    `seq` and `alert_id` are required; the daemon may add fields."""
+class AlertWire(TypedDict):
+    """The alert payload, identical in live events, replays, `alerts.list` and
+    `alert.adjudicate` results (written by `lfr.pipeline.alerts.alert_wire`).
 
-    seq: int
+    `alert_id` is the alert's identity; `seq` the position of its latest state in the alert
+    log. A track raises one alert (`kind` "alert", `revision` 0); when its evidence later
+    favours another identity the same alert comes again at a new seq as `kind`
+    "alert_update" with `revision` 1, 2, ... and `previous_identity`. `status` is "raised" or
+    the officer's verdict ("confirmed", "false", "not-engaged")."""
+
     alert_id: str
+    seq: int
+    kind: str
+    revision: int
     camera: str
-    ts: float
-    watchlist: str
     identity: str
+    previous_identity: str | None
     label: str | None
     score: float
     threshold: float
     track_id: int
+    watchlist: str
+    ts: float
+    revised_at: float | None
     latency_ms: float | None
-    verdict: str | None
+    status: str
+    adjudicated_by: str | None
+    adjudicated_at: float | None
+    note: str | None
+    has_crop: bool
 
 
 class CameraWire(TypedDict, total=False):

@@ -87,8 +87,8 @@ class AlertFeed:
     ) -> None:
         """Fill gaps and poll until cancelled; run again, it goes on where it stopped.
         `source(after, limit)` reads stored alerts in seq order, in the payload replays send
-        (`DaemonApi.alerts_since`)."""
-        task_status.started()
+        (`DaemonApi.alerts_since`). Started once the store has been read up to now."""
+        started = False
         while True:
             try:
                 await self._catch_up(source)
@@ -96,6 +96,9 @@ class AlertFeed:
                 self._note_failure(exc)
             else:
                 self._failing = False
+            if not started:
+                task_status.started()
+                started = True
             with trio.move_on_after(self._poll_s):
                 await self._wake.wait()
             self._wake = trio.Event()

@@ -5,7 +5,7 @@ One SQLite file, `$LFR_HOME/lfr.db`. Nothing about a face that matched nobody is
 
 from __future__ import annotations
 
-from lfr.store.alerts import VERDICTS, Alert, AlertRecord
+from lfr.store.alerts import VERDICTS, Alert, AlertRecord, AlertRevision
 from lfr.store.audit import AuditRecord, AuditVerdict
 from lfr.store.errors import (
     AlertNotFound,
@@ -28,6 +28,7 @@ __all__ = [
     "Alert",
     "AlertNotFound",
     "AlertRecord",
+    "AlertRevision",
     "AuditRecord",
     "AuditVerdict",
     "IdentityInfo",

@@ -4,17 +4,23 @@ An alert is committed before `record` returns, so it exists on disk before anyon
 about it: a crash between the two loses a notification, never the record. `seq` comes from an
 AUTOINCREMENT key, which SQLite never reuses, even after retention deletes the newest rows, so
 subscribers can resume from the last seq they saw across daemon restarts.
+
+`seq` orders the alert log by each alert's latest state: a revision (the track's evidence now
+favours another identity) moves its alert to a new seq, so a subscriber resuming from any seq
+receives every alert's latest state once, and `alert_id` stays the alert's one identity.
 """
 
 from __future__ import annotations
 
 import base64
 import math
+import sqlite3
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from lfr.store.alert_revisions import AlertRevision, revise_alert
 from lfr.store.audit import AuditLog
 from lfr.store.db import Database
 from lfr.store.errors import AlertNotFound, StoreError
@@ -27,7 +33,8 @@ MAX_CROP_BYTES = 512 * 1024
 _COLUMNS = (
     "a.alert_id, a.seq, a.camera, a.ts, a.watchlist, a.watchlist_hash, a.identity, "
     "a.score, a.threshold, a.track_id, a.latency_ms, a.run_id, a.status, "
-    "a.adjudicated_by, a.adjudicated_at, a.note, a.recorded_at, c.jpeg"
+    "a.adjudicated_by, a.adjudicated_at, a.note, a.recorded_at, a.revision, "
+    "a.previous_identity, a.revised_at, c.jpeg"
 )
 _FROM = "FROM alerts a LEFT JOIN alert_crops c ON c.seq = a.seq"
 
@@ -68,6 +75,9 @@ class Alert:
     adjudicated_at: float | None
     note: str | None
     recorded_at: float
+    revision: int = 0  # 0 as raised; 1, 2, ... each time the evidence moved to another identity
+    previous_identity: str | None = None  # what the alert named before its latest revision
+    revised_at: float | None = None  # capture time of the frame that revised it
     crop_jpeg: bytes | None = field(default=None, repr=False)
 
     def as_dict(self, *, include_crop: bool = False) -> dict[str, Any]:
@@ -137,17 +147,18 @@ class Alerts:
             None,
             None,
             now,
-            rec.crop_jpeg,
+            crop_jpeg=rec.crop_jpeg,
         )
+
+    def revise(self, alert_id: str, rev: AlertRevision, actor: str = "tracker") -> Alert:
+        """Revise an alert to name another identity (see `lfr.store.alert_revisions`)."""
+        with self._db.transaction() as conn:
+            revise_alert(conn, self._audit, _fetch(conn, alert_id), rev, actor)
+        return self.get(alert_id)
 
     def get(self, alert_id: str) -> Alert:
         with self._db.read() as conn:
-            row = conn.execute(
-                f"SELECT {_COLUMNS} {_FROM} WHERE a.alert_id = ?", (alert_id,)
-            ).fetchone()
-        if row is None:
-            raise AlertNotFound(f"no alert with id {alert_id!r}")
-        return Alert(*row)
+            return _fetch(conn, alert_id)
 
     def list_since(self, seq: int, limit: int = 1000) -> list[Alert]:
         """Alerts after `seq`, oldest first: what a subscriber missed."""
@@ -241,6 +252,13 @@ class Alerts:
                 on_behalf_of=officer,
             )
         return self.get(alert_id)
+
+
+def _fetch(conn: sqlite3.Connection, alert_id: str) -> Alert:
+    row = conn.execute(f"SELECT {_COLUMNS} {_FROM} WHERE a.alert_id = ?", (alert_id,)).fetchone()
+    if row is None:
+        raise AlertNotFound(f"no alert with id {alert_id!r}")
+    return Alert(*row)
 
 
 def _validate(rec: AlertRecord) -> None:

@@ -115,6 +115,15 @@ _V1 = (
     "INSERT INTO meta (key, value) VALUES ('created_at', CAST(unixepoch() AS TEXT))",
 )
 
+# An alert is raised once per track; when the track's evidence later favours another identity
+# the same alert (same alert_id) is revised: `revision` counts the changes, and the identity it
+# named before the latest one is kept for the officer (every change is in the audit trail).
+_V3 = (
+    "ALTER TABLE alerts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0 CHECK (revision >= 0)",
+    "ALTER TABLE alerts ADD COLUMN previous_identity TEXT",
+    "ALTER TABLE alerts ADD COLUMN revised_at REAL",
+)
+
 # Who acted on whose behalf (an operator's account recording an officer's verdict), and a
 # marker on a trail written before records were sealed with the audit key: the first process
 # holding the key re-seals it and records that it did (`lfr.store.audit_seal`).
@@ -123,6 +132,6 @@ _V4 = (
     "INSERT INTO meta (key, value) SELECT 'audit_seal', 'sha256' WHERE EXISTS (SELECT 1 FROM audit)",
 )
 
-MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((1, _V1), (4, _V4))
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((1, _V1), (3, _V3), (4, _V4))
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -11,6 +11,7 @@ mod errors;
 mod imaging;
 mod search;
 mod tracking;
+mod tracking_input;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

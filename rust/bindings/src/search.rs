@@ -100,7 +100,7 @@ pub struct PyGallery {
 }
 
 impl PyGallery {
-    fn read(&self) -> RwLockReadGuard<'_, Core> {
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Core> {
         self.inner.read().unwrap_or_else(|e| e.into_inner())
     }
     fn write(&self) -> RwLockWriteGuard<'_, Core> {

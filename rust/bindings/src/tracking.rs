@@ -1,58 +1,42 @@
 //! Bindings for `lfr-tracking` (the per-camera tracker).
 //!
-//! Inputs are read as zero-copy numpy views when they are C-contiguous float32 (anything
-//! else array-like is converted once); outputs are numpy arrays the core writes into with the
-//! GIL released. Every bad input is a `ValueError` raised before the tracker changes.
-
-use std::borrow::Cow;
+//! Inputs are read as zero-copy numpy views when they are C-contiguous (anything else
+//! array-like, Fortran order and strided views included, is copied once in row-major order);
+//! outputs are numpy arrays the core writes into with the GIL released. Every bad input is a
+//! `ValueError` (a wrong kind of value a `TypeError`) raised before the tracker changes.
+//!
+//! `observe` is the one place that uses both pure crates: it folds the templates into their
+//! tracks, searches the watchlist `Gallery` with the fused templates and decides, in one call
+//! with the GIL released.
 
 use lfr_tracking::{
-    AlertEvent as CoreEvent, Detections, TrackError, Tracker as CoreTracker, TrackerConfig,
+    AlertEvent as CoreEvent, Detections, Templates, TrackError, Tracker as CoreTracker,
+    TrackerConfig,
 };
-use numpy::{AllowTypeChange, PyArray1, PyArrayLikeDyn, PyArrayMethods, PyUntypedArrayMethods};
-use pyo3::exceptions::PyValueError;
+use numpy::{PyArray1, PyArrayMethods, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyString};
 
-type FloatArray<'py> = PyArrayLikeDyn<'py, f32, AllowTypeChange>;
+use crate::search::PyGallery;
+use crate::tracking_input::{
+    check_shape, int_array, setting_value, settings_dict, values, FloatArray,
+};
+
 /// `update`'s result: track id per detection (-1 = none) and whether to embed it now.
 type UpdateOutput<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<bool>>);
+/// The best identities `observe` asks the gallery for: the leader and its runner-up.
+const RANKED: usize = 2;
 
 fn value_error(e: TrackError) -> PyErr {
-    PyValueError::new_err(e.to_string())
-}
-
-/// The array's values in row-major order: borrowed when contiguous, copied otherwise.
-fn values<'a>(a: &'a FloatArray<'_>) -> Cow<'a, [f32]> {
-    match a.as_slice() {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => Cow::Owned(a.as_array().iter().copied().collect()),
+    match e {
+        TrackError::UnknownSetting { .. } => PyTypeError::new_err(e.to_string()),
+        _ => PyValueError::new_err(e.to_string()),
     }
 }
 
-/// Checks that `a` has `shape`, where `None` accepts any length on that axis.
-fn check_shape(name: &str, a: &FloatArray<'_>, shape: &[Option<usize>]) -> PyResult<()> {
-    let got = a.shape();
-    let ok = got.len() == shape.len()
-        && got
-            .iter()
-            .zip(shape)
-            .all(|(g, s)| s.is_none_or(|s| s == *g));
-    if ok {
-        return Ok(());
-    }
-    let want: Vec<String> = shape
-        .iter()
-        .map(|s| s.map_or("n".to_owned(), |v| v.to_string()))
-        .collect();
-    Err(PyValueError::new_err(format!(
-        "{name}: expected shape ({}), got {got:?}",
-        want.join(", ")
-    )))
-}
-
-/// One camera's face tracker: associates detections with tracks, says which faces to embed
-/// and turns watchlist matches into deduplicated alerts.
+/// One camera's face tracker: associates detections with tracks, says which faces to embed,
+/// fuses each track's templates and decides its one alert.
 #[pyclass(module = "lfr._native", name = "Tracker")]
 pub struct PyTracker {
     inner: CoreTracker,
@@ -60,60 +44,26 @@ pub struct PyTracker {
 
 #[pymethods]
 impl PyTracker {
+    /// Keyword overrides on top of `Tracker.defaults()`; a name that is not a setting is a
+    /// `TypeError`, a value out of range a `ValueError` naming the config key.
     #[new]
-    #[pyo3(signature = (
-        *,
-        match_threshold = 0.363,
-        min_hits = 2,
-        cooldown_s = 30.0,
-        n_init = 2,
-        max_age_s = 1.0,
-        high_score = 0.6,
-        low_score = 0.3,
-        iou_threshold = 0.3,
-        reembed_interval_s = 2.0,
-        growth_ratio = 1.3,
-        probe_interval_s = 0.5,
-        score_gain = 0.1,
-        appearance_gate = 0.25,
-        update_margin = 0.05,
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        match_threshold: f32,
-        min_hits: u32,
-        cooldown_s: f64,
-        n_init: u32,
-        max_age_s: f64,
-        high_score: f32,
-        low_score: f32,
-        iou_threshold: f32,
-        reembed_interval_s: f64,
-        growth_ratio: f32,
-        probe_interval_s: f64,
-        score_gain: f32,
-        appearance_gate: f32,
-        update_margin: f32,
-    ) -> PyResult<Self> {
-        let cfg = TrackerConfig {
-            match_threshold,
-            min_hits,
-            cooldown_s,
-            n_init,
-            max_age_s,
-            high_score,
-            low_score,
-            iou_threshold,
-            reembed_interval_s,
-            growth_ratio,
-            probe_interval_s,
-            score_gain,
-            appearance_gate,
-            update_margin,
-        };
+    #[pyo3(signature = (**overrides))]
+    fn new(overrides: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let mut cfg = TrackerConfig::default();
+        for (key, value) in overrides.into_iter().flatten() {
+            let name = key.cast::<PyString>()?.to_cow()?;
+            let value = setting_value(&name, &value)?;
+            cfg.set(&name, value).map_err(value_error)?;
+        }
         Ok(Self {
             inner: CoreTracker::new(cfg).map_err(value_error)?,
         })
+    }
+
+    /// Every setting with its default, by keyword (ints for integer settings).
+    #[staticmethod]
+    fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+        settings_dict(py, &TrackerConfig::default())
     }
 
     /// Associates one frame's detections; returns (track_ids int64[n], need_embed bool[n]).
@@ -127,22 +77,26 @@ impl PyTracker {
         landmarks: FloatArray<'py>,
         templates: Option<FloatArray<'py>>,
     ) -> PyResult<UpdateOutput<'py>> {
-        check_shape("scores", &scores, &[None])?;
+        check_shape("scores", scores.shape(), &[None])?;
         let n = scores.shape()[0];
-        check_shape("boxes", &boxes, &[Some(n), Some(4)])?;
+        check_shape("boxes", boxes.shape(), &[Some(n), Some(4)])?;
         if landmarks.ndim() == 3 {
-            check_shape("landmarks", &landmarks, &[Some(n), Some(5), Some(2)])?;
+            check_shape("landmarks", landmarks.shape(), &[Some(n), Some(5), Some(2)])?;
         } else {
-            check_shape("landmarks", &landmarks, &[Some(n), Some(10)])?;
+            check_shape("landmarks", landmarks.shape(), &[Some(n), Some(10)])?;
         }
         if let Some(t) = &templates {
-            check_shape("templates", t, &[Some(n), None])?;
+            check_shape("templates", t.shape(), &[Some(n), None])?;
         }
         let ids = PyArray1::<i64>::zeros(py, n, false);
         let embed = PyArray1::<bool>::zeros(py, n, false);
         {
-            let (b, s, l) = (values(&boxes), values(&scores), values(&landmarks));
-            let t = templates.as_ref().map(values);
+            let (b, s) = (values("boxes", &boxes)?, values("scores", &scores)?);
+            let l = values("landmarks", &landmarks)?;
+            let t = templates
+                .as_ref()
+                .map(|t| values("templates", t))
+                .transpose()?;
             let mut ids_rw = ids.readwrite();
             let mut embed_rw = embed.readwrite();
             let out_ids = ids_rw.as_slice_mut().expect("fresh array is contiguous");
@@ -160,29 +114,69 @@ impl PyTracker {
         Ok((ids, embed))
     }
 
-    /// Reports one template's best watchlist matches for a track; returns the alerts raised.
-    fn observe(
+    /// Folds templates (m x dim) of `track_ids` (m), weighted by face quality (m), into their
+    /// tracks, searches `gallery` with each track's fused template and decides at the
+    /// watchlist's `threshold`. Returns the alerts and revisions raised, and how many templates
+    /// left their track below the threshold (or found it ended).
+    #[allow(clippy::too_many_arguments)]
+    fn observe<'py>(
         &mut self,
-        py: Python<'_>,
-        track_id: i64,
+        py: Python<'py>,
         ts: f64,
-        template: FloatArray<'_>,
-        ids: Vec<String>,
-        scores: FloatArray<'_>,
-    ) -> PyResult<Vec<PyAlertEvent>> {
-        check_shape("template", &template, &[None])?;
-        check_shape("scores", &scores, &[None])?;
-        let (t, s) = (values(&template), values(&scores));
+        track_ids: &Bound<'py, PyAny>,
+        templates: FloatArray<'py>,
+        weights: FloatArray<'py>,
+        gallery: &Bound<'py, PyGallery>,
+        threshold: f64,
+    ) -> PyResult<(Vec<PyAlertEvent>, usize)> {
+        let track_ids = int_array("track_ids", track_ids)?;
+        check_shape("track_ids", track_ids.shape(), &[None])?;
+        let m = track_ids.shape()[0];
+        check_shape("templates", templates.shape(), &[Some(m), None])?;
+        check_shape("weights", weights.shape(), &[Some(m)])?;
+        let gallery = gallery.get();
+        let dim = gallery.read().dim();
+        if m > 0 && templates.shape()[1] != dim {
+            return Err(PyValueError::new_err(format!(
+                "templates have {} values, the gallery's have {dim}",
+                templates.shape()[1]
+            )));
+        }
+        let ids = values("track_ids", &track_ids)?;
+        let (t, w) = (
+            values("templates", &templates)?,
+            values("weights", &weights)?,
+        );
+        let rows = Templates {
+            track_ids: &ids,
+            values: &t,
+            weights: &w,
+        };
+        let threshold = threshold as f32;
         let inner = &mut self.inner;
         let mut out = Vec::new();
-        py.detach(|| inner.observe(track_id, ts, &t, &ids, &s, &mut out))
+        let unmatched = py
+            .detach(|| {
+                let core = gallery.read();
+                let search = |q: &[f32]| {
+                    core.search(q, RANKED).map_err(|e| TrackError::Search {
+                        detail: e.to_string(),
+                    })
+                };
+                inner.observe(ts, rows, threshold, search, &mut out)
+            })
             .map_err(value_error)?;
-        Ok(out.into_iter().map(PyAlertEvent::from).collect())
+        Ok((out.into_iter().map(PyAlertEvent::from).collect(), unmatched))
     }
 
     /// Born tracks alive now.
     fn active_tracks(&self) -> usize {
         self.inner.active_tracks()
+    }
+
+    /// Tracks holding templates (fused or appearance) now: none outlives its track.
+    fn tracks_holding_templates(&self) -> usize {
+        self.inner.tracks_holding_templates()
     }
 
     /// Counters since creation (updates, detections, embeds_requested, tracks_started, ...).
@@ -195,30 +189,14 @@ impl PyTracker {
         Ok(d)
     }
 
-    /// The parameters in effect, by constructor keyword.
+    /// The settings in effect, by keyword.
     fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let c = self.inner.config();
-        let d = PyDict::new(py);
-        d.set_item("match_threshold", c.match_threshold)?;
-        d.set_item("min_hits", c.min_hits)?;
-        d.set_item("cooldown_s", c.cooldown_s)?;
-        d.set_item("n_init", c.n_init)?;
-        d.set_item("max_age_s", c.max_age_s)?;
-        d.set_item("high_score", c.high_score)?;
-        d.set_item("low_score", c.low_score)?;
-        d.set_item("iou_threshold", c.iou_threshold)?;
-        d.set_item("reembed_interval_s", c.reembed_interval_s)?;
-        d.set_item("growth_ratio", c.growth_ratio)?;
-        d.set_item("probe_interval_s", c.probe_interval_s)?;
-        d.set_item("score_gain", c.score_gain)?;
-        d.set_item("appearance_gate", c.appearance_gate)?;
-        d.set_item("update_margin", c.update_margin)?;
-        Ok(d)
+        settings_dict(py, self.inner.config())
     }
 }
 
-/// An alert decision for one (track, identity): "alert" once, "alert_update" for a better
-/// match later on the same track.
+/// A track's decision: "alert" once, "alert_update" (revision 1, 2, ...) when the track's
+/// evidence later favours another identity.
 #[pyclass(module = "lfr._native", name = "AlertEvent", frozen)]
 pub struct PyAlertEvent {
     #[pyo3(get)]
@@ -228,11 +206,23 @@ pub struct PyAlertEvent {
     #[pyo3(get)]
     identity: String,
     #[pyo3(get)]
-    score: f64,
+    previous_identity: Option<String>,
     #[pyo3(get)]
-    hits: u32,
+    score: f64,
+    /// The runner-up identity's fused score; None when the watchlist has one identity.
+    #[pyo3(get)]
+    runner_up: Option<f64>,
+    #[pyo3(get)]
+    templates: u32,
+    #[pyo3(get)]
+    revision: u32,
     #[pyo3(get)]
     ts: f64,
+    #[pyo3(get)]
+    track_started: f64,
+    /// The row of the `observe` call whose template tipped the decision.
+    #[pyo3(get)]
+    index: usize,
 }
 
 impl From<CoreEvent> for PyAlertEvent {
@@ -241,9 +231,14 @@ impl From<CoreEvent> for PyAlertEvent {
             kind: e.kind.as_str(),
             track_id: e.track_id as i64,
             identity: e.identity,
+            previous_identity: e.previous_identity,
             score: f64::from(e.score),
-            hits: e.hits,
+            runner_up: e.runner_up.is_finite().then_some(f64::from(e.runner_up)),
+            templates: e.templates,
+            revision: e.revision,
             ts: e.ts,
+            track_started: e.track_started,
+            index: e.index,
         }
     }
 }
@@ -252,8 +247,15 @@ impl From<CoreEvent> for PyAlertEvent {
 impl PyAlertEvent {
     fn __repr__(&self) -> String {
         format!(
-            "AlertEvent(kind={:?}, track_id={}, identity={:?}, score={:.4}, hits={}, ts={})",
-            self.kind, self.track_id, self.identity, self.score, self.hits, self.ts
+            "AlertEvent(kind={:?}, track_id={}, identity={:?}, revision={}, score={:.4}, \
+             templates={}, ts={})",
+            self.kind,
+            self.track_id,
+            self.identity,
+            self.revision,
+            self.score,
+            self.templates,
+            self.ts
         )
     }
 }

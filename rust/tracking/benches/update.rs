@@ -1,4 +1,6 @@
-//! One `Tracker::update` with 10, 50 and 200 faces in view, all tracked (steady state).
+//! One `Tracker::update` with 10, 50 and 200 faces in view, all tracked (steady state), and
+//! one `Tracker::observe` folding a 128-d template into each of 10 tracks and deciding (the
+//! watchlist search is a fixed answer here: the gallery's own benchmark times the search).
 //!
 //! Faces sit on a grid (80 px boxes, 96 px apart, like a crowd filling a 1080p frame) and
 //! sway sideways over a 64-frame cycle at 25 fps, so every update predicts, gates, associates,
@@ -9,7 +11,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use lfr_tracking::{Detections, Tracker, TrackerConfig};
+use lfr_tracking::{Detections, Templates, TrackError, Tracker, TrackerConfig};
 
 const CYCLE: usize = 64;
 const FPS: f64 = 25.0;
@@ -84,5 +86,44 @@ fn bench_update(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_update);
+fn bench_observe(c: &mut Criterion) {
+    const DIM: usize = 128;
+    let n = 10usize;
+    let fr = frames(n);
+    let mut t = Tracker::new(TrackerConfig::default()).expect("default config is valid");
+    let (mut ids, mut embed) = (vec![0i64; n], vec![false; n]);
+    for f in 0..4 {
+        let d = Detections {
+            boxes: &fr.boxes[f],
+            scores: &fr.scores,
+            landmarks: &fr.landmarks,
+            templates: None,
+        };
+        t.update(f as f64 / FPS, d, &mut ids, &mut embed)
+            .expect("valid frame");
+    }
+    let values: Vec<f32> = (0..n * DIM)
+        .map(|i| ((i * 7919) % 97) as f32 - 48.0)
+        .collect();
+    let weights = vec![0.5f32; n];
+    let hits: Vec<Vec<(&str, f32)>> = vec![vec![("someone", 0.3), ("other", 0.28)]; n];
+    let mut out = Vec::new();
+    let mut ts = 1.0;
+    c.bench_function("observe/10", |b| {
+        b.iter(|| {
+            let rows = Templates {
+                track_ids: &ids,
+                values: &values,
+                weights: &weights,
+            };
+            let search = |_: &[f32]| Ok::<_, TrackError>(hits.clone());
+            ts += 1e-6;
+            t.observe(ts, rows, 0.5, search, &mut out)
+                .expect("valid templates");
+            black_box(&out);
+        })
+    });
+}
+
+criterion_group!(benches, bench_update, bench_observe);
 criterion_main!(benches);

@@ -1,19 +1,24 @@
-//! The alert rule and its dedup across tracks of one camera.
+//! The alert rule per track and its dedup across the tracks of one camera.
 //!
-//! Per (track, identity): alert once when `min_hits` templates scored at or above
-//! `match_threshold`; later, a score better by `update_margin` than the one reported gives an
-//! `alert_update` (a better crop for the officer), never a second alert.
+//! Per track: once it holds `min_templates` templates, its fused template's best identity i1
+//! alerts when score(i1) >= the watchlist's threshold T and score(i1) - score(i2) >= `margin`
+//! (i2 the runner-up identity; none counts as -inf). At most one alert per track: when the
+//! evidence later clears the same rule for another identity, the alert gets a new revision
+//! (`alert_update`). A better score for the same identity is not a revision: it changes
+//! nothing an officer acts on, and every revision interrupts one.
 //!
-//! Per identity (this tracker = one camera): a new track's alert is suppressed while the
-//! identity is inside its cooldown, i.e. less than `cooldown_s` after the last template that
-//! matched it on an alerted or suppressed track. Counting from the last evidence rather than
-//! from the alert means a person who lingers and whose track breaks every few seconds is not
-//! re-alerted, while one who leaves and comes back after the cooldown is.
+//! Per identity (this tracker = one camera): a track whose decision falls inside the
+//! identity's cooldown is covered, not alerted: less than `cooldown_s` after the last fused
+//! evidence that supported the identity on a decided track. Counting from the last evidence
+//! rather than from the alert means a person who lingers and whose track breaks every few
+//! seconds is not re-alerted, while one who leaves and comes back after the cooldown is. A
+//! revision is a correction of an alert already raised, so it is published whatever the new
+//! identity's cooldown.
 
 use std::collections::HashMap;
 
 use crate::config::TrackerConfig;
-use crate::evidence::{Evidence, Status};
+use crate::evidence::{Evidence, Verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
@@ -35,17 +40,45 @@ pub struct AlertEvent {
     pub kind: EventKind,
     pub track_id: u64,
     pub identity: String,
+    /// The identity the alert named before this revision (`None` for the first alert).
+    pub previous_identity: Option<String>,
+    /// The fused template's score for `identity`.
     pub score: f32,
-    pub hits: u32,
+    /// The runner-up identity's score (-inf when the watchlist has one identity).
+    pub runner_up: f32,
+    /// Templates fused into the decision.
+    pub templates: u32,
+    /// 0 for the alert, then 1, 2, ... for each change of identity.
+    pub revision: u32,
     pub ts: f64,
+    /// When the track's first detection was seen (tracker clock): `ts - track_started` is the
+    /// time from a track's first frame to its alert.
+    pub track_started: f64,
+    /// The row of the `observe` call whose template tipped the decision.
+    pub index: usize,
 }
 
 /// Outcome counters the tracker folds into its stats.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Tally {
     pub alerts: u64,
-    pub alert_updates: u64,
+    pub revisions: u64,
     pub suppressed_by_cooldown: u64,
+}
+
+/// The best two identities of one fused search, scores best first.
+#[derive(Debug, Clone, Copy)]
+pub struct Ranked<'a> {
+    pub best: Option<(&'a str, f32)>,
+    pub runner_up: f32,
+}
+
+/// Where a track is when one of its fused searches is decided.
+#[derive(Debug, Clone, Copy)]
+pub struct TrackRef {
+    pub id: u64,
+    pub started: f64,
+    pub index: usize,
 }
 
 /// Identity names interned to small integers, with each identity's cooldown clock.
@@ -69,54 +102,81 @@ impl Decider {
         i
     }
 
-    /// Folds one above-threshold score for `identity` on a track and decides.
+    /// Decides one track from its latest fused search at time `ts`; returns the event, if any.
     #[allow(clippy::too_many_arguments)]
-    pub fn apply(
+    pub fn decide(
         &mut self,
         cfg: &TrackerConfig,
-        track_id: u64,
+        track: TrackRef,
         evidence: &mut Evidence,
-        identity: u32,
-        score: f32,
+        ranked: Ranked<'_>,
+        threshold: f32,
         ts: f64,
         tally: &mut Tally,
-        out: &mut Vec<AlertEvent>,
-    ) {
-        let e = evidence.entry(identity);
-        e.hits += 1;
-        e.best = e.best.max(score);
-        let clock = &mut self.last_evidence[identity as usize];
-        let event = match e.status {
-            Status::Pending if e.hits >= cfg.min_hits => {
-                if ts - *clock < cfg.cooldown_s {
-                    e.status = Status::Covered;
-                    tally.suppressed_by_cooldown += 1;
-                    None
-                } else {
-                    e.status = Status::Alerted { reported: e.best };
-                    tally.alerts += 1;
-                    Some((EventKind::Alert, e.best))
-                }
-            }
-            Status::Pending => return,
-            Status::Alerted { reported } if score >= reported + cfg.update_margin => {
-                e.status = Status::Alerted { reported: score };
-                tally.alert_updates += 1;
-                Some((EventKind::AlertUpdate, score))
-            }
-            Status::Alerted { .. } | Status::Covered => None,
+    ) -> Option<AlertEvent> {
+        let Some((name, s1)) = ranked.best else {
+            evidence.close = false;
+            return None;
         };
-        *clock = clock.max(ts);
-        if let Some((kind, score)) = event {
-            out.push(AlertEvent {
-                kind,
-                track_id,
-                identity: self.names[identity as usize].clone(),
-                score,
-                hits: e.hits,
-                ts,
-            });
+        let lead = s1 - ranked.runner_up;
+        let band = cfg.pending_band;
+        evidence.close = s1 >= threshold - band && lead >= cfg.margin - band;
+        let templates = evidence.fusion.templates();
+        if templates < cfg.min_templates {
+            return None;
         }
+        let clears = s1 >= threshold && lead >= cfg.margin;
+        let leader = self.intern(name);
+        if s1 >= threshold && evidence.verdict.identity() == Some(leader) {
+            let clock = &mut self.last_evidence[leader as usize];
+            *clock = clock.max(ts);
+        }
+        if !clears || evidence.verdict.identity() == Some(leader) {
+            return None;
+        }
+        let (kind, previous, revision) = match evidence.verdict {
+            Verdict::Alerted { identity, revision } => {
+                tally.revisions += 1;
+                evidence.verdict = Verdict::Alerted {
+                    identity: leader,
+                    revision: revision + 1,
+                };
+                (EventKind::AlertUpdate, Some(identity), revision + 1)
+            }
+            Verdict::Undecided | Verdict::Covered { .. } => {
+                if ts - self.last_evidence[leader as usize] < cfg.cooldown_s {
+                    evidence.verdict = Verdict::Covered { identity: leader };
+                    tally.suppressed_by_cooldown += 1;
+                    self.touch(leader, ts);
+                    return None;
+                }
+                tally.alerts += 1;
+                evidence.verdict = Verdict::Alerted {
+                    identity: leader,
+                    revision: 0,
+                };
+                (EventKind::Alert, None, 0)
+            }
+        };
+        self.touch(leader, ts);
+        Some(AlertEvent {
+            kind,
+            track_id: track.id,
+            identity: name.to_owned(),
+            previous_identity: previous.map(|i| self.names[i as usize].clone()),
+            score: s1,
+            runner_up: ranked.runner_up,
+            templates,
+            revision,
+            ts,
+            track_started: track.started,
+            index: track.index,
+        })
+    }
+
+    fn touch(&mut self, identity: u32, ts: f64) {
+        let clock = &mut self.last_evidence[identity as usize];
+        *clock = clock.max(ts);
     }
 }
 
@@ -124,30 +184,55 @@ impl Decider {
 mod tests {
     use super::*;
 
+    fn decide(
+        d: &mut Decider,
+        ev: &mut Evidence,
+        id: u64,
+        best: (&str, f32),
+        runner_up: f32,
+        ts: f64,
+        tally: &mut Tally,
+    ) -> Option<AlertEvent> {
+        ev.fusion.add(&[1.0], 1.0);
+        let track = TrackRef {
+            id,
+            started: 0.0,
+            index: 0,
+        };
+        let ranked = Ranked {
+            best: Some(best),
+            runner_up,
+        };
+        d.decide(&TrackerConfig::default(), track, ev, ranked, 0.5, ts, tally)
+    }
+
     #[test]
-    fn one_alert_then_updates_then_cooldown_for_another_track() {
-        let cfg = TrackerConfig::default();
-        let mut d = Decider::default();
-        let (mut tally, mut out) = (Tally::default(), Vec::new());
-        let a = d.intern("alice");
+    fn one_alert_per_track_revisions_and_cooldown_across_tracks() {
+        let (mut d, mut tally) = (Decider::default(), Tally::default());
         let mut ev = Evidence::default();
-        d.apply(&cfg, 1, &mut ev, a, 0.5, 0.0, &mut tally, &mut out);
-        assert!(out.is_empty(), "one hit is not enough with min_hits=2");
-        d.apply(&cfg, 1, &mut ev, a, 0.45, 0.1, &mut tally, &mut out);
-        assert_eq!(out.len(), 1);
-        assert_eq!(
-            (out[0].kind, out[0].score, out[0].hits),
-            (EventKind::Alert, 0.5, 2)
+        assert!(decide(&mut d, &mut ev, 1, ("alice", 0.7), 0.3, 0.0, &mut tally).is_none());
+        assert!(decide(&mut d, &mut ev, 1, ("alice", 0.7), 0.3, 0.1, &mut tally).is_none());
+        let a = decide(&mut d, &mut ev, 1, ("alice", 0.7), 0.3, 0.2, &mut tally).unwrap();
+        assert_eq!((a.kind, a.revision, a.templates), (EventKind::Alert, 0, 3));
+        assert!(
+            decide(&mut d, &mut ev, 1, ("alice", 0.9), 0.3, 0.3, &mut tally).is_none(),
+            "a better score for the same identity is no revision"
         );
-        d.apply(&cfg, 1, &mut ev, a, 0.52, 0.2, &mut tally, &mut out);
-        assert_eq!(out.len(), 1, "a marginally better score is not an update");
-        d.apply(&cfg, 1, &mut ev, a, 0.7, 0.3, &mut tally, &mut out);
-        assert_eq!(out.last().map(|e| e.kind), Some(EventKind::AlertUpdate));
+        assert!(
+            decide(&mut d, &mut ev, 1, ("bob", 0.7), 0.65, 0.4, &mut tally).is_none(),
+            "another identity without the margin changes nothing"
+        );
+        let r = decide(&mut d, &mut ev, 1, ("bob", 0.7), 0.3, 0.5, &mut tally).unwrap();
+        assert_eq!((r.kind, r.revision), (EventKind::AlertUpdate, 1));
+        assert_eq!(r.previous_identity.as_deref(), Some("alice"));
         let mut other = Evidence::default();
-        d.apply(&cfg, 2, &mut other, a, 0.7, 10.0, &mut tally, &mut out);
-        d.apply(&cfg, 2, &mut other, a, 0.7, 10.1, &mut tally, &mut out);
-        assert_eq!(out.len(), 2);
-        assert_eq!(tally.suppressed_by_cooldown, 1);
-        assert_eq!(d.intern("alice"), a);
+        for ts in [10.0, 10.1, 10.2] {
+            assert!(decide(&mut d, &mut other, 2, ("bob", 0.8), 0.3, ts, &mut tally).is_none());
+        }
+        assert_eq!(other.verdict, Verdict::Covered { identity: 1 });
+        assert_eq!(
+            (tally.alerts, tally.revisions, tally.suppressed_by_cooldown),
+            (1, 1, 1)
+        );
     }
 }

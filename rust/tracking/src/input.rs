@@ -104,57 +104,89 @@ pub(crate) fn check_frame(
     Ok(n)
 }
 
-/// Everything `observe` rejects before it looks the track up.
-pub(crate) fn check_observation(
+/// One `observe` call's templates: row i is a template of track `track_ids[i]`, computed from a
+/// face whose quality gave it `weights[i]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Templates<'a> {
+    pub track_ids: &'a [i64],
+    /// m x dim, row-major.
+    pub values: &'a [f32],
+    pub weights: &'a [f32],
+}
+
+/// Everything `observe` rejects before it changes anything; returns the template dimension
+/// (0 when there are no rows).
+pub(crate) fn check_templates(
     template_dim: Option<usize>,
+    next_id: u64,
     ts: f64,
-    template: &[f32],
-    n_ids: usize,
-    scores: &[f32],
-) -> Result<()> {
+    t: &Templates<'_>,
+    threshold: f32,
+) -> Result<usize> {
     if !ts.is_finite() {
         return Err(TrackError::NonFiniteTimestamp { ts });
     }
-    if template.is_empty() {
+    if !threshold.is_finite() {
+        return Err(TrackError::InvalidThreshold { threshold });
+    }
+    let m = t.track_ids.len();
+    if t.weights.len() != m {
         return Err(TrackError::ShapeMismatch {
-            what: "template length",
-            expected: 1,
-            got: 0,
+            what: "weights (one per template)",
+            expected: m,
+            got: t.weights.len(),
+        });
+    }
+    if m == 0 {
+        return if t.values.is_empty() {
+            Ok(0)
+        } else {
+            Err(TrackError::ShapeMismatch {
+                what: "template values for no track ids",
+                expected: 0,
+                got: t.values.len(),
+            })
+        };
+    }
+    let dim = t.values.len() / m;
+    if dim == 0 || dim * m != t.values.len() {
+        return Err(TrackError::ShapeMismatch {
+            what: "templates values (m x dim)",
+            expected: m,
+            got: t.values.len(),
         });
     }
     if let Some(expected) = template_dim {
-        if expected != template.len() {
-            return Err(TrackError::TemplateDim {
-                expected,
-                got: template.len(),
-            });
+        if expected != dim {
+            return Err(TrackError::TemplateDim { expected, got: dim });
         }
     }
-    if let Some(i) = template.iter().position(|v| !v.is_finite()) {
-        return Err(TrackError::InvalidValue {
-            what: "template value",
-            index: i,
-        });
+    for (i, row) in t.values.chunks_exact(dim).enumerate() {
+        if row.iter().any(|v| !v.is_finite()) {
+            return Err(TrackError::InvalidValue {
+                what: "template",
+                index: i,
+            });
+        }
+        if row.iter().all(|&v| v == 0.0) {
+            return Err(TrackError::ZeroTemplate { index: i });
+        }
     }
-    if scores.len() < n_ids {
-        return Err(TrackError::ShapeMismatch {
-            what: "scores (one per id)",
-            expected: n_ids,
-            got: scores.len(),
-        });
+    if let Some((index, &weight)) = t
+        .weights
+        .iter()
+        .enumerate()
+        .find(|(_, w)| !(w.is_finite() && **w >= 0.0))
+    {
+        return Err(TrackError::InvalidWeight { index, weight });
     }
-    if let Some(i) = scores[..n_ids].iter().position(|s| s.is_nan()) {
-        return Err(TrackError::InvalidValue {
-            what: "score",
-            index: i,
-        });
+    for (i, &track_id) in t.track_ids.iter().enumerate() {
+        if track_id < 1 || track_id as u64 >= next_id {
+            return Err(TrackError::UnknownTrack { track_id });
+        }
+        if t.track_ids[..i].contains(&track_id) {
+            return Err(TrackError::DuplicateTrack { track_id });
+        }
     }
-    if let Some(i) = scores[n_ids..].iter().position(|&s| s != f32::NEG_INFINITY) {
-        return Err(TrackError::ShapeMismatch {
-            what: "scores beyond the ids must be -inf padding; ids given",
-            expected: n_ids,
-            got: n_ids + i + 1,
-        });
-    }
-    Ok(())
+    Ok(dim)
 }

@@ -1,10 +1,10 @@
 //! Which detections need a template now. Embedding costs about 10 ms per face on a CPU, so
 //! a face is embedded when a new look can change a decision, not on every frame:
-//! - a track's first born frame (nothing known yet);
-//! - every frame while an identity is pending (hits below `min_hits`), so a genuine match is
-//!   confirmed within a frame or two;
-//! - a passer-by with no hits every `probe_interval_s` (a few looks per pass);
-//! - an identified track every `reembed_interval_s` (a better crop may warrant an update);
+//! - every frame until a track holds the `min_templates` a decision needs, so a genuine match
+//!   is decided a few frames after the track is born;
+//! - every frame while the fused evidence is close to a decision (within `pending_band`);
+//! - a passer-by far from any decision every `probe_interval_s` (a few looks per pass);
+//! - a decided track every `reembed_interval_s` (the evidence may move to another identity);
 //! - any track whose face grew by `growth_ratio` or whose detection score rose by
 //!   `score_gain` since its last template (closer or clearer view).
 //!
@@ -31,9 +31,9 @@ impl EmbedState {
             return true;
         };
         let interval = match phase {
-            Phase::Pending => 0.0,
+            Phase::Gathering | Phase::Pending => 0.0,
             Phase::Unknown => cfg.probe_interval_s,
-            Phase::Identified => cfg.reembed_interval_s,
+            Phase::Decided => cfg.reembed_interval_s,
         };
         ts - last >= interval
             || height >= self.height * cfg.growth_ratio
@@ -66,9 +66,10 @@ mod tests {
         assert!(!s.due(&cfg, Phase::Unknown, 0.4, 50.0, 0.8));
         assert!(s.due(&cfg, Phase::Unknown, 0.5, 50.0, 0.8));
         assert!(s.due(&cfg, Phase::Pending, 0.1, 50.0, 0.8));
-        assert!(!s.due(&cfg, Phase::Identified, 1.9, 50.0, 0.8));
-        assert!(s.due(&cfg, Phase::Identified, 2.0, 50.0, 0.8));
-        assert!(s.due(&cfg, Phase::Identified, 0.1, 65.0, 0.8), "grew 1.3x");
-        assert!(s.due(&cfg, Phase::Identified, 0.1, 50.0, 0.95), "clearer");
+        assert!(s.due(&cfg, Phase::Gathering, 0.04, 50.0, 0.8));
+        assert!(!s.due(&cfg, Phase::Decided, 1.9, 50.0, 0.8));
+        assert!(s.due(&cfg, Phase::Decided, 2.0, 50.0, 0.8));
+        assert!(s.due(&cfg, Phase::Decided, 0.1, 65.0, 0.8), "grew 1.3x");
+        assert!(s.due(&cfg, Phase::Decided, 0.1, 50.0, 0.95), "clearer");
     }
 }

@@ -14,7 +14,8 @@ pub struct Stats {
     /// Templates that looked like a different person than their track (evidence restarted).
     pub appearance_resets: u64,
     pub alerts: u64,
-    pub alert_updates: u64,
+    /// Alerts whose identity changed as the track's evidence grew (`alert_update`).
+    pub revisions: u64,
     pub suppressed_by_cooldown: u64,
 }
 
@@ -31,7 +32,7 @@ impl Stats {
             ("observations_dropped", self.observations_dropped),
             ("appearance_resets", self.appearance_resets),
             ("alerts", self.alerts),
-            ("alert_updates", self.alert_updates),
+            ("revisions", self.revisions),
             ("suppressed_by_cooldown", self.suppressed_by_cooldown),
         ]
     }

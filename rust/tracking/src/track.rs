@@ -18,6 +18,8 @@ pub struct Track {
     /// The filter's box at the current update's timestamp.
     pub predicted: BBox,
     pub hits: u32,
+    /// When its first detection was seen (before birth): the start of its time to alert.
+    pub started: f64,
     pub last_seen: f64,
     predicted_at: f64,
     pub embed: EmbedState,
@@ -34,6 +36,7 @@ impl Track {
             filter: BoxFilter::new(cx, cy, b.width(), b.height()),
             predicted: b,
             hits: 1,
+            started: ts,
             last_seen: ts,
             predicted_at: ts,
             embed: EmbedState::default(),
@@ -67,14 +70,19 @@ impl Track {
         Some(if nn > 0.0 { dot / nn.sqrt() } else { 0.0 })
     }
 
+    /// Whether `template` looks like someone else than the track's appearance so far.
+    pub fn breaks(&self, template: &[f32], gate: f32) -> bool {
+        self.similarity(template).is_some_and(|c| c < gate)
+    }
+
     /// Folds a template into the appearance. When the template looks like someone else
     /// (cosine below `gate`) the track has been handed to another person: the appearance
-    /// restarts from the new face and undecided evidence is dropped. Returns whether that
+    /// restarts from the new face and the fused templates are dropped. Returns whether that
     /// happened.
     pub fn fold_appearance(&mut self, template: &[f32], gate: f32) -> bool {
         let norm = template.iter().map(|v| v * v).sum::<f32>().sqrt();
         let inv = if norm > 0.0 { 1.0 / norm } else { 0.0 };
-        let broke = self.similarity(template).is_some_and(|c| c < gate);
+        let broke = self.breaks(template, gate);
         match &mut self.appearance {
             Some(app) if !broke => {
                 let mut n2 = 0.0f32;
@@ -88,7 +96,7 @@ impl Track {
             Some(app) => {
                 app.clear();
                 app.extend(template.iter().map(|t| t * inv));
-                self.evidence.reset_pending();
+                self.evidence.restart();
             }
             None => self.appearance = Some(template.iter().map(|t| t * inv).collect()),
         }

@@ -1,14 +1,14 @@
 //! The per-camera tracker: validates a frame's detections, associates them with tracks in
-//! ByteTrack's stages, starts and ends tracks, says which detections to embed, and turns the
-//! templates' watchlist matches into alert decisions.
+//! ByteTrack's stages, starts and ends tracks, says which detections to embed, fuses each
+//! track's templates and turns the fused template's watchlist matches into alert decisions.
 
 use crate::assoc::Associator;
 use crate::config::TrackerConfig;
-use crate::decision::{AlertEvent, Decider, Tally};
-use crate::error::{Result, TrackError};
+use crate::decision::Decider;
+use crate::error::Result;
 use crate::geometry::BBox;
-pub use crate::input::Detections;
-use crate::input::{check_frame, check_observation};
+use crate::input::check_frame;
+pub use crate::input::{Detections, Templates};
 use crate::stats::Stats;
 use crate::track::Track;
 
@@ -18,13 +18,13 @@ const LOW_STAGE_MIN_IOU: f32 = 0.5;
 
 #[derive(Debug, Clone)]
 pub struct Tracker {
-    cfg: TrackerConfig,
-    tracks: Vec<Track>,
-    next_id: u64,
+    pub(crate) cfg: TrackerConfig,
+    pub(crate) tracks: Vec<Track>,
+    pub(crate) next_id: u64,
     last_ts: Option<f64>,
-    template_dim: Option<usize>,
-    decider: Decider,
-    stats: Stats,
+    pub(crate) template_dim: Option<usize>,
+    pub(crate) decider: Decider,
+    pub(crate) stats: Stats,
     assoc: Associator,
     det_boxes: Vec<BBox>,
     cand_tracks: Vec<usize>,
@@ -151,7 +151,13 @@ impl Tracker {
                 }
             }
             let (h, s) = (self.det_boxes[di].height(), d.scores[di]);
-            if t.embed.due(&self.cfg, t.evidence.phase(), ts, h, s) {
+            if t.embed.due(
+                &self.cfg,
+                t.evidence.phase(self.cfg.min_templates),
+                ts,
+                h,
+                s,
+            ) {
                 t.embed.mark(ts, h, s);
                 out_embed[di] = true;
                 embeds += 1;
@@ -239,57 +245,5 @@ impl Tracker {
             self.det_taken[di] = true;
             self.tracks[ti].absorb(self.det_boxes[di], ts);
         }
-    }
-
-    /// Reports one template computed for `track_id` and its best watchlist matches (best
-    /// first; `scores` may be longer than `ids` when padded with -inf, as the gallery does).
-    /// Appends any alert or alert_update to `out`. A template for a track that has already
-    /// ended is counted and ignored: the embedder may lag the tracker.
-    pub fn observe<S: AsRef<str>>(
-        &mut self,
-        track_id: i64,
-        ts: f64,
-        template: &[f32],
-        ids: &[S],
-        scores: &[f32],
-        out: &mut Vec<AlertEvent>,
-    ) -> Result<()> {
-        check_observation(self.template_dim, ts, template, ids.len(), scores)?;
-        if track_id < 1 || track_id as u64 >= self.next_id {
-            return Err(TrackError::UnknownTrack { track_id });
-        }
-        self.template_dim = Some(template.len());
-        self.stats.observations += 1;
-        let Some(track) = self
-            .tracks
-            .iter_mut()
-            .find(|t| t.id == Some(track_id as u64))
-        else {
-            self.stats.observations_dropped += 1;
-            return Ok(());
-        };
-        if track.fold_appearance(template, self.cfg.appearance_gate) {
-            self.stats.appearance_resets += 1;
-        }
-        let mut tally = Tally::default();
-        for (name, &score) in ids.iter().zip(scores) {
-            if score >= self.cfg.match_threshold {
-                let identity = self.decider.intern(name.as_ref());
-                self.decider.apply(
-                    &self.cfg,
-                    track_id as u64,
-                    &mut track.evidence,
-                    identity,
-                    score,
-                    ts,
-                    &mut tally,
-                    out,
-                );
-            }
-        }
-        self.stats.alerts += tally.alerts;
-        self.stats.alert_updates += tally.alert_updates;
-        self.stats.suppressed_by_cooldown += tally.suppressed_by_cooldown;
-        Ok(())
     }
 }

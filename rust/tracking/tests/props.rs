@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use lfr_tracking::{Detections, TrackError, Tracker, TrackerConfig};
+use lfr_tracking::{Detections, Templates, TrackError, Tracker, TrackerConfig};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -146,29 +146,42 @@ proptest! {
         run(&mut t, ts + 0.1, frames.last().unwrap()).unwrap();
     }
 
+    /// Any templates, weights, ids, timestamps and thresholds: `observe` returns Ok or an
+    /// error, never panics, and an error changes nothing (the same call made valid after it
+    /// gives the same events as on a fresh tracker).
     #[test]
-    fn observe_never_panics(
-        track_id in -3i64..6,
+    fn observe_never_panics_and_errors_change_nothing(
+        track_ids in prop::collection::vec(-3i64..6, 0..4),
         ts in prop_oneof![Just(f64::NAN), -10.0f64..10.0],
-        template in prop::collection::vec(prop_oneof![Just(f32::NAN), -1.0f32..1.0], 0..6),
-        scores in prop::collection::vec(prop_oneof![Just(f32::NAN), Just(f32::NEG_INFINITY), -1.0f32..1.0], 0..5),
-        n_ids in 0usize..5,
+        values in prop::collection::vec(prop_oneof![Just(f32::NAN), Just(0.0f32), -1.0f32..1.0], 0..10),
+        weights in prop::collection::vec(prop_oneof![Just(f32::NAN), Just(-1.0f32), 0.0f32..2.0], 0..4),
+        threshold in prop_oneof![Just(f32::NAN), Just(f32::INFINITY), -1.0f32..1.0],
+        fail_search in any::<bool>(),
     ) {
-        let mut t = Tracker::new(TrackerConfig { n_init: 1, ..TrackerConfig::default() }).unwrap();
-        let f = Frame { dt: 0.0, boxes: vec![[0.0, 0.0, 40.0, 40.0], [100.0, 0.0, 140.0, 40.0]], scores: vec![0.9, 0.9] };
-        run(&mut t, 0.0, &f).unwrap();
-        let ids: Vec<String> = (0..n_ids).map(|i| format!("id{i}")).collect();
+        let fresh = || {
+            let mut t = Tracker::new(TrackerConfig { n_init: 1, min_templates: 1, ..TrackerConfig::default() }).unwrap();
+            let f = Frame { dt: 0.0, boxes: vec![[0.0, 0.0, 40.0, 40.0], [100.0, 0.0, 140.0, 40.0]], scores: vec![0.9, 0.9] };
+            run(&mut t, 0.0, &f).unwrap();
+            t
+        };
+        let mut t = fresh();
+        let dim = (values.len() / track_ids.len().max(1)).max(1);
+        let search = |q: &[f32]| -> Result<Vec<Vec<(String, f32)>>, TrackError> {
+            if fail_search {
+                return Err(TrackError::Search { detail: "test".into() });
+            }
+            Ok(q.chunks(dim).map(|_| vec![("a".to_owned(), 0.9), ("b".to_owned(), 0.1)]).collect())
+        };
+        let tpl = Templates { track_ids: &track_ids, values: &values, weights: &weights };
         let mut out = Vec::new();
-        let r = t.observe(track_id, ts, &template, &ids, &scores, &mut out);
-        let valid = (1..=2).contains(&track_id)
-            && ts.is_finite()
-            && !template.is_empty()
-            && template.iter().all(|v| v.is_finite())
-            && scores.len() >= n_ids
-            && scores[..n_ids].iter().all(|s| !s.is_nan())
-            && scores[n_ids..].iter().all(|&s| s == f32::NEG_INFINITY);
-        prop_assert_eq!(r.is_ok(), valid, "{:?}", r);
-        prop_assert!(out.len() <= 1, "one template, at most... one alert per identity with min_hits=2: none");
+        let r = t.observe(ts, tpl, threshold, search, &mut out);
+        if r.is_err() {
+            prop_assert!(out.is_empty());
+            prop_assert_eq!(t.stats().observations, 0);
+            prop_assert_eq!(t.tracks_holding_templates(), 0, "nothing was folded");
+        } else {
+            prop_assert!(out.len() <= track_ids.len(), "at most one event per track");
+        }
     }
 }
 
@@ -212,7 +225,7 @@ proptest! {
 fn invalid_configs_are_rejected() {
     for cfg in [
         TrackerConfig {
-            min_hits: 0,
+            min_templates: 0,
             ..TrackerConfig::default()
         },
         TrackerConfig {
@@ -262,12 +275,30 @@ fn template_for_an_ended_track_is_counted_not_an_error() {
     run(&mut t, 5.0, &empty).unwrap();
     assert_eq!(t.active_tracks(), 0);
     let mut out = Vec::new();
-    t.observe(1, 0.0, &[1.0, 0.0], &["x"], &[0.9], &mut out)
-        .unwrap();
-    assert!(out.is_empty());
-    assert_eq!(t.stats().observations_dropped, 1);
+    let mut searched = false;
+    let one = |id: &'static [i64]| Templates {
+        track_ids: id,
+        values: &[1.0, 0.0],
+        weights: &[1.0],
+    };
+    let search = |q: &[f32]| -> Result<Vec<Vec<(&str, f32)>>, TrackError> {
+        searched = true;
+        Ok(vec![vec![("x", 0.9)]; q.len() / 2])
+    };
+    let unmatched = t.observe(0.0, one(&[1]), 0.5, search, &mut out).unwrap();
+    assert!(
+        out.is_empty() && !searched,
+        "nothing to search for an ended track"
+    );
+    assert_eq!((unmatched, t.stats().observations_dropped), (1, 1));
     assert!(matches!(
-        t.observe(2, 0.0, &[1.0, 0.0], &["x"], &[0.9], &mut out),
+        t.observe(
+            0.0,
+            one(&[2]),
+            0.5,
+            |_| Ok(Vec::<Vec<(&str, f32)>>::new()),
+            &mut out
+        ),
         Err(TrackError::UnknownTrack { .. })
     ));
 }

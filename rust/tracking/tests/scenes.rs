@@ -39,12 +39,14 @@ fn straight_walks_keep_one_id_each_and_alert_once_per_listed_person() {
             .iter()
             .find(|e| e.kind == EventKind::Alert)
             .expect("alice alerted");
-        assert_eq!((alert.identity.as_str(), alert.hits), ("alice", 2));
+        assert_eq!((alert.identity.as_str(), alert.templates), ("alice", 3));
         assert!(
             alert.ts <= 0.3 + 1e-9,
             "alice alerted at {} s, not within 3 frames of birth",
             alert.ts
         );
+        assert_eq!(alert.track_started, 0.0, "her first frame, before birth");
+        assert!(o.events[a].iter().all(|e| e.kind == EventKind::Alert));
     }
 }
 

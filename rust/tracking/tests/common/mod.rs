@@ -5,7 +5,7 @@
 //! records which track every person's detections got.
 #![allow(dead_code)]
 
-use lfr_tracking::{AlertEvent, Detections, EventKind, Tracker, TrackerConfig};
+use lfr_tracking::{AlertEvent, Detections, EventKind, Templates, Tracker, TrackerConfig};
 
 pub const DIM: usize = 128;
 /// Per-component noise giving cos(template, template') ~ 1 / (1 + NOISE^2 * DIM) ~ 0.65.
@@ -78,6 +78,8 @@ pub struct Scene {
     /// Also hand every detection's template to `update` (appearance-aided association).
     pub templates_in_update: bool,
     pub cfg: TrackerConfig,
+    /// The watchlist's threshold handed to `observe` (SFace's 1:1 threshold by default).
+    pub threshold: f32,
     pub seed: u64,
     watchlist: Vec<(String, Vec<f32>)>,
     rng: Rng,
@@ -153,6 +155,7 @@ impl Scene {
             miss: |_| false,
             templates_in_update: false,
             cfg: TrackerConfig::default(),
+            threshold: 0.363,
             seed,
             watchlist: Vec::new(),
             rng: Rng::new(seed),
@@ -175,18 +178,21 @@ impl Scene {
         self.people.len() - 1
     }
 
-    fn search(&self, template: &[f32]) -> (Vec<String>, Vec<f32>) {
-        let mut hits: Vec<(f32, &str)> = self
-            .watchlist
-            .iter()
-            .map(|(n, t)| (cos(template, t), n.as_str()))
-            .collect();
-        hits.sort_by(|a, b| b.0.total_cmp(&a.0));
-        hits.truncate(5);
-        (
-            hits.iter().map(|h| h.1.to_owned()).collect(),
-            hits.iter().map(|h| h.0).collect(),
-        )
+    /// The best identities of each fused template (rows of `DIM`), best first.
+    pub fn search(&self, fused: &[f32]) -> Vec<Vec<(String, f32)>> {
+        fused
+            .chunks_exact(DIM)
+            .map(|q| {
+                let mut hits: Vec<(String, f32)> = self
+                    .watchlist
+                    .iter()
+                    .map(|(n, t)| (n.clone(), cos(q, t)))
+                    .collect();
+                hits.sort_by(|a, b| b.1.total_cmp(&a.1));
+                hits.truncate(3);
+                hits
+            })
+            .collect()
     }
 
     pub fn run(&mut self) -> Outcome {
@@ -250,19 +256,30 @@ impl Scene {
                 .update(ts, dets, &mut ids, &mut embed)
                 .expect("valid frame");
             out.detections += n as u64;
+            let (mut rows, mut row_ids, mut row_tpls) = (vec![], vec![], vec![]);
             for (i, &p) in who.iter().enumerate() {
                 out.ids[p].push(ids[i]);
                 if embed[i] {
                     assert!(ids[i] >= 0, "only tracked detections are embedded");
                     out.embeds += 1;
-                    let template = &tpls[i * DIM..(i + 1) * DIM];
-                    let (names, sc) = self.search(template);
-                    let mut events = Vec::new();
-                    tracker
-                        .observe(ids[i], ts, template, &names, &sc, &mut events)
-                        .expect("valid observation");
-                    out.events[p].extend(events);
+                    rows.push(p);
+                    row_ids.push(ids[i]);
+                    row_tpls.extend_from_slice(&tpls[i * DIM..(i + 1) * DIM]);
                 }
+            }
+            let weights = vec![1.0; rows.len()];
+            let t = Templates {
+                track_ids: &row_ids,
+                values: &row_tpls,
+                weights: &weights,
+            };
+            let mut events = Vec::new();
+            let scene = &*self;
+            tracker
+                .observe(ts, t, self.threshold, |f| Ok(scene.search(f)), &mut events)
+                .expect("valid observation");
+            for e in events {
+                out.events[rows[e.index]].push(e);
             }
         }
         out.stats = *tracker.stats();

@@ -1,0 +1,89 @@
+"""A track's one alert and its revision through the real alert path: the store keeps one alert
+(revision 1, previous identity, audited), and the revision reaches every output (the stdout
+line, alerts.jsonl, the socket hub) as kind "alert_update" with the same alert_id, in the one
+wire shape, at a seq after the alert's."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import trio
+
+from lfr.pipeline.alerts import JsonlOutput, StreamOutput, alert_wire
+from lfr.pipeline.analysis import AlertCandidate
+from lfr.pipeline.engine import Engine
+from lfr.protocol.api import AlertWire
+from lfr.protocol.codec import FrameDecoder
+from lfr.protocol.hub import EventHub
+from lfr.store import Store
+
+
+def decision(
+    kind: str, identity: str, previous: str | None, revision: int, camera: str = "gate"
+) -> AlertCandidate:
+    return AlertCandidate(
+        kind=kind,
+        camera=camera,
+        track_id=5,
+        identity=identity,
+        previous_identity=previous,
+        revision=revision,
+        score=0.61,
+        templates=3 + revision,
+        time_to_alert_s=0.4,
+        wall_ts=1_700_000_000.0 + revision,
+        t_decoded=0.0,
+        watchlist="wl",
+        watchlist_hash="h" * 64,
+        threshold=0.5,
+        crop=np.full((112, 112, 3), 40 * (revision + 1), np.uint8),
+    )
+
+
+async def test_a_revision_reaches_every_output_as_an_alert_update(
+    tmp_path: Path, live_analyzer
+) -> None:
+    lines, jsonl, hub = io.StringIO(), tmp_path / "alerts.jsonl", EventHub()
+    sub = hub.subscribe("alerts", 8)
+    with Store.open(tmp_path / "home") as store:
+        outputs = [StreamOutput(lines), JsonlOutput(jsonl)]
+        engine = Engine(store, live_analyzer, outputs, publish=hub.publish_alert)
+        ctx = engine.camera("gate", "wl", media_clock=True)
+        other = engine.camera("door", "wl", media_clock=True)
+        await engine.runner.deliver(ctx, decision("alert", "alice", None, 0))
+        await engine.runner.deliver(other, decision("alert", "carol", None, 0, "door"))
+        await engine.runner.deliver(ctx, decision("alert_update", "bob", "alice", 1))
+        (alert,) = [a for a in store.alerts.list_since(0) if a.camera == "gate"]
+        assert (alert.identity, alert.previous_identity, alert.revision) == ("bob", "alice", 1)
+        assert [a.identity for a in store.alerts.list_since(0)] == ["carol", "bob"]
+        assert store.alerts.last_seq() == 3 and alert.seq == 3
+        assert [r.action for r in store.audit.records()].count("alert.revise") == 1
+        stored = alert_wire(alert, None)
+    summary = engine.summary()
+    assert (summary["alerts"], summary["revisions"]) == (2, 1)
+    assert summary["time_to_alert_s"]["p50"] == 0.4, "alerts only: the revision is not timed"
+    text = lines.getvalue().splitlines()
+    assert text[0].startswith("ALERT #1 ") and "alice" in text[0]
+    assert text[2].startswith("ALERT UPDATE #3 ") and "revision 1" in text[2]
+    assert "bob" in text[2] and "was=alice" in text[2]
+    logged = [json.loads(x) for x in jsonl.read_text().splitlines()]
+    assert [(x["kind"], x["identity"], x["seq"]) for x in logged] == [
+        ("alert", "alice", 1),
+        ("alert", "carol", 2),
+        ("alert_update", "bob", 3),
+    ]
+    assert logged[0]["alert_id"] == logged[2]["alert_id"]
+    assert logged[2] == stored, "published exactly as stored (latency included)"
+    assert set(logged[2]) == set(AlertWire.__annotations__)
+    with trio.fail_after(1):
+        backlog = await sub.take()
+    events = [m for _, frame in backlog.items for m in FrameDecoder().feed(frame)]
+    assert [(e["seq"], e["data"]["kind"]) for e in events] == [
+        (1, "alert"),
+        (2, "alert"),
+        (3, "alert_update"),
+    ]
+    assert events[2]["data"] == stored
