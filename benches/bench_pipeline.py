@@ -139,14 +139,8 @@ async def _live(home: Path, urls: list[str], seconds: float, *, loop: bool) -> d
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
         await trio.sleep(3.0)  # warm-up: connect, first frames
-        engine = daemon.engine
-        start = {
-            c: (
-                x.counters.frames_analysed,
-                engine.sources[c].counts.frames_dropped + engine.sources[c].counts.frames_skipped,
-            )
-            for c, x in engine.cameras.items()
-        }
+        engine, tree = daemon.engine, daemon.tree
+        start = {s.camera: (s.analysis.frames_analysed, s.frames_dropped) for s in tree.snapshots()}
         for ctx in engine.cameras.values():
             ctx.latency.reset()  # measure after the warm-up only
         engine.latency.reset()

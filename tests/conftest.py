@@ -3,7 +3,10 @@ run instead of skipping tests silently."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,3 +52,44 @@ def analyzer():  # -> lfr.inference.FaceAnalyzer
     from lfr.inference import FaceAnalyzer
 
     return FaceAnalyzer.create(threads=1)
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh lfr data directory ($LFR_HOME) and a named actor for the audit trail."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("LFR_HOME", str(path))
+    monkeypatch.setenv("LFR_ACTOR", "tester")
+    return path
+
+
+@pytest.fixture
+def cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """`lfr ...` run in-process against `home`: exit code, stdout, stderr."""
+    from lfr.cli.admin import main
+
+    def run(*argv: str) -> CliResult:
+        capsys.readouterr()
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def use_analyzer(analyzer: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The CLI in-process reuses the session's models instead of loading them per call."""
+    import lfr.inference
+
+    monkeypatch.setattr(
+        lfr.inference.FaceAnalyzer, "create", classmethod(lambda cls, **kw: analyzer)
+    )
+    return analyzer

@@ -4,6 +4,7 @@ deadline; cancellation stops cleanly; no task or thread outlives its actor."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 import trio
@@ -12,6 +13,7 @@ import trio.testing
 from lfr.errors import StateError
 from lfr.kernel import (
     Actor,
+    Backoff,
     EscalationError,
     Mailbox,
     MailboxPolicy,
@@ -22,7 +24,7 @@ from lfr.kernel import (
     Supervisor,
 )
 
-QUICK = RestartPolicy(max_restarts=3, within_s=10.0, backoff_initial_s=0.01, backoff_max_s=0.05)
+QUICK = RestartPolicy(max_restarts=3, within_s=10.0, backoff=Backoff(0.01, 0.05), shutdown_s=5.0)
 
 
 class Boom(Exception):
@@ -117,7 +119,7 @@ async def test_escalation_reaches_the_parent_which_restarts_the_subtree() -> Non
         root = Supervisor("root", registry=registry)
         await nursery.start(root.run)
         await root.start(inner, QUICK)
-        await inner.start(doomed, RestartPolicy(max_restarts=0, backoff_initial_s=0.01))
+        await inner.start(doomed, RestartPolicy(max_restarts=0, backoff=Backoff(0.01, 0.01)))
         assert doomed.mailbox is not None
         await doomed.mailbox.put(-1)  # crash; no restarts allowed: inner escalates
         with trio.fail_after(2):
@@ -142,11 +144,7 @@ async def test_normal_exit_is_not_restarted_unless_permanent() -> None:
         await trio.sleep(0.1)
         assert Once.runs == 1 and "transient" not in sup.registry
         permanent = RestartPolicy(
-            max_restarts=50,
-            within_s=1.0,
-            backoff_initial_s=0.01,
-            backoff_max_s=0.01,
-            restart=Restart.PERMANENT,
+            max_restarts=50, within_s=1.0, backoff=Backoff(0.01, 0.01), restart=Restart.PERMANENT
         )
         await sup.start(Once("permanent"), permanent)
         await trio.sleep(0.1)
@@ -189,7 +187,7 @@ async def test_stop_cancels_an_actor_that_misses_its_deadline() -> None:
     async with trio.open_nursery() as nursery:
         sup = Supervisor()
         await nursery.start(sup.run)
-        await sup.start(Stubborn("stubborn"))
+        await sup.start(Stubborn("stubborn"), QUICK)
         with trio.fail_after(2):
             drained = await sup.stop("stubborn", timeout_s=0.1)
         assert not drained and cancelled.is_set()
@@ -225,7 +223,7 @@ async def test_cancellation_stops_everything_and_nothing_outlives_it() -> None:
         await nursery.start(sup.run)
         actors = [Threaded(name) for name in ("a", "b", "c")]
         for actor in actors:
-            await sup.start(actor)
+            await sup.start(actor, QUICK)
         with trio.fail_after(2):
             while sorted(_workers()) != ["worker:a", "worker:b", "worker:c"]:
                 await trio.sleep(0.01)
@@ -236,14 +234,14 @@ async def test_cancellation_stops_everything_and_nothing_outlives_it() -> None:
 
 
 async def test_request_stop_ends_the_supervisor_after_its_children() -> None:
-    sup = Supervisor(stop_timeout_s=1.0)
+    sup = Supervisor()
     async with trio.open_nursery() as nursery:
         await nursery.start(sup.run)
         actor = Threaded("t")
-        await sup.start(actor)
+        await sup.start(actor, replace(QUICK, shutdown_s=1.0))
         sup.request_stop()
         with pytest.raises(StateError):  # no new children while stopping
-            await sup.start(Threaded("late"))
+            await sup.start(Threaded("late"), QUICK)
     assert _workers() == [] and sup.children() == [] and actor.exited
 
 
@@ -251,7 +249,7 @@ async def test_registry_names_are_unique() -> None:
     async with trio.open_nursery() as nursery:
         sup = Supervisor()
         await nursery.start(sup.run)
-        await sup.start(Threaded("cam"))
+        await sup.start(Threaded("cam"), QUICK)
         with pytest.raises(NameTaken):
             sup.registry.register(Threaded("cam"))
         assert sup.registry.lookup("cam", Threaded).name == "cam"

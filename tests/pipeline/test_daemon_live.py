@@ -4,15 +4,12 @@ reconnection after the server is killed, a stalled camera beside a healthy one, 
 
 from __future__ import annotations
 
-import threading
 import time
-from pathlib import Path
 
 import trio
+from daemon_helpers import collect_alerts, decode_threads, make_daemon, wait_for
 
 from lfr.client import Endpoint, afollow_alerts, open_client
-from lfr.config import parse_config
-from lfr.daemon import Daemon
 from lfr.stream import CameraState
 
 # Lin-Manuel Miranda is on screen in the clip's opening shot (from its first frame, 0.35 s)
@@ -20,33 +17,8 @@ from lfr.stream import CameraState
 HIS_ENTRANCE_S = 0.35
 
 
-def _daemon(home: Path, cameras: list[dict], analyzer, **tracker) -> Daemon:
-    cfg = parse_config({"daemon": {"data_dir": str(home)}, "tracker": tracker, "cameras": cameras})
-    return Daemon(cfg, handle_signals=False, analyzer=analyzer, announce=lambda _l: None)
-
-
-async def _collect(daemon: Daemon, into: list, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
-    send, recv = trio.open_memory_channel(100)
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(afollow_alerts, send, Endpoint(unix=daemon.endpoints.unix_path), 0)
-        task_status.started()
-        async for event in recv:
-            into.append(event)
-
-
-async def _wait_for(predicate, timeout: float, what: str) -> None:
-    with trio.move_on_after(timeout) as scope:
-        while not predicate():
-            await trio.sleep(0.05)
-    assert not scope.cancelled_caught, f"timed out waiting for {what}"
-
-
-def _decode_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("lfr-decode")]
-
-
 async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analyzer) -> None:
-    daemon = _daemon(
+    daemon = make_daemon(
         home,
         [{"id": "gate", "url": rtsp_server.url, "watchlist": "wl", "read_timeout_s": 2.0}],
         live_analyzer,
@@ -55,12 +27,12 @@ async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analy
     alerts: list = []
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
-        await nursery.start(_collect, daemon, alerts)
-        source = daemon.engine.sources["gate"]
+        await nursery.start(collect_alerts, daemon, alerts)
+        source = daemon.camera("gate").source
         with trio.fail_after(20):
             await source.wait_state(CameraState.LIVE)
         t_live = time.time()
-        await _wait_for(lambda: alerts, 25, "the first alert")
+        await wait_for(lambda: alerts, 25, "the first alert")
         first = alerts[0].data
         assert first["identity"] == "lin-manuel-miranda" and first["camera"] == "gate"
         # He is on screen from the stream's start: the alert must come within 3 s of that.
@@ -80,20 +52,20 @@ async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analy
         with trio.fail_after(30):
             await source.wait_state(CameraState.LIVE)
         count = len(alerts)
-        await _wait_for(lambda: len(alerts) > count, 30, "an alert after the restart")
+        await wait_for(lambda: len(alerts) > count, 30, "an alert after the restart")
         assert alerts[-1].data["identity"] == "lin-manuel-miranda"
         assert source.counts.disconnects >= 1
 
         t0 = time.monotonic()
         daemon.request_stop()
-        await _wait_for(
-            lambda: "gate" not in daemon.engine.sources or source.state is CameraState.ENDED,
+        await wait_for(
+            lambda: daemon.camera("gate") is None or source.state is CameraState.ENDED,
             5,
             "the camera to stop",
         )
         nursery.cancel_scope.cancel()
     assert time.monotonic() - t0 < 5.0
-    assert _decode_threads() == []
+    assert decode_threads() == []
     seqs = [a.seq for a in alerts]
     assert seqs == sorted(set(seqs)), "alerts delivered out of order or twice"
 
@@ -102,7 +74,7 @@ async def test_frozen_camera_stalls_while_another_keeps_going(
     home, rtsp_server, live_analyzer, sample_data
 ) -> None:
     clip = sample_data / "face_recognition/examples/short_hamilton_clip.mp4"
-    daemon = _daemon(
+    daemon = make_daemon(
         home,
         [
             {"id": "frozen", "url": rtsp_server.url, "watchlist": "wl", "read_timeout_s": 2.0},
@@ -112,7 +84,7 @@ async def test_frozen_camera_stalls_while_another_keeps_going(
     )
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
-        frozen = daemon.engine.sources["frozen"]
+        frozen = daemon.camera("frozen").source
         with trio.fail_after(20):
             await frozen.wait_state(CameraState.LIVE)
         rtsp_server.freeze()
@@ -128,7 +100,7 @@ async def test_frozen_camera_stalls_while_another_keeps_going(
         finally:
             rtsp_server.thaw()
         daemon.request_stop()
-    assert _decode_threads() == []
+    assert decode_threads() == []
 
 
 async def test_three_cameras_keep_their_rate_or_drop_visibly(
@@ -136,7 +108,7 @@ async def test_three_cameras_keep_their_rate_or_drop_visibly(
 ) -> None:
     """Two RTSP cameras and one file on 2 cores: each analyses steadily or counts its drops,
     and the frame queue never grows (keep-latest), so latency stays bounded."""
-    daemon = _daemon(
+    daemon = make_daemon(
         home,
         [
             {"id": "rtsp-a", "url": rtsp_server.url, "watchlist": "wl", "fps": 10},
@@ -148,22 +120,23 @@ async def test_three_cameras_keep_their_rate_or_drop_visibly(
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
         engine = daemon.engine
+        sources = {cid: daemon.camera(cid).source for cid in ("rtsp-a", "rtsp-b", "file")}
         with trio.fail_after(20):
-            for cid in ("rtsp-a", "rtsp-b", "file"):
-                await engine.sources[cid].wait_state(CameraState.LIVE)
+            for source in sources.values():
+                await source.wait_state(CameraState.LIVE)
         await trio.sleep(2.0)
         for ctx in engine.cameras.values():
             ctx.latency.reset()
         marks = {
-            cid: (ctx.counters.frames_analysed, engine.sources[cid].counts.frames_decoded)
+            cid: (ctx.counters.frames_analysed, sources[cid].counts.frames_decoded)
             for cid, ctx in engine.cameras.items()
         }
         depths: list[int] = []
         for _ in range(40):  # 6 s, sampling the frame queues
             await trio.sleep(0.15)
-            depths += [src.frames.depth for src in engine.sources.values()]
+            depths += [src.frames.depth for src in sources.values()]
         for cid, ctx in engine.cameras.items():
-            source = engine.sources[cid]
+            source = sources[cid]
             analysed = ctx.counters.frames_analysed - marks[cid][0]
             decoded = source.counts.frames_decoded - marks[cid][1]
             assert analysed >= 6 * 10 * 0.8 or source.counts.frames_dropped > 0, (cid, analysed)
@@ -184,7 +157,7 @@ async def test_alerts_exactly_once_across_a_daemon_restart(
     camera = [{"id": "loop", "url": str(hamilton_clip), "watchlist": "wl", "loop": True}]
     seen: list = []
     for _run in range(2):
-        daemon = _daemon(home, camera, live_analyzer, cooldown_s=0.5)
+        daemon = make_daemon(home, camera, live_analyzer, cooldown_s=0.5)
         async with trio.open_nursery() as nursery:
             await nursery.start(daemon.run)
             send, recv = trio.open_memory_channel(100)

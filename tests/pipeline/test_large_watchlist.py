@@ -1,6 +1,6 @@
 """The decision per track against a watchlist of hundreds: the first 300 LFW identities whose
 first photo passes the enrolment gate, plus Lin-Manuel Miranda, at the model's own threshold
-(no size calibration). Per-frame decisions raised 12 false alerts on the two sample clips
+fixed on the watchlist (no size calibration: this tests the decision, not the threshold). Per-frame decisions raised 12 false alerts on the two sample clips
 with this list (two of them on one track); the fused decision raises his alert on the
 Hamilton clip and no track alerts twice."""
 
@@ -32,7 +32,9 @@ def big_home(tmp_path_factory: pytest.TempPathFactory, sample_data: Path, analyz
     home = tmp_path_factory.mktemp("big-home")
     enrolled: list[np.ndarray] = []
     with Store.open(home) as store:
-        store.watchlists.create("wl", actor="test", purpose="large list")
+        store.watchlists.create(
+            "wl", actor="test", purpose="large list", threshold=analyzer.default_threshold
+        )
         for identity, path in sorted(first.items()):
             if len(enrolled) == LISTED:
                 break
@@ -68,7 +70,7 @@ def test_a_large_list_gives_one_alert_per_track_and_his_on_hamilton(
     assert [a["identity"] for a in ham] == ["lin-manuel-miranda"], ham
     for alerts in (ham, crowd):
         per_track = Counter(a["track_id"] for a in alerts)
-        assert max(per_track.values(), default=0) == 1, "a track alerted twice"
+        assert max(per_track.values(), default=0) <= 1, "a track alerted twice"
     # One 3-frame track of a small, blurred face in the crowd still clears the model's 1:1
     # threshold with this list; the threshold that follows the list's size removes it.
     assert len(crowd) <= 1, crowd

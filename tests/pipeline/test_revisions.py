@@ -1,7 +1,8 @@
 """A track's one alert and its revision through the real alert path: the store keeps one alert
 (revision 1, previous identity, audited), and the revision reaches every output (the stdout
 line, alerts.jsonl, the socket hub) as kind "alert_update" with the same alert_id, in the one
-wire shape, at a seq after the alert's."""
+wire shape, at a seq after the alert's. Decisions go through the alert actor's mailbox, as the
+cameras hand them over."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import trio
 
+from lfr.pipeline.alert_actor import AlertActor, AlertJob
 from lfr.pipeline.alerts import JsonlOutput, StreamOutput, alert_wire
 from lfr.pipeline.analysis import AlertCandidate
 from lfr.pipeline.engine import Engine
@@ -55,18 +57,22 @@ async def test_a_revision_reaches_every_output_as_an_alert_update(
         engine = Engine(store, live_analyzer, outputs, publish=feed.offer_alert)
         ctx = engine.camera("gate", "wl", media_clock=True)
         other = engine.camera("door", "wl", media_clock=True)
-        await engine.runner.deliver(ctx, decision("alert", "alice", None, 0))
-        await engine.runner.deliver(other, decision("alert", "carol", None, 0, "door"))
-        await engine.runner.deliver(ctx, decision("alert_update", "bob", "alice", 1))
+        actor = AlertActor(engine.dispatcher, engine.watchlists.label_of, engine.latency)
+        async with trio.open_nursery() as nursery:
+            await nursery.start(actor.run)
+            await actor.inbox.put(AlertJob(decision("alert", "alice", None, 0), ctx))
+            await actor.inbox.put(AlertJob(decision("alert", "carol", None, 0, "door"), other))
+            await actor.inbox.put(AlertJob(decision("alert_update", "bob", "alice", 1), ctx))
+            actor.request_stop()  # it persists and announces what it was handed, then ends
         (alert,) = [a for a in store.alerts.list_since(0) if a.camera == "gate"]
         assert (alert.identity, alert.previous_identity, alert.revision) == ("bob", "alice", 1)
         assert [a.identity for a in store.alerts.list_since(0)] == ["carol", "bob"]
         assert store.alerts.last_seq() == 3 and alert.seq == 3
         assert [r.action for r in store.audit.records()].count("alert.revise") == 1
         stored = alert_wire(alert, None)
-    summary = engine.summary()
-    assert (summary["alerts"], summary["revisions"]) == (2, 1)
-    assert summary["time_to_alert_s"]["p50"] == 0.4, "alerts only: the revision is not timed"
+    assert (ctx.counters.alerts + other.counters.alerts, ctx.counters.revisions) == (2, 1)
+    time_to_alert = engine.latency.summary()["time_to_alert"]
+    assert (time_to_alert["p50"], time_to_alert["n"]) == (400.0, 2), "the revision is not timed"
     text = lines.getvalue().splitlines()
     assert text[0].startswith("ALERT #1 ") and "alice" in text[0]
     assert text[2].startswith("ALERT UPDATE #3 ") and "revision 1" in text[2]

@@ -106,3 +106,26 @@ def test_realtime_scan_with_an_fps_cap_analyses_at_the_cap(home: Path, hamilton_
     assert summary["frames_decoded"] == 275
     assert summary["frames_dropped"] >= 275 - 50
     assert [a["identity"] for a in json_lines(proc.stdout)] == ["lin-manuel-miranda"]
+
+
+def test_a_scan_whose_analysis_crashes_fails_with_the_error(
+    home: Path, hamilton_clip: Path, monkeypatch, capsys
+) -> None:
+    """The scan runs under the daemon's supervisor: a crash is not retried from the file's
+    start but ends the scan with one line naming the camera and the crash, and the run is
+    still closed."""
+    from lfr.cli.admin import main
+    from lfr.pipeline.analysis import FrameAnalysis
+
+    def crash(self, ctx, frame, t_dequeued):
+        raise RuntimeError("analysis bug")
+
+    monkeypatch.setenv("LFR_HOME", str(home))
+    monkeypatch.setattr(FrameAnalysis, "analyse", crash)
+    code = main(["scan", str(hamilton_clip), "--watchlist", "wl", "--camera", "clip"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "camera:clip" in err and "RuntimeError: analysis bug" in err, err
+    assert "Traceback" not in err
+    with sqlite3.connect(home / "lfr.db") as db:
+        assert db.execute("SELECT count(*) FROM runs WHERE finished_at IS NULL").fetchone()[0] == 0

@@ -1,51 +1,23 @@
-"""Fixtures for the governance store tests: a fresh store under tmp_path, the CLI run
-in-process (`cli`) or as a real subprocess (`cli_proc`), and unit templates."""
+"""Fixtures for the governance store tests: a fresh store under tmp_path and the CLI as a real
+subprocess (`cli_proc`); `home`, `cli` (in-process) and `use_analyzer` are in tests/conftest.py."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from store_helpers import cli_env
 
-from lfr.cli.admin import main
 from lfr.store import Store
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "home"
-    monkeypatch.setenv("LFR_HOME", str(path))
-    monkeypatch.setenv("LFR_ACTOR", "tester")
-    return path
 
 
 @pytest.fixture
 def store(home: Path) -> Iterator[Store]:
     with Store.open(home) as s:
         yield s
-
-
-@pytest.fixture
-def cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    def run(*argv: str) -> CliResult:
-        capsys.readouterr()
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture

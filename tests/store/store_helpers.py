@@ -8,9 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
+from lfr.calibration import load_reference
 from lfr.store import NewTemplate
 
-MODEL = "test-model+00000000"
+# The model the shipped reference distribution belongs to, so that a watchlist of these
+# (random) templates gets a calibrated threshold like a real one.
+MODEL = load_reference().model_id
 
 
 def cli_env(home: Path) -> dict[str, str]:

@@ -34,17 +34,6 @@ def _manifest(sample_data: Path, identity: str) -> list[Path]:
         return [sample_data / r["path"] for r in rows if r["identity"] == identity]
 
 
-@pytest.fixture
-def use_analyzer(analyzer: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The CLI in-process reuses the session's models instead of loading them per call."""
-    import lfr.inference
-
-    monkeypatch.setattr(
-        lfr.inference.FaceAnalyzer, "create", classmethod(lambda cls, **kw: analyzer)
-    )
-    return analyzer
-
-
 def test_group_shots_are_refused_with_reason(analyzer: Any, sample_data: Path) -> None:
     groups = _manifest(sample_data, "group")
     assert len(groups) >= 5

@@ -206,6 +206,6 @@ async def test_missing_video_device_is_failed_and_retried() -> None:
         await nursery.start(source.run)
         with trio.fail_after(5):
             await source.wait_state(CameraState.FAILED)
-        assert source.status()["state"] == "FAILED"
+        assert source.state.name == "FAILED"
         nursery.cancel_scope.cancel()  # a live camera is retried, so it never ends by itself
     assert "No such file" in (source.last_error or "")

@@ -130,4 +130,4 @@ async def test_connection_errors_name_the_camera_without_credentials() -> None:
         nursery.cancel_scope.cancel()
     assert "refused" in (source.last_error or "").lower()
     assert "rtsp://***@127.0.0.1:1/x" in (source.last_error or "")
-    assert "s3cret" not in str(source.status())
+    assert "s3cret" not in str((source.last_error, source.counters(), source))

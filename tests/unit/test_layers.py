@@ -21,6 +21,7 @@ LAYERS: list[set[str]] = [
     {"imageheader", "jpeg"},
     {"imageio"},
     {"kernel", "assets"},
+    {"calibration"},
     {"stream", "inference", "store"},
     {"config", "watchlist"},
     {"pipeline"},

@@ -1,4 +1,6 @@
-"""`lfr eval pairs PAIRS.tsv --root DIR [--json]`: 1:1 verification accuracy on labelled pairs.
+"""`lfr eval pairs PAIRS.tsv --root DIR [--json]`: 1:1 verification accuracy on labelled pairs;
+`lfr eval identify` (1:N, lfr.cli.eval_identify) and `lfr eval threshold`
+(lfr.cli.eval_threshold) are registered here too.
 
 Each image gives one template: when a photo shows several people, the largest face is used
 (the subject is nearest the camera; see `lfr.inference.largest_face`). A pair whose image
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lfr.cli import eval_identify, eval_threshold
 from lfr.cli.inference_args import add_analyzer_options, analyzer_from_args
 from lfr.errors import InputError, LfrError
 from lfr.imageio import load_image
@@ -43,6 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     pairs.add_argument("--json", action="store_true")
     add_analyzer_options(pairs)
     pairs.set_defaults(func=run)
+    eval_identify.register(sub)
+    eval_threshold.register(sub)
 
 
 def read_pairs(path: Path) -> list[Pair]:

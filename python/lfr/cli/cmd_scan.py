@@ -1,5 +1,8 @@
 """`lfr scan SOURCE --watchlist NAME`: the whole pipeline over one source until it ends.
 
+It runs the daemon's supervision tree with this one camera and no listeners (no socket, no
+housekeeping), so a scan exercises exactly the path a live camera takes.
+
 Alerts go to stdout as they happen (one JSON object per line with `--json`), the summary to
 stderr at the end (with `--json`, one JSON object on stderr's last line), so a script can
 pipe the alerts and still read the figures. A file is analysed frame by frame by default;
@@ -47,6 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lfr.daemon.policies import SCAN
+    from lfr.daemon.tree import scan_one
     from lfr.pipeline.alerts import StreamOutput
     from lfr.pipeline.engine import EngineSettings
     from lfr.pipeline.session import open_engine, print_summary
@@ -71,11 +76,11 @@ def run(args: argparse.Namespace) -> int:
         ctx = engine.camera(camera_id, args.watchlist, media_clock=media_clock)
         engine.begin_run(_scan_hash(args))
         try:
-            trio.run(engine.run_source, source, ctx)
+            camera = trio.run(scan_one, engine, SCAN, source, ctx)
         finally:
             engine.end_run("scan ended")
         source.raise_if_failed()
-        summary = engine.summary()
+        summary = engine.summary([camera])
     print_summary(summary, as_json=args.json)
     return 0
 

@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -155,8 +156,28 @@ def _num(value: Any, fmt: str = "{:.1f}") -> str:
     return fmt.format(value) if isinstance(value, int | float) else "-"
 
 
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+def _store_line(alerts: dict[str, Any]) -> list[str]:
+    """Whether alerts are being written, from the alert actor's counters."""
+    if not alerts:
+        return []
+    condition = alerts.get("store") or "ok"
+    line = f"store: {condition}, {alerts.get('pending', 0)} alert(s) pending"
+    if condition != "ok":
+        since = alerts.get("store_since")
+        if isinstance(since, int | float):
+            line += f" since {time.strftime('%H:%M:%S', time.localtime(since))}"
+        line += f", {alerts.get('store_retries', 0)} retries: {alerts.get('store_error')}"
+    return [line]
+
+
 def render_status(status: dict[str, Any]) -> str:
     lines = []
+    failed: list[str] = []
     sock = status.get("socket") or {}
     head = f"lfr {status.get('version', '?')}"
     if isinstance(status.get("uptime_s"), int | float):
@@ -182,6 +203,7 @@ def render_status(status: dict[str, Any]) -> str:
             "P50 MS",
             "P99 MS",
             "RECONNECTS",
+            "RESTARTS",
         )
     ]
     for cam in status.get("cameras") or []:
@@ -198,10 +220,30 @@ def render_status(status: dict[str, Any]) -> str:
                 _num(lat.get("p50"), "{:.0f}"),
                 _num(lat.get("p99"), "{:.0f}"),
                 _num(cam.get("reconnects"), "{}"),
+                _num(cam.get("restarts"), "{}"),
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+        if cam.get("state") == "FAILED" and cam.get("last_error"):
+            failed.append(f"camera {cam.get('id')} FAILED: {cam['last_error']}")
+    lines += _table(rows)
+    lines += failed
+    actors = status.get("actors") or {}
+    lines += _store_line(actors.get("alerts") or {})
+    if actors:
+        lines += _table(
+            [("ACTOR", "STATE", "RESTARTS", "QUEUE", "DROPPED", "LAST ERROR")]
+            + [
+                (
+                    name,
+                    str(a.get("state", "?")),
+                    _num(a.get("restarts"), "{}"),
+                    _num(a.get("queue_depth"), "{}"),
+                    _num(a.get("dropped"), "{}"),
+                    str(a.get("last_error") or "-")[:60],
+                )
+                for name, a in actors.items()
+            ]
+        )
     for stage, lat in (status.get("latency_ms") or {}).items():
         lines.append(
             f"latency {stage}: p50 {_num(lat.get('p50'), '{:.0f}')} ms  "

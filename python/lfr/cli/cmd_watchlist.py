@@ -13,11 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from lfr.cli.store_args import actor, add_common, fmt_time, open_store, parse_expiry
+from lfr.cli.watchlist_enrol import IntermixedParser, add_arguments
+from lfr.cli.watchlist_enrol import run as run_add
+from lfr.errors import LfrError
+from lfr.store.watchlist_records import DEFAULT_TARGET_FPIR
+
+AUTO = "auto"  # `--threshold auto`: drop a fixed threshold, use the calibrated one
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("watchlist", help="manage watchlists and enrolment")
-    sub = parser.add_subparsers(dest="watchlist_command", metavar="ACTION", required=True)
+    sub = parser.add_subparsers(
+        dest="watchlist_command",
+        metavar="ACTION",
+        required=True,
+        parser_class=IntermixedParser,
+    )
 
     p = sub.add_parser("create", help="create an empty watchlist")
     p.add_argument("name")
@@ -26,42 +37,44 @@ def register(subparsers: Any) -> None:
     p.add_argument("--authorised-by", default="")
     p.add_argument("--legal-basis", default="")
     p.add_argument(
+        "--target-fpir",
+        type=float,
+        default=DEFAULT_TARGET_FPIR,
+        help="false alerts per passer-by the threshold is calibrated for (default 1e-4: one "
+        "in 10,000); the threshold then follows the watchlist's size",
+    )
+    p.add_argument(
         "--threshold",
         type=float,
         default=None,
-        help="match threshold (cosine); default: the model's",
+        help="a fixed match threshold (cosine) instead of the calibrated one; warns with the "
+        "false-alert rate it is expected to give",
     )
     _leaf(p, _create)
 
-    p = sub.add_parser("update", help="change a watchlist's metadata, threshold or expiry")
+    p = sub.add_parser(
+        "update",
+        aliases=["set"],
+        help="change a watchlist's metadata, target false-alert rate, threshold or expiry",
+    )
     p.add_argument("name")
     p.add_argument("--expires")
     p.add_argument("--purpose")
     p.add_argument("--authorised-by")
     p.add_argument("--legal-basis")
-    p.add_argument("--threshold", type=float)
+    p.add_argument("--target-fpir", type=float, help="false alerts per passer-by, e.g. 1e-4")
+    p.add_argument(
+        "--threshold",
+        type=_threshold_arg,
+        help="a fixed threshold (cosine), or `auto` to return to the calibrated one",
+    )
     _leaf(p, _update)
 
-    p = sub.add_parser("add", help="enrol photos of one identity")
-    p.add_argument("name")
-    p.add_argument("--id", required=True, dest="identity")
-    p.add_argument("--label")
-    p.add_argument("--category", help="e.g. wanted, missing")
-    p.add_argument("--notes")
-    p.add_argument(
-        "--largest", action="store_true", help="photos with several faces: take the largest"
+    p = sub.add_parser(
+        "add", help="enrol photos of one identity, or of many from a list (--from-tsv)"
     )
-    p.add_argument("--force", action="store_true", help="enrol despite a look-alike warning")
-    p.add_argument(
-        "--skip-refused",
-        action="store_true",
-        help="enrol the photos that pass even if others are refused",
-    )
-    p.add_argument("--no-thumbnail", action="store_true", help="store no reference thumbnail")
-    p.add_argument("--models-dir", type=Path, default=None)
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("images", nargs="+", type=Path)
-    _leaf(p, _add)
+    add_arguments(p)
+    _leaf(p, run_add)
 
     p = sub.add_parser("list", help="list watchlists")
     p.add_argument("--json", action="store_true")
@@ -113,8 +126,10 @@ def _create(args: argparse.Namespace) -> int:
             legal_basis=args.legal_basis,
             expires_at=expires,
             threshold=args.threshold,
+            target_fpir=args.target_fpir,
         )
     print(f"created watchlist {info.name} (expires {fmt_time(info.expires_at)})")
+    _say_threshold(info)
     return 0
 
 
@@ -125,56 +140,51 @@ def _update(args: argparse.Namespace) -> int:
             ("purpose", args.purpose),
             ("authorised_by", args.authorised_by),
             ("legal_basis", args.legal_basis),
+            ("target_fpir", args.target_fpir),
             ("threshold", args.threshold),
         )
         if v is not None
     }
+    if changes.get("threshold") == AUTO:
+        changes["threshold"] = None
     if args.expires:
         changes["expires_at"] = parse_expiry(args.expires, time.time())
     if not changes:
         print("nothing to change", file=sys.stderr)
         return 2
     with open_store(args) as store:
-        store.watchlists.update(args.name, actor=actor(args), **changes)
+        info = store.watchlists.update(args.name, actor=actor(args), **changes)
     print(f"updated watchlist {args.name}: {', '.join(sorted(changes))}")
+    _say_threshold(info)
     return 0
 
 
-def _add(args: argparse.Namespace) -> int:
-    from lfr.inference import FaceAnalyzer
-    from lfr.watchlist.enrol import Candidate, enrol
+def _threshold_arg(text: str) -> float | str:
+    if text.strip().lower() == AUTO:
+        return AUTO
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a cosine score nor `auto`") from None
 
-    def progress(outcome: Any) -> None:
-        if isinstance(outcome, Candidate):
-            print(f"accepted {outcome.path} (quality {outcome.quality:.2f})", file=sys.stderr)
-        else:
-            print(f"refused {outcome}", file=sys.stderr)
 
-    analyzer = FaceAnalyzer.create(models_dir=args.models_dir, threads=args.threads)
-    with open_store(args) as store:
-        result = enrol(
-            store,
-            analyzer,
-            args.name,
-            args.identity,
-            args.images,
-            actor=actor(args),
-            label=args.label,
-            category=args.category,
-            notes=args.notes,
-            largest=args.largest,
-            force=args.force,
-            skip_refused=args.skip_refused,
-            thumbnails=not args.no_thumbnail,
-            progress=progress,
-        )
-    for lookalike in result.lookalikes:
-        print(f"warning: {lookalike} (enrolled because of --force)", file=sys.stderr)
-    print(
-        f"enrolled {len(result.accepted)} template(s) for {args.identity} in {args.name}; "
-        f"content hash {result.content_hash}"
-    )
-    return 0
+def _calibration(info: Any) -> Any:
+    """The watchlist's effective threshold at its current size (None: cannot be computed)."""
+    try:
+        return info.calibration()
+    except LfrError:  # no reference for the model, or a target it cannot speak to
+        return None
+
+
+def _say_threshold(info: Any) -> None:
+    """The effective threshold after a change; a warning when it is fixed, not calibrated."""
+    cal = _calibration(info)
+    if cal is None:
+        print(f"warning: no calibrated threshold for watchlist {info.name}", file=sys.stderr)
+    elif cal.source == "calibrated":
+        print(f"{info.name}: {cal.describe()}")
+    else:
+        print(f"warning: {info.name}: {cal.describe()}", file=sys.stderr)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -186,8 +196,11 @@ def _list(args: argparse.Namespace) -> int:
     now = time.time()
     for i in infos:
         state = " EXPIRED" if i.expired(now) else ""
+        cal = _calibration(i)
+        threshold = "-" if cal is None else f"{cal.threshold:.3f} ({cal.source})"
         print(
             f"{i.name}\t{i.identities} identities\t{i.templates} templates\t"
+            f"target {i.target_fpir:g}\tthreshold {threshold}\t"
             f"expires {fmt_time(i.expires_at)}{state}\t{i.content_hash[:16]}"
         )
     return 0
@@ -270,12 +283,15 @@ def _purge_expired(args: argparse.Namespace) -> int:
 
 
 def _info_dict(i: Any) -> dict[str, Any]:
+    cal = _calibration(i)
     return {
         "name": i.name,
         "purpose": i.purpose,
         "authorised_by": i.authorised_by,
         "legal_basis": i.legal_basis,
-        "threshold": i.threshold,
+        "target_fpir": i.target_fpir,
+        "fixed_threshold": i.threshold,
+        **(cal.as_dict() if cal is not None else {"threshold": None}),
         "created_at": fmt_time(i.created_at),
         "expires_at": fmt_time(i.expires_at),
         "expired": i.expired(),

@@ -37,8 +37,8 @@ class DaemonConfig:
 class TrackerConfig:
     """[tracker]: how each camera's tracker follows faces and decides alerts.
 
-    `threshold` overrides every watchlist's own match threshold (None: the watchlist's, else
-    the model's default). Every other key is a setting of the Rust tracker, by the name and
+    `threshold` overrides every watchlist's own match threshold (None: the watchlist's, which
+    follows its size; an override is warned about with its expected false-alert rate). Every other key is a setting of the Rust tracker, by the name and
     with the default `lfr._native.Tracker.defaults()` lists; they are collected in `settings`,
     and the tracker itself checks them, so each setting's range is defined once."""
 

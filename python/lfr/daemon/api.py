@@ -1,8 +1,8 @@
 """The daemon as the socket sees it: `lfr.protocol.api.DaemonApi` over the engine and store.
 
 The store-backed requests (alerts, verdicts, replay, watchlist checks) are the protocol's own
-`StoreDaemonApi`; this adds what only the running daemon knows (cameras, rates, latencies,
-loaded watchlists, reload) and publishes alerts in the pipeline's wire shape.
+`StoreDaemonApi`; this adds what only the running daemon knows (its actors, cameras, rates,
+latencies, loaded watchlists, reload) and publishes alerts in the pipeline's wire shape.
 """
 
 from __future__ import annotations
@@ -13,27 +13,33 @@ from typing import TYPE_CHECKING, Any
 
 from lfr.daemon.store_api import StoreDaemonApi
 from lfr.pipeline.alerts import alert_wire
-from lfr.pipeline.latency import rounded
+from lfr.pipeline.camera_actor import camera_snapshots
 from lfr.protocol.api import Wire
 from lfr.store.alerts import Alert
 
 if TYPE_CHECKING:
     from lfr.daemon.rates import RateBoard
+    from lfr.kernel.registry import Registry
     from lfr.pipeline.engine import Engine
+    from lfr.pipeline.snapshot import CameraSnapshot
     from lfr.pipeline.watchlists import ReloadOutcome
 
 
 class EngineApi(StoreDaemonApi):
-    """Implements `DaemonApi` (checked structurally by the protocol's tests)."""
+    """Implements `DaemonApi` (checked structurally by the protocol's tests). What it says
+    about the running daemon comes from the registry: every actor's counters, and each
+    camera's snapshot."""
 
     def __init__(
         self,
         engine: Engine,
+        registry: Registry,
         rates: RateBoard,
         reload: Callable[[str | None], Awaitable[list[ReloadOutcome]]],
     ) -> None:
         super().__init__(engine.store, reload=self._reload_wire)
         self._engine = engine
+        self._registry = registry
         self._rates = rates
         self._reload_outcomes = reload
         self._started = engine.started
@@ -42,45 +48,42 @@ class EngineApi(StoreDaemonApi):
         return alert_wire(alert, self._engine.watchlists.label_of(alert.watchlist, alert.identity))
 
     async def status(self) -> Wire:
-        engine = self._engine
         out = dict(await super().status())
-        counts = engine.summary()
+        snaps = camera_snapshots(self._registry, latency=False)
+        counts = self._engine.summary(snaps)
         out.update(
             uptime_s=round(float(out["uptime_s"]), 1),
             latency_ms=counts["latency_ms"],
             time_to_alert_s=counts["time_to_alert_s"],
-            queues={cid: src.frames.depth for cid, src in engine.sources.items()},
+            queues={s.camera: s.queue_depth for s in snaps},
             counts=counts,
+            actors=self._registry.counters(),
         )
         return out
 
     async def cameras_list(self) -> Sequence[Wire]:
-        out = []
-        for cid, ctx in self._engine.cameras.items():
-            source = self._engine.sources.get(cid)
-            counts = source.counts if source is not None else None
-            lat = rounded(ctx.latency.summary())
-            out.append(
-                {
-                    "id": cid,
-                    "state": source.state.name if source is not None else "STOPPED",
-                    "url": source.spec.shown_url if source is not None else None,
-                    "watchlist": ctx.watchlist_name,
-                    "fps_in": self._rates.rate(cid, "decoded"),
-                    "fps_analysed": self._rates.rate(cid, "analysed"),
-                    "frames": counts.frames_decoded if counts else 0,
-                    "analysed": ctx.counters.frames_analysed,
-                    "dropped": (counts.frames_dropped + counts.frames_skipped) if counts else 0,
-                    "queue_depth": source.frames.depth if source is not None else 0,
-                    "latency_ms": lat.get("total", {}),
-                    "glass_to_alert_ms": lat.get("glass_to_alert", {}),
-                    "reconnects": max(0, counts.connects - 1) if counts else 0,
-                    "last_error": source.last_error if source is not None else None,
-                    "faces": ctx.counters.faces,
-                    "alerts": ctx.counters.alerts,
-                }
-            )
-        return out
+        return [self._camera_wire(snap) for snap in camera_snapshots(self._registry)]
+
+    def _camera_wire(self, snap: CameraSnapshot) -> Wire:
+        return {
+            "id": snap.camera,
+            "state": snap.state,
+            "url": snap.url,
+            "watchlist": snap.watchlist,
+            "fps_in": self._rates.rate(snap.camera, "decoded"),
+            "fps_analysed": self._rates.rate(snap.camera, "analysed"),
+            "frames": snap.source.frames_decoded,
+            "analysed": snap.analysis.frames_analysed,
+            "dropped": snap.frames_dropped,
+            "queue_depth": snap.queue_depth,
+            "latency_ms": snap.latency_ms.get("total", {}),
+            "glass_to_alert_ms": snap.latency_ms.get("glass_to_alert", {}),
+            "reconnects": max(0, snap.source.connects - 1),
+            "restarts": snap.restarts,
+            "last_error": snap.last_error,
+            "faces": snap.analysis.faces,
+            "alerts": snap.analysis.alerts,
+        }
 
     async def watchlists_list(self) -> Sequence[Wire]:
         return self._engine.watchlists.describe()

@@ -13,32 +13,30 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from lfr.daemon.worker import CameraWorker
-from lfr.kernel.supervisor import RestartPolicy, Supervisor
 from lfr.stream import open_camera
 
 if TYPE_CHECKING:
     from lfr.config import CameraConfig
-    from lfr.pipeline.engine import Engine
+    from lfr.daemon.tree import ServiceTree
+    from lfr.pipeline.camera_actor import CameraActor
 
 log = logging.getLogger(__name__)
 
-# A camera whose analysis keeps crashing is restarted a few times, then left stopped
-# (reported as failed) rather than taking the daemon down with it.
-CAMERA_RESTARTS = RestartPolicy(
-    max_restarts=5, within_s=60.0, backoff_initial_s=0.5, backoff_max_s=10.0
-)
-
 
 class CameraSet:
-    def __init__(self, engine: Engine, supervisor: Supervisor) -> None:
-        self._engine = engine
-        self._supervisor = supervisor
+    def __init__(self, tree: ServiceTree) -> None:
+        self._tree = tree
         self._configs: dict[str, CameraConfig] = {}
+        self._actors: dict[str, CameraActor] = {}
 
     @property
     def configs(self) -> dict[str, CameraConfig]:
         return dict(self._configs)
+
+    def actors(self) -> list[CameraActor]:
+        """The cameras this set started and has not removed (running, FAILED or, after the
+        daemon stopped, as they ended: what the final summary counts)."""
+        return list(self._actors.values())
 
     async def apply(self, cameras: Sequence[CameraConfig]) -> dict[str, list[str]]:
         """Make the running cameras match `cameras`; returns what changed."""
@@ -63,11 +61,12 @@ class CameraSet:
 
     async def _start(self, cam: CameraConfig) -> None:
         source = open_camera(cam)
-        ctx = self._engine.camera(cam.id, cam.watchlist, media_clock=False)
+        ctx = self._tree.engine.camera(cam.id, cam.watchlist, media_clock=False)
         self._configs[cam.id] = cam
-        await self._supervisor.start(CameraWorker(self._engine, source, ctx), CAMERA_RESTARTS)
+        self._actors[cam.id] = await self._tree.add_camera(source, ctx)
 
     async def _stop(self, cid: str) -> None:
-        await self._supervisor.stop(f"camera:{cid}")
+        await self._tree.stop_camera(cid)
         self._configs.pop(cid, None)
-        await trio.to_thread.run_sync(self._engine.retire, cid)
+        self._actors.pop(cid, None)
+        await trio.to_thread.run_sync(self._tree.engine.retire, cid)

@@ -1,41 +1,86 @@
-"""The daemon's periodic chores: rates, camera-state events, stats events, run counters,
-retention. Each is cheap; none may ever stop the cameras, so a failing chore is logged and
-retried at its next tick.
+"""The daemon's housekeeping actor: periodic chores, and the inbox of the supervisors' events.
+
+Chores: rates, camera-state events, stats events, run counters, retention. Each is cheap; none
+may ever stop the cameras, so a failing chore is logged and retried at its next tick. Events:
+every supervisor of the tree sends its children's crashes, FAILED states and retries here;
+FAILED and retries are written to the audit trail (waiting out a busy or full store), so an
+oversight body can see when a camera was not watching and why.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import trio
 
+from lfr.kernel.actor import Actor, Counters
+from lfr.kernel.mailbox import Mailbox, MailboxPolicy
+from lfr.kernel.policy import ChildEvent, ChildEventKind
+from lfr.pipeline.camera_actor import camera_snapshots
+from lfr.pipeline.store_writer import StoreWriter
+
 if TYPE_CHECKING:
     from lfr.daemon.rates import RateBoard
+    from lfr.kernel.registry import Registry
     from lfr.pipeline.engine import Engine
+    from lfr.pipeline.snapshot import CameraSnapshot
     from lfr.protocol.hub import EventHub
 
 log = logging.getLogger(__name__)
 
+HOUSEKEEPING_ACTOR = "housekeeping"
 TICK_S = 0.25
 STATS_EVERY_S = 5.0
 FLUSH_EVERY_S = 30.0
 RETENTION_EVERY_S = 3600.0
+EVENTS_KEPT = 64  # lifecycle events waiting for the audit; the oldest go first
+AUDITED = {ChildEventKind.FAILED: "actor.failed", ChildEventKind.RETRYING: "actor.retry"}
 
 
-class Housekeeping:
+class Housekeeping(Actor[ChildEvent]):
     def __init__(
-        self, engine: Engine, hub: EventHub, rates: RateBoard, *, alerts_days: int
+        self,
+        engine: Engine,
+        hub: EventHub,
+        rates: RateBoard,
+        registry: Registry,
+        *,
+        alerts_days: int,
     ) -> None:
+        super().__init__(
+            HOUSEKEEPING_ACTOR,
+            mailbox=Mailbox(EVENTS_KEPT, MailboxPolicy.DROP_OLDEST, name="housekeeping.events"),
+        )
         self._engine = engine
         self._hub = hub
         self._rates = rates
+        self._registry = registry
         self._alerts_days = alerts_days
         self._states: dict[str, str] = {}
+        self._audit = StoreWriter(HOUSEKEEPING_ACTOR)
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        task_status.started()
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._chores)
+            await super().run(task_status=task_status)  # the events, until a stop closes them
+            nursery.cancel_scope.cancel()
+
+    async def handle(self, message: ChildEvent) -> None:
+        action = AUDITED.get(message.kind)
+        if action is None:
+            return
+        details = {
+            "actor": message.actor,
+            "supervisor": message.supervisor,
+            "restarts": message.restarts,
+            "error": message.error,
+        }
+        await self._audit.write(self._engine.store.audit.append, action, "daemon", details)
+
+    async def _chores(self) -> None:
         due = {
             "stats": 0.0,
             "flush": time.monotonic() + FLUSH_EVERY_S,
@@ -43,11 +88,21 @@ class Housekeeping:
         }
         while True:
             now = time.monotonic()
-            self._camera_states()
-            self._rates.sample(self._counters(), now)
+            snaps = camera_snapshots(self._registry, latency=False)
+            self._camera_states(snaps)
+            self._rates.sample(
+                {
+                    s.camera: {
+                        "decoded": s.source.frames_decoded,
+                        "analysed": s.analysis.frames_analysed,
+                    }
+                    for s in snaps
+                },
+                now,
+            )
             if now >= due["stats"]:
                 due["stats"] = now + STATS_EVERY_S
-                self._hub.publish("stats", self._engine.summary())
+                self._hub.publish("stats", self._engine.summary(snaps))
             if now >= due["flush"]:
                 due["flush"] = now + FLUSH_EVERY_S
                 await self._chore(self._engine.flush_counts)
@@ -63,27 +118,22 @@ class Housekeeping:
             self._engine.watchlists.load(name)  # drops it from the running set
             log.warning("watchlist %s expired and was purged", name)
 
-    async def _chore(self, fn: object) -> None:
+    async def _chore(self, fn: Callable[[], object]) -> None:
         try:
-            await trio.to_thread.run_sync(fn)  # type: ignore[arg-type]
+            await trio.to_thread.run_sync(fn)
         except Exception:
             log.exception("housekeeping: %s failed", getattr(fn, "__name__", fn))
 
-    def _counters(self) -> dict[str, dict[str, int]]:
-        out = {}
-        for cid, ctx in self._engine.cameras.items():
-            source = self._engine.sources.get(cid)
-            out[cid] = {
-                "decoded": source.counts.frames_decoded if source else 0,
-                "analysed": ctx.counters.frames_analysed,
-            }
-        return out
-
-    def _camera_states(self) -> None:
-        for cid, source in list(self._engine.sources.items()):
-            state = source.state.name
-            if self._states.get(cid) != state:
-                self._states[cid] = state
+    def _camera_states(self, snaps: list[CameraSnapshot]) -> None:
+        for snap in snaps:
+            if self._states.get(snap.camera) != snap.state:
+                self._states[snap.camera] = snap.state
                 self._hub.publish(
-                    "camera_state", {"camera": cid, "state": state, "error": source.last_error}
+                    "camera_state",
+                    {"camera": snap.camera, "state": snap.state, "error": snap.last_error},
                 )
+
+    def counters(self) -> Counters:
+        out = super().counters()
+        out.update(self._audit.counters())
+        return out

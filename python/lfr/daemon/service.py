@@ -1,10 +1,11 @@
-"""`Daemon`: the live service assembled from its parts, started and stopped in order.
+"""`Daemon`: the live service, the root of the supervision tree (`lfr.daemon.tree`).
 
 Start: open the store, apply retention and purge expired watchlists, load the models and the
 cameras' watchlists (refusing to start on an unknown or unusable one, naming the config key),
-open the run record, then start the socket, the cameras (supervised) and the housekeeping.
-Stop (SIGTERM/SIGINT, or `request_stop`): cameras drain their frame in hand within a
-deadline, the run's counters are flushed and the run closed, the socket is removed.
+start the tree (socket, alert actor, cameras' supervisor, housekeeping), start the cameras in
+it, and open the run record. Stop (SIGTERM/SIGINT, or `request_stop`): the tree stops in
+order (cameras drain their frame in hand, the alert actor persists what they handed it, the
+socket is removed), then the run's counters are flushed and the run closed.
 SIGHUP re-reads the config's camera list and reloads the watchlists in place.
 """
 
@@ -21,26 +22,28 @@ from typing import TYPE_CHECKING
 import trio
 
 from lfr.config import Config, ConfigError, load_config
+from lfr.daemon import policies
 from lfr.daemon.api import EngineApi
 from lfr.daemon.cameras import CameraSet
 from lfr.daemon.housekeeping import Housekeeping
 from lfr.daemon.rates import RateBoard
+from lfr.daemon.socket_actor import SocketActor
+from lfr.daemon.tree import ServiceTree
 from lfr.errors import StateError
-from lfr.kernel.supervisor import Supervisor
+from lfr.kernel.registry import Registry
 from lfr.pipeline.alerts import JsonlOutput, StreamOutput
 from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
 from lfr.protocol.feed import AlertFeed
 from lfr.protocol.hub import EventHub
-from lfr.protocol.server import SocketEndpoints, serve_socket
+from lfr.protocol.server import SocketEndpoints
 
 if TYPE_CHECKING:
     from lfr.inference import FaceAnalyzer
+    from lfr.pipeline.camera_actor import CameraActor
     from lfr.store import Store
 
 log = logging.getLogger(__name__)
-
-STOP_DEADLINE_S = 3.0  # cameras get this long to drain; the whole stop stays under 5 s
 
 
 class DaemonStartError(StateError):
@@ -66,6 +69,7 @@ class Daemon:
         self.handle_signals = handle_signals
         self._announce = announce or (lambda line: print(line, file=sys.stderr, flush=True))
         self.engine: Engine | None = None
+        self.tree: ServiceTree | None = None
         self.hub = EventHub(max_frame_bytes=config.socket.max_frame_bytes)
         self.alert_feed: AlertFeed | None = None
         self.endpoints: SocketEndpoints | None = None
@@ -79,16 +83,27 @@ class Daemon:
     async def run(self, *, task_status: trio.TaskStatus[Daemon] = trio.TASK_STATUS_IGNORED) -> None:
         from lfr.store import Store
 
-        cfg = self.config
-        data_dir = Path(cfg.daemon.data_dir)
+        data_dir = Path(self.config.daemon.data_dir)
         store = await trio.to_thread.run_sync(Store.open, data_dir)
         try:
-            await self._serve(store, data_dir, task_status)
+            # The alert actor writes through its own connection: while it waits out another
+            # process's write lock, reads on `store` (status, replays) are not held behind it.
+            alert_store = await trio.to_thread.run_sync(
+                functools.partial(Store.open, data_dir, check=False)
+            )
+            try:
+                await self._serve(store, alert_store, data_dir, task_status)
+            finally:
+                alert_store.close()
         finally:
             store.close()
 
     async def _serve(
-        self, store: Store, data_dir: Path, task_status: trio.TaskStatus[Daemon]
+        self,
+        store: Store,
+        alert_store: Store,
+        data_dir: Path,
+        task_status: trio.TaskStatus[Daemon],
     ) -> None:
         cfg = self.config
         analyzer = await trio.to_thread.run_sync(self._load_models)
@@ -103,45 +118,65 @@ class Daemon:
             self._outputs(data_dir),
             self._engine_settings(),
             publish=feed.offer_alert,
+            alert_store=alert_store,
         )
-        rates = RateBoard()
-        housekeeping = Housekeeping(engine, self.hub, rates, alerts_days=cfg.retention.alerts_days)
+        rates, registry = RateBoard(), Registry()
+        housekeeping = Housekeeping(
+            engine, self.hub, rates, registry, alerts_days=cfg.retention.alerts_days
+        )
         await trio.to_thread.run_sync(housekeeping.retention)
         await self._load_watchlists(engine)
-        api = EngineApi(engine, rates, self.reload_watchlists)
-        supervisor = Supervisor("cameras", stop_timeout_s=STOP_DEADLINE_S)
-        async with trio.open_nursery() as nursery:
-            self.endpoints = await nursery.start(
-                functools.partial(serve_socket, alerts=feed),
-                api,
-                self.hub,
-                cfg.socket,
-                data_dir,
-            )
-            await nursery.start(supervisor.run)
-            self._cameras = CameraSet(engine, supervisor)
-            await self._cameras.apply(cfg.cameras)
-            await trio.to_thread.run_sync(engine.begin_run, cfg.digest())
-            await nursery.start(housekeeping.run)
-            if self.handle_signals:
-                await nursery.start(self._signals)
-            self._announce(f"lfr-run: data dir {data_dir.absolute()}")  # noqa: ASYNC240
-            self._announce(f"lfr-run: database {store.path}")
-            unix = self.endpoints.unix_path if self.endpoints is not None else None
-            tcp = self.endpoints.tcp if self.endpoints is not None else None
-            self._announce(f"lfr-run: socket {unix}" + (f", tcp {tcp[0]}:{tcp[1]}" if tcp else ""))
-            self._announce(
-                f"lfr-run: {len(cfg.cameras)} camera(s), watchlists "
-                f"{', '.join(engine.watchlists.names()) or '-'}; ready"
-            )
-            task_status.started(self)
-            await self._stop.wait()
-            log.info("stopping")
-            await supervisor.shutdown(STOP_DEADLINE_S)
-            nursery.cancel_scope.cancel()
-        with trio.CancelScope(shield=True):
-            await trio.to_thread.run_sync(engine.end_run, "stop")
+        api = EngineApi(engine, registry, rates, self.reload_watchlists)
+        socket = SocketActor(api, self.hub, cfg.socket, data_dir, alerts=feed)
+        tree = self.tree = ServiceTree(
+            engine, policies.DAEMON, socket=socket, housekeeping=housekeeping, registry=registry
+        )
+        self._cameras = CameraSet(tree)
+        reason = "error"
+        try:
+            async with trio.open_nursery() as outer:
+                if self.handle_signals:
+                    await outer.start(self._signals)
+                async with trio.open_nursery() as nursery:
+                    await nursery.start(tree.run)
+                    self.endpoints = socket.endpoints
+                    await self._cameras.apply(cfg.cameras)
+                    await trio.to_thread.run_sync(engine.begin_run, cfg.digest())
+                    self._announce_ready(store, data_dir)
+                    task_status.started(self)
+                    await self._stop.wait()
+                    log.info("stopping")
+                    tree.request_stop()  # in order; returns when every actor has stopped
+                reason = "stop"
+                outer.cancel_scope.cancel()
+        finally:
+            with trio.CancelScope(shield=True):
+                await trio.to_thread.run_sync(engine.end_run, reason)
         self._announce("lfr-run: stopped")
+
+    def _announce_ready(self, store: Store, data_dir: Path) -> None:
+        self._announce(f"lfr-run: data dir {data_dir.absolute()}")
+        self._announce(f"lfr-run: database {store.path}")
+        unix = self.endpoints.unix_path if self.endpoints is not None else None
+        tcp = self.endpoints.tcp if self.endpoints is not None else None
+        self._announce(f"lfr-run: socket {unix}" + (f", tcp {tcp[0]}:{tcp[1]}" if tcp else ""))
+        assert self.engine is not None
+        self._announce(
+            f"lfr-run: {len(self.config.cameras)} camera(s), watchlists "
+            f"{', '.join(self.engine.watchlists.names()) or '-'}; ready"
+        )
+
+    # --- what tests, the demo and benches read ---------------------------------------------
+
+    def camera(self, camera_id: str) -> CameraActor | None:
+        """The running camera `camera_id` (None once stopped, or before the start)."""
+        return self.tree.camera(camera_id) if self.tree is not None else None
+
+    def summary(self) -> dict[str, object]:
+        """The run's figures over every camera started (also after the daemon stopped)."""
+        if self.engine is None or self._cameras is None:
+            return {}
+        return self.engine.summary([a.snapshot() for a in self._cameras.actors()])
 
     # --- start-up pieces ------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from lfr.paths import sample_data_dir
 from lfr.pipeline.session import print_summary
 
 if TYPE_CHECKING:
+    from lfr.daemon import Daemon
     from lfr.devserver.rtsp import RtspServer
 
 CAMERA = "demo-cam"
@@ -92,7 +93,7 @@ def run_demo(*, rtsp: bool | None = None, as_json: bool = False) -> int:
             )
             daemon = Daemon(config, handle_signals=False, announce=_say)
             trio.run(_watch, daemon, clip_seconds(media.clip))
-            summary = daemon.engine.summary() if daemon.engine else {}
+            summary = daemon.summary()
         finally:
             if server is not None:
                 server.stop()
@@ -100,18 +101,19 @@ def run_demo(*, rtsp: bool | None = None, as_json: bool = False) -> int:
     return 0
 
 
-async def _watch(daemon: object, seconds: float) -> None:
+async def _watch(daemon: Daemon, seconds: float) -> None:
     """Run the daemon for one pass of the clip from the moment the camera is live."""
     from lfr.stream import CameraState
 
     async with trio.open_nursery() as nursery:
-        await nursery.start(daemon.run)  # type: ignore[attr-defined]
-        source = daemon.engine.sources[CAMERA]  # type: ignore[attr-defined]
-        with trio.move_on_after(30):
-            await source.wait_state(CameraState.LIVE)
+        await nursery.start(daemon.run)
+        camera = daemon.camera(CAMERA)
+        if camera is not None:
+            with trio.move_on_after(30):
+                await camera.source.wait_state(CameraState.LIVE)
         _say(f"camera live; watching one pass ({seconds:.1f} s)")
         await trio.sleep(seconds + 0.5)
-        daemon.request_stop()  # type: ignore[attr-defined]
+        daemon.request_stop()
 
 
 def _rtsp_server(clip: Path) -> RtspServer | None:

@@ -5,22 +5,35 @@ An actor's `run` is the whole of its life: it calls `task_status.started()` once
 its input ends, it is cancelled, or it crashes. It holds no reference to its supervisor:
 restarting, escalating and stopping are decided above it, so an actor stays a small, testable
 loop. State that must survive a restart (the mailbox, the counters) lives on the object, not
-in `run`'s locals.
+in `run`'s locals; the supervisor writes the actor's lifecycle (`stats.state`, `restarts`,
+`last_error`) there too, so the registry can report every actor without asking its parent.
 """
 
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import trio
 
-from lfr.kernel.mailbox import Mailbox, MailboxPolicy
+from lfr.kernel.mailbox import Mailbox
 
 M = TypeVar("M")
+
+# What an actor reports: numbers, plus its state and last error as text.
+Counters = dict[str, float | int | str | None]
+
+
+class ActorState(enum.Enum):
+    STARTING = "starting"  # run() called, not ready yet
+    RUNNING = "running"  # ready (task_status.started() was called)
+    RESTARTING = "restarting"  # crashed; waiting out its back-off before the next start
+    FAILED = "failed"  # crashed too often; left stopped until its long retry
+    STOPPED = "stopped"  # ended, or not started
 
 
 @dataclass(slots=True)
@@ -30,6 +43,8 @@ class ActorStats:
     restarts: int = 0
     service_time_s: float = 0.0
     max_service_time_s: float = 0.0
+    state: ActorState = ActorState.STOPPED
+    last_error: str | None = None
 
     @contextmanager
     def timing(self) -> Iterator[None]:
@@ -60,16 +75,6 @@ class Actor(Generic[M]):
         self.mailbox = mailbox
         self.stats = ActorStats()
 
-    @classmethod
-    def with_mailbox(
-        cls,
-        name: str,
-        capacity: int = 16,
-        policy: MailboxPolicy = MailboxPolicy.BLOCK,
-        **kwargs: Any,
-    ) -> Actor[M]:
-        return cls(name, mailbox=Mailbox(capacity, policy, name=f"{name}.mailbox"), **kwargs)
-
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Handle mailbox messages until the mailbox is closed and drained."""
         if self.mailbox is None:
@@ -92,18 +97,24 @@ class Actor(Generic[M]):
         if self.mailbox is not None:
             self.mailbox.close()
 
-    def counters(self) -> dict[str, float | int]:
-        """Per-actor numbers for the status report (queue depth, processed, dropped, ...)."""
-        out: dict[str, float | int] = {
+    def counters(self) -> Counters:
+        """What the registry reports for this actor: its lifecycle, its message counts and its
+        mailbox (depth and drops). Subclasses add their own numbers."""
+        out: Counters = {
+            "state": self.stats.state.value,
+            "restarts": self.stats.restarts,
+            "last_error": self.stats.last_error,
             "processed": self.stats.processed,
             "errors": self.stats.errors,
-            "restarts": self.stats.restarts,
             "service_time_s": round(self.stats.service_time_s, 6),
             "max_service_time_s": round(self.stats.max_service_time_s, 6),
         }
         if self.mailbox is not None:
-            out["queue_depth"] = self.mailbox.depth
-            out["dropped"] = self.mailbox.dropped
+            box = self.mailbox.stats()
+            out["queue_depth"] = box["depth"]
+            out["queue_capacity"] = box["capacity"]
+            out["queue_high_water"] = box["high_water"]
+            out["dropped"] = box["dropped"]
         return out
 
     def __repr__(self) -> str:

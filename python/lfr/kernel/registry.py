@@ -1,6 +1,8 @@
 """Actors by name, so the daemon can find a camera or report every actor's counters without
-passing references around. Names are unique: registering a second actor under a live name is a
-bug (two cameras with one id), reported at once rather than shadowing the first."""
+passing references around: `lfr status` is built from `counters()` and `of_kind()`, never by
+reaching into the objects that own the actors. Names are unique: registering a second actor
+under a live name is a bug (two cameras with one id), reported at once rather than shadowing
+the first."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from lfr.errors import StateError
 
 if TYPE_CHECKING:
-    from lfr.kernel.actor import Actor
+    from lfr.kernel.actor import Actor, Counters
 
 A = TypeVar("A", bound="Actor[Any]")
 
@@ -43,8 +45,9 @@ class Registry:
             raise TypeError(f"actor {name!r} is a {type(actor).__name__}, not {kind.__name__}")
         return actor
 
-    def names(self) -> list[str]:
-        return sorted(self._actors)
+    def of_kind(self, kind: type[A]) -> list[A]:
+        """The registered actors that are `kind`s, by name."""
+        return [a for _, a in sorted(self._actors.items()) if isinstance(a, kind)]
 
     def __contains__(self, name: object) -> bool:
         return name in self._actors
@@ -55,5 +58,5 @@ class Registry:
     def __len__(self) -> int:
         return len(self._actors)
 
-    def counters(self) -> dict[str, dict[str, float | int]]:
+    def counters(self) -> dict[str, Counters]:
         return {name: self._actors[name].counters() for name in sorted(self._actors)}

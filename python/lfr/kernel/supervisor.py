@@ -1,16 +1,16 @@
-"""One-for-one supervision: restart a crashed actor, give up loudly when it keeps crashing.
+"""One-for-one supervision: restart a crashed actor; when restarting stops helping, give up the
+way its policy says (escalate, or leave it FAILED and try again much later).
 
-Like an Erlang/OTP supervisor, reduced to what a camera daemon needs: each child restarts on
-its own (one-for-one) after a backoff; if a child crashes more than `max_restarts` times within
-`within_s` seconds, restarting is not helping, so the supervisor escalates by raising
-`EscalationError` out of its own `run` (its parent then restarts it, with all its children, or
-the daemon stops with that error). A stop is graceful first: the child is asked to finish its
-queued work, and cancelled only when the deadline passes.
+Each child restarts on its own after its back-off. If it crashes more than `max_restarts` times
+within `within_s`, its `RestartPolicy.give_up` decides: ESCALATE raises `EscalationError` out
+of this supervisor's `run` (its parent then restarts it with all its children, or the program
+stops with that error); FAIL marks the child FAILED, tells the events mailbox, and starts it
+again after `retry_after_s`, while its siblings run on. A stop is graceful first: the child is
+asked to finish its queued work, and cancelled only when its `shutdown_s` passes.
 """
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections import deque
 from dataclasses import dataclass, field
@@ -19,39 +19,20 @@ from typing import Any
 import trio
 
 from lfr.errors import StateError
-from lfr.kernel.actor import Actor
+from lfr.kernel.actor import Actor, ActorState, Counters
+from lfr.kernel.mailbox import Mailbox, MailboxClosed
+from lfr.kernel.policy import (
+    ChildEvent,
+    ChildEventKind,
+    EscalationError,
+    GiveUp,
+    Restart,
+    RestartPolicy,
+    escalation_in,
+)
 from lfr.kernel.registry import Registry
 
 log = logging.getLogger(__name__)
-
-
-class Restart(enum.Enum):
-    PERMANENT = "permanent"  # restarted whenever it ends, even normally
-    TRANSIENT = "transient"  # restarted only after a crash (the default)
-    TEMPORARY = "temporary"  # never restarted
-
-
-@dataclass(frozen=True, slots=True)
-class RestartPolicy:
-    max_restarts: int = 5
-    within_s: float = 30.0
-    backoff_initial_s: float = 0.1
-    backoff_max_s: float = 5.0
-    restart: Restart = Restart.TRANSIENT
-
-    def backoff(self, recent_restarts: int) -> float:
-        return min(self.backoff_max_s, self.backoff_initial_s * 2.0 ** max(0, recent_restarts))
-
-
-class EscalationError(StateError):
-    """An actor crashed too often; `__cause__` is its last crash."""
-
-    def __init__(self, actor: str, restarts: int, within_s: float) -> None:
-        super().__init__(
-            f"actor {actor!r} crashed {restarts + 1} times within {within_s:g} s; giving up"
-        )
-        self.actor = actor
-        self.restarts = restarts
 
 
 @dataclass(eq=False)
@@ -61,25 +42,32 @@ class _Child:
     scope: trio.CancelScope = field(default_factory=trio.CancelScope)
     done: trio.Event = field(default_factory=trio.Event)
     stopping: bool = False
-    in_backoff: bool = False
+    waiting: bool = False  # in a back-off or a FAILED pause: nothing to drain
+    ended_normally: bool = False  # its run returned and its policy did not restart it
     restart_times: deque[float] = field(default_factory=deque)
-    last_error: BaseException | None = None
 
 
 class Supervisor(Actor[None]):
-    """Runs children in its own nursery. `await sup.start(actor)` returns once the actor is
-    ready; it is then restarted per its policy until `stop(name)` or the supervisor ends."""
+    """Runs children in its own nursery. Children declared with `add` start, in order, when
+    `run` begins; `await sup.start(actor, policy)` adds one to a running supervisor and returns
+    once it is ready (or FAILED, for a policy that gives up by failing).
+
+    `events`: where lifecycle events go (crashes, FAILED, retries); a full mailbox drops the
+    oldest. `ordered_stop`: stop children one at a time in reverse start order (a service that
+    feeds another stops first) instead of all at once."""
 
     def __init__(
         self,
         name: str = "supervisor",
         *,
         registry: Registry | None = None,
-        stop_timeout_s: float = 5.0,
+        events: Mailbox[ChildEvent] | None = None,
+        ordered_stop: bool = False,
     ) -> None:
         super().__init__(name)
         self.registry = registry if registry is not None else Registry()
-        self.stop_timeout_s = stop_timeout_s
+        self.events = events
+        self.ordered_stop = ordered_stop
         self._nursery: trio.Nursery | None = None
         self._specs: dict[str, tuple[Actor[Any], RestartPolicy]] = {}
         self._children: dict[str, _Child] = {}
@@ -95,8 +83,8 @@ class Supervisor(Actor[None]):
                 await self._stop_requested.wait()
                 await self.shutdown()
         except BaseExceptionGroup as group:
-            escalation = _find(group, EscalationError)
-            if escalation is not None and _only_cancelled_besides(group, escalation):
+            escalation = escalation_in(group)
+            if escalation is not None:
                 raise escalation from escalation.__cause__
             raise
         finally:
@@ -119,7 +107,7 @@ class Supervisor(Actor[None]):
 
         Like trio's `nursery.start`, a child that crashes before it is ever ready (more often
         than its policy allows) raises EscalationError here, to the caller, and leaves the
-        supervisor and its other children running."""
+        supervisor and its other children running; under GiveUp.FAIL it returns FAILED."""
         if self._nursery is None or self._stop_requested.is_set():
             raise StateError(f"supervisor {self.name!r} is not running")
         if actor.name in self._specs:
@@ -140,17 +128,17 @@ class Supervisor(Actor[None]):
         await self._nursery.start(self._supervise, child)
 
     async def stop(self, name: str, timeout_s: float | None = None) -> bool:
-        """Stop child `name`: ask it to drain, cancel it at the deadline. True if it ended
-        within the deadline by itself."""
+        """Stop child `name`: ask it to drain, cancel it at the deadline (its policy's
+        `shutdown_s` unless given). True if it ended within the deadline by itself."""
         self._specs.pop(name, None)
         child = self._children.get(name)
         if child is None:
             return True
         child.stopping = True
-        if child.in_backoff:  # nothing to drain: do not wait out the deadline
+        if child.waiting:  # nothing to drain: do not wait out the deadline
             child.scope.cancel()
         child.actor.request_stop()
-        with trio.move_on_after(self.stop_timeout_s if timeout_s is None else timeout_s):
+        with trio.move_on_after(child.policy.shutdown_s if timeout_s is None else timeout_s):
             await child.done.wait()
         drained = child.done.is_set()
         if not drained:
@@ -159,18 +147,30 @@ class Supervisor(Actor[None]):
             await child.done.wait()
         return drained
 
-    async def shutdown(self, timeout_s: float | None = None) -> None:
-        """Stop every child at once, each with the same deadline."""
+    async def shutdown(self) -> None:
+        """Stop every child: in reverse start order under `ordered_stop`, else all at once,
+        each within its own policy's deadline."""
+        names = list(self._children)
+        if self.ordered_stop:
+            for name in reversed(names):
+                await self.stop(name)
+            return
         async with trio.open_nursery() as nursery:
-            for name in list(self._children):
-                nursery.start_soon(self.stop, name, timeout_s)
+            for name in names:
+                nursery.start_soon(self.stop, name)
+
+    async def wait(self, name: str) -> bool:
+        """Wait until child `name` has ended for good. True if its `run` returned and was not
+        restarted (a file played out); False if it was stopped or gave up (an escalation is
+        then already on its way up: the caller must not stop the tree in its path)."""
+        child = self._children.get(name)
+        if child is None:
+            return False
+        await child.done.wait()
+        return child.ended_normally
 
     def children(self) -> list[str]:
         return list(self._children)
-
-    def child_error(self, name: str) -> BaseException | None:
-        child = self._children.get(name)
-        return None if child is None else child.last_error
 
     async def _supervise(
         self, child: _Child, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
@@ -180,11 +180,13 @@ class Supervisor(Actor[None]):
         try:
             while not child.stopping:
                 error: Exception | None = None
+                actor.stats.state = ActorState.STARTING
                 child.scope = trio.CancelScope()
                 with child.scope:
                     try:
                         async with trio.open_nursery() as inner:
                             await inner.start(actor.run)
+                            actor.stats.state = ActorState.RUNNING
                             if not reported:
                                 task_status.started()
                                 reported = True
@@ -193,36 +195,88 @@ class Supervisor(Actor[None]):
                 if child.scope.cancelled_caught or child.stopping:
                     return
                 if error is None and policy.restart is not Restart.PERMANENT:
+                    child.ended_normally = True
                     return
-                child.last_error = error
                 if error is not None:
+                    actor.stats.last_error = f"{type(error).__name__}: {error}"
                     log.warning("%s: %s crashed: %r", self.name, actor.name, error)
-                    if policy.restart is Restart.TEMPORARY:
-                        return
+                    self._tell(actor, ChildEventKind.CRASHED)
+                else:
+                    log.warning(
+                        "%s: %s ended, and it must run for good: restarting", self.name, actor.name
+                    )
                 now = trio.current_time()
                 while child.restart_times and now - child.restart_times[0] > policy.within_s:
                     child.restart_times.popleft()
                 if len(child.restart_times) >= policy.max_restarts:
-                    raise EscalationError(
-                        actor.name, len(child.restart_times), policy.within_s
-                    ) from error
-                delay = policy.backoff(len(child.restart_times))
-                child.restart_times.append(now)
+                    cause = error or StateError("it ended, and it must run for good")
+                    if policy.give_up is GiveUp.ESCALATE:
+                        raise EscalationError(
+                            actor.name, len(child.restart_times), policy.within_s, cause
+                        ) from cause
+                    self._fail(child, len(child.restart_times))
+                    if not reported:  # FAILED is an answer: the caller of start() goes on
+                        task_status.started()
+                        reported = True
+                    await self._pause(child, policy.retry_after_s)
+                    if child.stopping:
+                        return
+                    child.restart_times.clear()
+                    self._tell(actor, ChildEventKind.RETRYING)
+                    delay = 0.0
+                else:
+                    delay = policy.backoff.delay(len(child.restart_times))
+                    child.restart_times.append(now)
+                    actor.stats.state = ActorState.RESTARTING
                 actor.stats.restarts += 1
                 if actor.mailbox is not None:
                     actor.mailbox.reopen()
-                child.scope = trio.CancelScope()
-                child.in_backoff = True
-                with child.scope:
-                    await trio.sleep(delay)
-                child.in_backoff = False
+                await self._pause(child, delay)
         finally:
+            if actor.stats.state is not ActorState.FAILED or child.stopping:
+                actor.stats.state = ActorState.STOPPED
             self.registry.unregister(actor)
             if self._children.get(actor.name) is child:
                 del self._children[actor.name]
             child.done.set()
 
-    def counters(self) -> dict[str, float | int]:
+    def _fail(self, child: _Child, restarts: int) -> None:
+        actor = child.actor
+        actor.stats.state = ActorState.FAILED
+        log.error(
+            "%s: %s crashed %d times within %g s; FAILED, next try in %g s (last: %s)",
+            self.name,
+            actor.name,
+            restarts + 1,
+            child.policy.within_s,
+            child.policy.retry_after_s,
+            actor.stats.last_error,
+        )
+        self._tell(actor, ChildEventKind.FAILED)
+
+    async def _pause(self, child: _Child, delay: float) -> None:
+        child.scope = trio.CancelScope()
+        child.waiting = True
+        try:
+            with child.scope:
+                await trio.sleep(delay)
+        finally:
+            child.waiting = False
+
+    def _tell(self, actor: Actor[Any], kind: ChildEventKind) -> None:
+        if self.events is None:
+            return
+        event = ChildEvent(
+            self.name, actor.name, kind, actor.stats.restarts, actor.stats.last_error
+        )
+        try:
+            self.events.put_nowait(event)
+        except (trio.WouldBlock, MailboxClosed):
+            log.warning(
+                "%s: events mailbox closed; %s %s not reported", self.name, actor.name, kind.value
+            )
+
+    def counters(self) -> Counters:
         out = super().counters()
         out["children"] = len(self._children)
         return out
@@ -232,24 +286,3 @@ def _unwrap(exc: Exception) -> Exception:
     while isinstance(exc, ExceptionGroup) and len(exc.exceptions) == 1:
         exc = exc.exceptions[0]
     return exc
-
-
-def _find(group: BaseExceptionGroup, kind: type[EscalationError]) -> EscalationError | None:
-    for exc in group.exceptions:
-        if isinstance(exc, kind):
-            return exc
-        if isinstance(exc, BaseExceptionGroup):
-            found = _find(exc, kind)
-            if found is not None:
-                return found
-    return None
-
-
-def _only_cancelled_besides(group: BaseExceptionGroup, keep: BaseException) -> bool:
-    for exc in group.exceptions:
-        if exc is keep or isinstance(exc, trio.Cancelled):
-            continue
-        if isinstance(exc, BaseExceptionGroup) and _only_cancelled_besides(exc, keep):
-            continue
-        return False
-    return True

@@ -7,41 +7,32 @@ are computed one way. Counts only: nothing here identifies a face that matched n
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from lfr.pipeline.camera import CameraCounters
 from lfr.pipeline.latency import LatencyBook, rounded
-
-
-@dataclass(frozen=True, slots=True)
-class SourceCounts:
-    frames_decoded: int
-    frames_dropped: int  # replaced in the keep-latest slot before analysis took them
-    frames_skipped: int = 0  # not converted at all, by the analysis fps cap
+from lfr.pipeline.snapshot import CameraSnapshot, added
+from lfr.stream.frame import CameraStats
 
 
 def run_summary(
-    cameras: Iterable[CameraCounters],
-    sources: Iterable[SourceCounts],
-    latency: LatencyBook,
-    elapsed_s: float,
+    cameras: Iterable[CameraSnapshot], latency: LatencyBook, elapsed_s: float
 ) -> dict[str, object]:
-    cams = list(cameras)
-    srcs = list(sources)
-    analysed = sum(c.frames_analysed for c in cams)
+    snaps = list(cameras)
+    src = added(CameraStats, (s.source for s in snaps))
+    ana = added(CameraCounters, (s.analysis for s in snaps))
     stages = rounded(latency.summary())
     return {
-        "frames_decoded": sum(s.frames_decoded for s in srcs),
-        "frames_analysed": analysed,
-        "frames_dropped": sum(s.frames_dropped + s.frames_skipped for s in srcs),
-        "frames_skipped_by_fps_cap": sum(s.frames_skipped for s in srcs),
-        "faces": sum(c.faces for c in cams),
-        "templates": sum(c.templates for c in cams),
-        "alerts": sum(c.alerts for c in cams),
-        "revisions": sum(c.revisions for c in cams),
-        "errors": sum(c.errors for c in cams),
+        "frames_decoded": src.frames_decoded,
+        "frames_analysed": ana.frames_analysed,
+        "frames_dropped": sum(s.frames_dropped for s in snaps),
+        "frames_skipped_by_fps_cap": src.frames_skipped,
+        "faces": ana.faces,
+        "templates": ana.templates,
+        "alerts": ana.alerts,
+        "revisions": ana.revisions,
+        "errors": ana.errors,
         "elapsed_s": round(elapsed_s, 3),
-        "fps": round(analysed / elapsed_s, 2) if elapsed_s > 0 else 0.0,
+        "fps": round(ana.frames_analysed / elapsed_s, 2) if elapsed_s > 0 else 0.0,
         "latency_ms": stages,
         "time_to_alert_s": _seconds(stages.get("time_to_alert", {})),
     }

@@ -5,6 +5,12 @@ on the socket) replaces the gallery between two frames without stopping any came
 that fails keeps the previous version running and says why: a typo in the store must not
 blind every camera. An expired watchlist is the exception: it is dropped at once, because its
 authorisation has ended.
+
+Each load recomputes the watchlist's effective threshold for its size now (identities added
+or removed move it) and records it in the audit trail whenever it changes, so the record says
+which threshold was in force when. An explicit threshold (the configuration's override or the
+watchlist's own) is logged as a warning with the false-alert rate it is expected to give at
+this size: a fixed threshold that suited 10 people alerts on strangers at 1,000.
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from lfr.errors import LfrError
 from lfr.pipeline.gallery import LoadedWatchlist, load_watchlist
 from lfr.store import Store
-from lfr.store.errors import StoreError, WatchlistExpired
+from lfr.store.errors import WatchlistExpired
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +35,16 @@ class ReloadOutcome:
     content_hash: str | None
     templates: int
     error: str | None = None
+    threshold: float | None = None
 
 
 class WatchlistSet:
-    def __init__(self, store: Store, model_id: str) -> None:
+    def __init__(
+        self, store: Store, model_id: str, *, threshold_override: float | None = None
+    ) -> None:
         self._store = store
         self._model_id = model_id
+        self._override = threshold_override
         self._lock = threading.Lock()
         self._loaded: dict[str, LoadedWatchlist] = {}
 
@@ -50,13 +61,15 @@ class WatchlistSet:
     def load(self, name: str) -> ReloadOutcome:
         """(Re)load one watchlist from the store. Blocking: call from a worker thread."""
         try:
-            loaded = load_watchlist(self._store.watchlists, name, self._model_id)
+            loaded = load_watchlist(
+                self._store.watchlists, name, self._model_id, threshold_override=self._override
+            )
         except WatchlistExpired as exc:
             with self._lock:
                 self._loaded.pop(name, None)
             log.warning("watchlist %s not loaded: %s", name, exc)
             return ReloadOutcome(name, False, None, 0, str(exc))
-        except StoreError as exc:
+        except LfrError as exc:  # the store's refusals, or no usable calibration
             kept = self._loaded.get(name)
             log.error(
                 "watchlist %s not (re)loaded: %s%s",
@@ -70,8 +83,10 @@ class WatchlistSet:
                 kept.content_hash if kept else None,
                 kept.templates if kept else 0,
                 str(exc),
+                kept.threshold if kept else None,
             )
         with self._lock:
+            previous = self._loaded.get(name)
             self._loaded = {**self._loaded, name: loaded}
         log.info(
             "watchlist %s loaded: %d templates, hash %s",
@@ -79,7 +94,36 @@ class WatchlistSet:
             loaded.templates,
             loaded.content_hash[:12],
         )
-        return ReloadOutcome(name, True, loaded.content_hash, loaded.templates)
+        self._record_threshold(loaded, previous)
+        return ReloadOutcome(
+            name, True, loaded.content_hash, loaded.templates, threshold=loaded.threshold
+        )
+
+    def _record_threshold(self, loaded: LoadedWatchlist, previous: LoadedWatchlist | None) -> None:
+        cal = loaded.calibration
+        assert cal is not None  # load_watchlist always calibrates
+        line = f"watchlist {loaded.name}: {cal.describe()}"
+        if cal.source == "calibrated":
+            log.info("%s", line)
+        else:
+            log.warning("%s", line)
+        if (
+            previous is not None
+            and previous.calibration is not None
+            and previous.calibration.as_dict() == cal.as_dict()
+        ):
+            return
+        self._store.audit.append(
+            "watchlist.threshold",
+            "daemon",
+            {
+                "watchlist": loaded.name,
+                "content_hash": loaded.content_hash,
+                "identities": len(loaded.labels),
+                "previous_threshold": previous.threshold if previous else None,
+                **cal.as_dict(),
+            },
+        )
 
     def load_all(self, names: Iterable[str]) -> list[ReloadOutcome]:
         return [self.load(name) for name in sorted(set(names))]
@@ -92,6 +136,9 @@ class WatchlistSet:
                 "templates": wl.templates,
                 "identities": len(wl.labels),
                 "threshold": wl.threshold,
+                "threshold_source": wl.threshold_source,
+                "target_fpir": wl.target_fpir,
+                "expected_fpir": wl.expected_fpir,
                 "expires_at": wl.expires_at,
             }
             for wl in self._loaded.values()

@@ -18,12 +18,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lfr.store.errors import StoreCorrupt, StoreError
+from lfr.store.errors import StoreBusy, StoreCorrupt, StoreError, StoreFull
 from lfr.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DB_FILENAME = "lfr.db"
 BUSY_TIMEOUT_MS = 10_000
 _SQLITE_HEADER = b"SQLite format 3\x00"
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_FULL = 5, 6, 13  # primary result codes
 
 
 def _check_header(path: Path) -> None:
@@ -183,11 +184,14 @@ class Database:
                 f"database {self.path} is damaged ({text}); it was left "
                 "untouched: restore it from a backup or move it aside"
             )
-        if "locked" in text or "busy" in text:
-            return StoreError(
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code in (_SQLITE_BUSY, _SQLITE_LOCKED) or "locked" in text or "busy" in text:
+            return StoreBusy(
                 f"database {self.path} stayed busy for {BUSY_TIMEOUT_MS} ms "
                 "(another lfr process is writing); try again"
             )
+        if code == _SQLITE_FULL:
+            return StoreFull(f"database {self.path}: the disk is full ({text})")
         return StoreError(f"database {self.path}: {text}")
 
     def integrity_check(self) -> list[str]:

@@ -10,6 +10,25 @@ class StoreError(StateError):
     """The store cannot do what was asked: the database is unusable or the data refuses it."""
 
 
+class StoreUnavailable(StoreError):
+    """The database cannot take a write now for a reason that passes by itself (another
+    process holds the write lock, the disk is full): the write may be retried unchanged."""
+
+    condition = "unavailable"
+
+
+class StoreBusy(StoreUnavailable):
+    """Another process held the write lock for longer than the busy timeout."""
+
+    condition = "busy"
+
+
+class StoreFull(StoreUnavailable):
+    """The disk (or the database's size limit) is full; the transaction was rolled back."""
+
+    condition = "disk full"
+
+
 class StoreCorrupt(StoreError):
     """The database file is damaged or not an lfr database. It is never replaced or repaired
     automatically: an operator must restore it from a backup or move it aside."""

@@ -19,7 +19,7 @@ from lfr.store.audit import AuditLog
 from lfr.store.db import Database
 from lfr.store.errors import StoreError
 
-COUNTERS = ("faces_seen", "templates_computed", "templates_discarded", "frames")
+COUNTERS = ("faces_seen", "templates_computed", "templates_discarded", "frames", "passers_by")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class Run:
     templates_computed: int
     templates_discarded: int
     frames: int
+    passers_by: int = 0  # tracks: the unit false-alert rates are counted in
 
 
 class Runs:
@@ -90,16 +91,17 @@ class Runs:
         templates_computed: int = 0,
         templates_discarded: int = 0,
         frames: int = 0,
+        passers_by: int = 0,
     ) -> None:
         """Add to the run's counters (called periodically; increments, not totals)."""
-        values = (faces_seen, templates_computed, templates_discarded, frames)
+        values = (faces_seen, templates_computed, templates_discarded, frames, passers_by)
         if any(int(v) < 0 for v in values):
             raise StoreError("run counters only grow: increments must be >= 0")
         with self._db.transaction() as conn:
             cur = conn.execute(
                 "UPDATE runs SET faces_seen = faces_seen + ?, templates_computed = "
                 "templates_computed + ?, templates_discarded = templates_discarded + ?, "
-                "frames = frames + ? WHERE run_id = ?",
+                "frames = frames + ?, passers_by = passers_by + ? WHERE run_id = ?",
                 (*map(int, values), run_id),
             )
             if cur.rowcount != 1:
@@ -142,7 +144,7 @@ class Runs:
         with self._db.read() as conn:
             rows = conn.execute(
                 "SELECT run_id, started_at, finished_at, config_hash, cameras, faces_seen, "
-                f"templates_computed, templates_discarded, frames FROM runs {where} "
+                f"templates_computed, templates_discarded, frames, passers_by FROM runs {where} "
                 "ORDER BY started_at",
                 params,
             ).fetchall()

@@ -4,7 +4,8 @@ Append a new (version, statements) entry for every change; never edit an applied
 deployed databases have already run it. Each migration runs in one transaction.
 
 What is deliberately absent: there is no table for faces that matched nobody. `runs` holds
-only counters (faces seen, templates computed and discarded), never a template or an image.
+only counters (faces seen, passers-by, templates computed and discarded), never a template or
+an image.
 """
 
 from __future__ import annotations
@@ -115,6 +116,14 @@ _V1 = (
     "INSERT INTO meta (key, value) VALUES ('created_at', CAST(unixepoch() AS TEXT))",
 )
 
+# Each watchlist's target false-alert rate per passer-by, from which its threshold follows
+# its size (lfr.calibration); existing watchlists get the default, 1 in 10,000. And a run's
+# passers-by (tracks), the unit that rate is counted in, for the report.
+_V2 = (
+    "ALTER TABLE watchlists ADD COLUMN target_fpir REAL NOT NULL DEFAULT 0.0001",
+    "ALTER TABLE runs ADD COLUMN passers_by INTEGER NOT NULL DEFAULT 0",
+)
+
 # An alert is raised once per track; when the track's evidence later favours another identity
 # the same alert (same alert_id) is revised: `revision` counts the changes, and the identity it
 # named before the latest one is kept for the officer (every change is in the audit trail).
@@ -132,6 +141,11 @@ _V4 = (
     "INSERT INTO meta (key, value) SELECT 'audit_seal', 'sha256' WHERE EXISTS (SELECT 1 FROM audit)",
 )
 
-MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((1, _V1), (3, _V3), (4, _V4))
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (1, _V1),
+    (2, _V2),
+    (3, _V3),
+    (4, _V4),
+)
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

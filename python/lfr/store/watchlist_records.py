@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lfr.calibration import Calibration, effective_threshold, load_reference
 from lfr.store.content import template_to_blob
 from lfr.store.errors import ModelMismatch, StoreError
 
@@ -20,8 +21,10 @@ _IDENTITY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 WATCHLIST_COLUMNS = (
     "name, purpose, authorised_by, legal_basis, threshold, created_at, "
-    "updated_at, expires_at, content_hash"
+    "updated_at, expires_at, content_hash, target_fpir"
 )
+# One false alert per 10,000 passers-by: the default target of a new watchlist.
+DEFAULT_TARGET_FPIR = 1e-4
 
 
 def check_name(name: str) -> str:
@@ -75,12 +78,27 @@ class WatchlistInfo:
     updated_at: float
     expires_at: float | None
     content_hash: str
+    target_fpir: float = DEFAULT_TARGET_FPIR
     identities: int = 0
     templates: int = 0
     model_ids: tuple[str, ...] = ()
 
     def expired(self, now: float | None = None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or time.time())
+
+    def calibration(self, size: int | None = None, model_id: str | None = None) -> Calibration:
+        """The effective threshold at `size` templates (default: now) for `model_id`'s
+        templates (default: its own model's, else the one the reference was made for). A
+        configuration override is not known here; CalibrationError when none can be had."""
+        if model_id is None:
+            model_id = self.model_ids[0] if self.model_ids else load_reference().model_id
+        return effective_threshold(
+            model_id,
+            self.templates if size is None else size,
+            self.target_fpir,
+            explicit=self.threshold,
+            name=self.name,
+        )
 
 
 @dataclass(frozen=True)
@@ -140,3 +158,12 @@ def check_dims(
 def check_threshold(threshold: float | None) -> None:
     if threshold is not None and not (-1.0 < float(threshold) < 1.0):
         raise StoreError(f"threshold {threshold} is not a cosine score in (-1, 1)")
+
+
+def check_target_fpir(target: float) -> None:
+    """A rate per passer-by: above 0 (no threshold gives none) and below 1."""
+    if not isinstance(target, int | float) or not (0.0 < float(target) < 1.0):
+        raise StoreError(
+            f"target false-alert rate {target!r} must be a fraction of passers-by in (0, 1), "
+            "e.g. 1e-4 for one in 10,000"
+        )

@@ -24,6 +24,7 @@ from lfr.store.errors import (
     WatchlistNotFound,
 )
 from lfr.store.watchlist_records import (
+    DEFAULT_TARGET_FPIR,
     WATCHLIST_COLUMNS,
     IdentityInfo,
     IdentityUpdate,
@@ -33,6 +34,7 @@ from lfr.store.watchlist_records import (
     check_dims,
     check_identity_id,
     check_name,
+    check_target_fpir,
     check_threshold,
     validated_blob,
 )
@@ -112,9 +114,11 @@ class Watchlists:
         legal_basis: str = "",
         expires_at: float | None = None,
         threshold: float | None = None,
+        target_fpir: float = DEFAULT_TARGET_FPIR,
     ) -> WatchlistInfo:
         check_name(name)
         check_threshold(threshold)
+        check_target_fpir(target_fpir)
         now = time.time()
         if expires_at is not None and expires_at <= now:
             raise StoreError(f"watchlist {name!r}: the expiry date is in the past")
@@ -123,7 +127,7 @@ class Watchlists:
             try:
                 conn.execute(
                     f"INSERT INTO watchlists ({WATCHLIST_COLUMNS}) VALUES "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         name,
                         purpose,
@@ -134,6 +138,7 @@ class Watchlists:
                         now,
                         expires_at,
                         empty,
+                        float(target_fpir),
                     ),
                 )
             except sqlite3.IntegrityError:
@@ -148,20 +153,31 @@ class Watchlists:
                     "legal_basis": legal_basis,
                     "expires_at": expires_at,
                     "threshold": threshold,
+                    "target_fpir": float(target_fpir),
                     "content_hash": empty,
                 },
             )
             return self._info(conn, self._id(conn, name))
 
     def update(self, name: str, *, actor: str, **changes: Any) -> WatchlistInfo:
-        """Change purpose, authorised_by, legal_basis, threshold or expires_at (audited with
-        the old values)."""
-        allowed = {"purpose", "authorised_by", "legal_basis", "threshold", "expires_at"}
+        """Change purpose, authorised_by, legal_basis, threshold, target_fpir or expires_at
+        (audited with the old values). A threshold of None returns the watchlist to its
+        calibrated threshold."""
+        allowed = {
+            "purpose",
+            "authorised_by",
+            "legal_basis",
+            "threshold",
+            "target_fpir",
+            "expires_at",
+        }
         unknown = set(changes) - allowed
         if unknown:
             raise StoreError(f"cannot change {sorted(unknown)} of a watchlist")
         if "threshold" in changes:
             check_threshold(changes["threshold"])
+        if "target_fpir" in changes:
+            check_target_fpir(changes["target_fpir"])
         with self._db.transaction() as conn:
             wid = self._id(conn, name)
             old = self._info(conn, wid)

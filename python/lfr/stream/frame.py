@@ -1,13 +1,17 @@
-"""What a camera source produces and reports: frames, its state, its counters, its backoff."""
+"""What a camera source produces and reports: frames, its state, its counters. (Its back-off is
+the kernel's one `Backoff`, re-exported here for the stream's callers.)"""
 
 from __future__ import annotations
 
 import enum
-import random
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+
+from lfr.kernel.backoff import Backoff
+
+__all__ = ["Backoff", "CameraState", "CameraStats", "Frame", "FrameLike"]
 
 
 class FrameLike(Protocol):
@@ -59,22 +63,3 @@ class CameraStats:
     disconnects: int = 0  # live sessions that ended (server gone, read timeout)
     failures: int = 0  # failed opens and broken sessions
     stalls: int = 0  # times the source went STALLED
-
-    def as_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in self.__slots__}
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential backoff with jitter: many cameras behind one dead switch must not all
-    reconnect in the same instant, and a camera that is down for hours must not be hammered."""
-
-    initial_s: float = 0.5
-    maximum_s: float = 10.0
-    factor: float = 2.0
-    jitter: float = 0.25  # +/- this fraction of the delay
-
-    def delay(self, attempt: int, rng: random.Random | None = None) -> float:
-        base = min(self.maximum_s, self.initial_s * self.factor ** max(0, attempt))
-        spread = (rng or random).uniform(-self.jitter, self.jitter)
-        return max(0.0, base * (1.0 + spread))

@@ -245,21 +245,6 @@ class CameraSource(Actor[None]):
             await self.state_changed.wait()
         return self.state
 
-    def counters(self) -> dict[str, float | int]:
-        out = super().counters()
-        out.update(self.counts.as_dict())
-        out["queue_depth"] = self.frames.depth
-        out["dropped"] = self.frames.dropped
-        return out
-
-    def status(self) -> dict[str, object]:
-        return {
-            "camera": self.name,
-            "state": self.state.name,
-            "error": self.last_error,
-            **self.counters(),
-        }
-
     def __repr__(self) -> str:
         return f"<CameraSource {self.name!r} {self.spec.kind.value} {self.state.value}>"
 

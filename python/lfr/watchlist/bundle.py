@@ -22,6 +22,7 @@ from lfr.errors import InputError
 from lfr.store import NewTemplate, Store
 from lfr.store.audit import canonical_json
 from lfr.store.content import content_hash, template_to_blob
+from lfr.store.watchlist_records import DEFAULT_TARGET_FPIR
 from lfr.store.watchlists import IdentityUpdate
 
 FORMAT = "lfr-watchlist-bundle"
@@ -76,6 +77,7 @@ def export_bundle(
             "authorised_by": info.authorised_by,
             "legal_basis": info.legal_basis,
             "threshold": info.threshold,
+            "target_fpir": info.target_fpir,
             "expires_at": info.expires_at,
             "created_at": info.created_at,
             "content_hash": info.content_hash,
@@ -203,6 +205,8 @@ def import_bundle(
             legal_basis=str(meta.get("legal_basis", "")),
             expires_at=meta.get("expires_at"),
             threshold=meta.get("threshold"),
+            # Bundles written before watchlists had a target carry none: the default then.
+            target_fpir=meta.get("target_fpir", DEFAULT_TARGET_FPIR),
         )
         new_hash = store.watchlists.add_many(
             target,

@@ -6,6 +6,10 @@ person or, worse, alert on strangers. So every photo must show exactly one face 
 operator says `--largest`), pass the quality gate, and not look like another identity already
 on the watchlist (that would cause false alerts, so it needs `--force`). A refused photo
 always says why. All templates of one `add` are written in one transaction, or none.
+
+"Looks like" means: scores at or above the threshold the watchlist will have once this
+enrolment is in (its effective threshold at its new size), since that is the score at which
+the cameras would confuse the two.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from lfr.calibration import Calibration
 from lfr.errors import InputError
-from lfr.store import NewTemplate, Store, StoredTemplate
+from lfr.store import NewTemplate, Store, StoredTemplate, WatchlistInfo
 
 
 class EnrolmentRefused(InputError):
@@ -124,8 +129,8 @@ def find_lookalikes(
     the match threshold (exact: a dot product over L2-normalised vectors)."""
     if not candidates or not others:
         return []
-    probe = np.stack([_unit(c.template) for c in candidates])
-    gallery = np.stack([_unit(t.vector) for t in others])
+    probe = np.stack([unit_vector(c.template) for c in candidates])
+    gallery = np.stack([unit_vector(t.vector) for t in others])
     scores = probe @ gallery.T
     found = []
     for row, cand in zip(scores, candidates, strict=False):
@@ -177,18 +182,16 @@ def enrol(
             progress(outcome)
     if result.refused and (not skip_refused or not result.accepted):
         raise EnrolmentRefused(_refusal_message(result.refused, skip_refused))
-    threshold = info.threshold if info.threshold is not None else analyzer.default_threshold
-    others = [
-        t
-        for t in store.watchlists.templates(watchlist, model_id=analyzer.model_id)
-        if t.identity_id != identity_id
-    ]
-    result.lookalikes = find_lookalikes(result.accepted, others, threshold)
+    stored = store.watchlists.templates(watchlist, model_id=analyzer.model_id)
+    threshold = lookalike_threshold(info, analyzer.model_id, len(stored) + len(result.accepted))
+    others = [t for t in stored if t.identity_id != identity_id]
+    result.lookalikes = find_lookalikes(result.accepted, others, threshold.threshold)
     if result.lookalikes and not force:
         raise EnrolmentRefused(
             "look-alike: "
             + "; ".join(map(str, result.lookalikes))
-            + f" (threshold {threshold:.3f}); nothing enrolled. Check the "
+            + f" (threshold {threshold.threshold:.3f} at {threshold.size} templates); nothing "
+            "enrolled. Check the "
             "photos, or pass --force to enrol anyway"
         )
     result.content_hash = store.watchlists.add(
@@ -206,6 +209,12 @@ def enrol(
     return result
 
 
+def lookalike_threshold(info: WatchlistInfo, model_id: str, size_after: int) -> Calibration:
+    """The threshold the watchlist will have at `size_after` templates (no configuration
+    override is known here: the watchlist's own threshold, else its calibrated one)."""
+    return info.calibration(size_after, model_id)
+
+
 def _refusal_message(refused: Sequence[Refusal], skip_refused: bool) -> str:
     head = (
         "no photo passed the enrolment gate"
@@ -216,6 +225,6 @@ def _refusal_message(refused: Sequence[Refusal], skip_refused: bool) -> str:
     return head + ": " + " | ".join(map(str, refused))
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
+def unit_vector(v: np.ndarray) -> np.ndarray:
     v = np.asarray(v, dtype=np.float32).reshape(-1)
     return v / max(float(np.linalg.norm(v)), 1e-12)

@@ -1,0 +1,60 @@
+"""Every restart rule of the supervision tree, in one place (see `lfr.daemon.tree`).
+
+Read top to bottom, this is what the daemon does when something breaks: a camera that keeps
+crashing is left FAILED and tried again every 5 minutes while everything else runs on; a
+broken alert path, socket or camera supervisor is restarted a few times and then stops the
+daemon (with the error) so a service manager restarts it whole, since running without them
+would lose alerts silently. `shutdown_s` adds up to the stop deadline the operations guide
+promises (under 5 s): cameras drain the frame in hand first, the alert actor its queue next.
+
+`lfr scan` uses the same tree, but a scan that crashes must fail, not start the file over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from lfr.kernel.backoff import Backoff
+from lfr.kernel.policy import GiveUp, Restart, RestartPolicy
+
+CAMERA_STOP_S = 3.0  # a camera finishes the frame in hand within this
+
+
+@dataclass(frozen=True, slots=True)
+class Policies:
+    socket: RestartPolicy
+    alerts: RestartPolicy
+    cameras: RestartPolicy  # the cameras' supervisor itself
+    camera: RestartPolicy  # each camera
+    housekeeping: RestartPolicy
+
+
+DAEMON = Policies(
+    socket=RestartPolicy(max_restarts=5, within_s=60.0, restart=Restart.PERMANENT, shutdown_s=0.5),
+    alerts=RestartPolicy(max_restarts=5, within_s=60.0, restart=Restart.PERMANENT, shutdown_s=1.0),
+    cameras=RestartPolicy(
+        max_restarts=3, within_s=60.0, restart=Restart.PERMANENT, shutdown_s=CAMERA_STOP_S + 0.2
+    ),
+    camera=RestartPolicy(
+        max_restarts=5,
+        within_s=60.0,
+        backoff=Backoff(0.5, 10.0),
+        give_up=GiveUp.FAIL,
+        retry_after_s=300.0,
+        shutdown_s=CAMERA_STOP_S,
+    ),
+    housekeeping=RestartPolicy(
+        max_restarts=5,
+        within_s=60.0,
+        restart=Restart.PERMANENT,
+        give_up=GiveUp.FAIL,
+        retry_after_s=300.0,
+        shutdown_s=0.5,
+    ),
+)
+
+SCAN = replace(
+    DAEMON,
+    cameras=replace(DAEMON.cameras, max_restarts=0),
+    camera=replace(DAEMON.camera, max_restarts=0, give_up=GiveUp.ESCALATE),
+)

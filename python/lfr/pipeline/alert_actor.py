@@ -1,0 +1,118 @@
+"""The alert actor: every tracker decision goes through its mailbox, is persisted, then told.
+
+One actor, one message at a time, so the order alerts are persisted in (their seq) is the order
+they are published in, across cameras: a live subscriber holding seq 6 never misses seq 5. The
+mailbox is bounded and blocking: while the store is busy or the disk full, decisions wait in it
+in order and the cameras keep analysing; only if it fills does a camera wait to hand one over,
+so no alert is ever dropped. Persisting and announcing are the dispatcher's (the seam where
+alerts are written and fanned out); this actor only orders and retries them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import trio
+
+from lfr.kernel.actor import Actor, Counters
+from lfr.kernel.mailbox import Mailbox, MailboxPolicy
+from lfr.pipeline.store_writer import StoreWriter
+
+if TYPE_CHECKING:
+    from lfr.pipeline.alerts import AlertDispatcher
+    from lfr.pipeline.analysis import AlertCandidate
+    from lfr.pipeline.camera import CameraContext
+    from lfr.pipeline.latency import LatencyBook
+
+log = logging.getLogger(__name__)
+
+ALERTS_ACTOR = "alerts"
+PENDING_ALERTS = 1024  # decisions that may wait for the store before a camera has to
+
+
+@dataclass(frozen=True, slots=True)
+class AlertJob:
+    """A tracker decision on its way to the store, with the camera it counts for."""
+
+    candidate: AlertCandidate
+    camera: CameraContext
+
+
+class AlertActor(Actor[AlertJob]):
+    def __init__(
+        self,
+        dispatcher: AlertDispatcher,
+        label_of: Callable[[str, str], str | None],
+        latency: LatencyBook,
+        *,
+        capacity: int = PENDING_ALERTS,
+        writer: StoreWriter | None = None,
+    ) -> None:
+        super().__init__(
+            ALERTS_ACTOR, mailbox=Mailbox(capacity, MailboxPolicy.BLOCK, name="alerts.mailbox")
+        )
+        self._dispatcher = dispatcher
+        self._label_of = label_of
+        self._latency = latency
+        self.writer = writer or StoreWriter(ALERTS_ACTOR)
+        self._in_hand = 0
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        try:
+            await super().run(task_status=task_status)
+        except trio.Cancelled:
+            # A stop past its deadline (the store stayed unavailable): say what is lost.
+            if self.pending:
+                log.error(
+                    "alerts: stopped with %d alert(s) not persisted (store %s: %s)",
+                    self.pending,
+                    self.writer.condition,
+                    self.writer.last_error,
+                )
+            raise
+
+    async def handle(self, message: AlertJob) -> None:
+        """Persist one decision (a track's alert, or a revision of it), then announce it."""
+        cand, ctx = message.candidate, message.camera
+        label = self._label_of(cand.watchlist, cand.identity)
+        # In order per camera, so a track's alert is stored before its revision arrives.
+        alert_id = ctx.alert_ids.of(cand.track_id) if cand.kind == "alert_update" else None
+        self._in_hand = 1
+        try:
+            if alert_id is None:
+                stored = await self.writer.write(self._dispatcher.persist, cand, label)
+            else:
+                stored = await self.writer.write(self._dispatcher.revise, alert_id, cand, label)
+            alert = self._dispatcher.announce(stored)
+        finally:
+            self._in_hand = 0
+        if alert.revision:
+            ctx.counters.revisions += 1
+            return
+        ctx.alert_ids.remember(cand.track_id, alert.alert_id)
+        ctx.latency.record({"glass_to_alert": alert.latency_ms or 0.0})
+        time_to_alert = {"time_to_alert": cand.time_to_alert_s * 1e3}
+        self._latency.record(time_to_alert)
+        ctx.latency.record(time_to_alert)
+        ctx.counters.alerts += 1
+
+    @property
+    def inbox(self) -> Mailbox[AlertJob]:
+        """Where cameras put their decisions."""
+        assert self.mailbox is not None
+        return self.mailbox
+
+    @property
+    def pending(self) -> int:
+        """Decisions received and not yet persisted (queued, and the one being written)."""
+        assert self.mailbox is not None
+        return self.mailbox.depth + self._in_hand
+
+    def counters(self) -> Counters:
+        out = super().counters()
+        out["pending"] = self.pending
+        out.update(self.writer.counters())
+        return out
