@@ -14,7 +14,7 @@ from pathlib import Path
 from store_helpers import MODEL, cli_env, templates, unit_vectors
 
 from lfr.pipeline.gallery import load_watchlist
-from lfr.store import Store
+from lfr.store import AlertRecord, Store
 from lfr.store.db import DB_FILENAME
 from lfr.store.watchlists import IdentityUpdate
 from lfr.watchlist.bundle import export_bundle
@@ -148,3 +148,35 @@ def test_kill_during_large_import_leaves_all_or_none(tmp_path: Path, home: Path)
         assert proc.returncode == -signal.SIGKILL
         outcomes.append(_check_all_or_none(home, digest, identities))
     print("outcomes after SIGKILL:", outcomes)  # ['none', 'none'] here: killed mid-write
+
+
+_ONE_ALERT = """
+import sys, time
+from lfr.store import AlertRecord, Store
+with Store.open() as s:
+    s.alerts.record(AlertRecord("scan:other", time.time(), "wl", "h" * 16, "o", 0.8, 0.4, 1))
+"""
+
+
+def test_two_connections_here_and_another_process_lose_nothing(home: Path) -> None:
+    """The daemon holds two connections (reads, and the alert actor's writes) while `lfr scan`
+    opens, writes and closes the same database. Opening the second connection must not drop
+    this process's SQLite locks (closing any descriptor of a file releases them all), or the
+    other process, closing last, deletes the WAL under ours: lost writes, then I/O errors."""
+
+    def record(store: Store, i: int) -> None:
+        store.alerts.record(AlertRecord("gate", time.time(), "wl", "h" * 16, f"p{i}", 0.8, 0.4, i))
+
+    reads = Store.open(home)
+    record(reads, 0)
+    writes = Store.open(home)
+    for i in range(3):
+        subprocess.run([sys.executable, "-c", _ONE_ALERT], env=cli_env(home), check=True)
+        record(reads, 10 + i)
+        record(writes, 20 + i)
+    assert len(reads.alerts.list_since(0)) == 10
+    writes.close()
+    reads.close()
+    with Store.open(home) as fresh:
+        assert fresh.db.integrity_check() == ["ok"]
+        assert len(fresh.alerts.list_since(0)) == 10

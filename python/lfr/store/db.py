@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +42,23 @@ def _check_header(path: Path) -> None:
         )
 
 
+# POSIX record locks belong to a process, and closing ANY descriptor of a file releases all of
+# them. Reading the header of a database this process already has open would silently drop
+# SQLite's locks: another process closing its last connection would then checkpoint and delete
+# the WAL under ours (lost writes, then "disk I/O error" or a malformed database). So a file
+# already open here is not read again; its first open checked it.
+_OPEN_FILES: Counter[tuple[int, int]] = Counter()
+_OPEN_LOCK = threading.Lock()
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _create_private(path: Path) -> None:
     """Templates are biometric data: the file (and the -wal/-shm files SQLite gives the same
     mode) is readable by its owner only. An empty file is a new database to SQLite."""
@@ -59,19 +77,24 @@ class Database:
     def __init__(self, path: Path, *, check: bool = True) -> None:
         self.path = path
         self._lock = threading.RLock()
-        if path.exists():
-            _check_header(path)
-        else:
-            _create_private(path)
-        try:
-            conn = sqlite3.connect(
-                str(path),
-                timeout=BUSY_TIMEOUT_MS / 1000,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open database {path}: {exc}") from exc
+        with _OPEN_LOCK:
+            file_id = _file_id(path)
+            if file_id is None:
+                _create_private(path)
+            elif not _OPEN_FILES[file_id]:
+                _check_header(path)
+            try:
+                conn = sqlite3.connect(
+                    str(path),
+                    timeout=BUSY_TIMEOUT_MS / 1000,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open database {path}: {exc}") from exc
+            self._open_id = _file_id(path)  # what close() gives back; None once closed
+            if self._open_id is not None:
+                _OPEN_FILES[self._open_id] += 1
         self._conn = conn
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -87,13 +110,13 @@ class Database:
             conn.execute("PRAGMA secure_delete = ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            conn.close()
+            self.close()
             raise StoreCorrupt(
                 f"database {path} is damaged ({exc}); it was left untouched: "
                 "restore it from a backup or move it aside"
             ) from exc
         except BaseException:
-            conn.close()
+            self.close()
             raise
 
     def _quick_check(self) -> None:
@@ -208,3 +231,9 @@ class Database:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+        with _OPEN_LOCK:
+            if self._open_id is not None:
+                _OPEN_FILES[self._open_id] -= 1
+                if not _OPEN_FILES[self._open_id]:
+                    del _OPEN_FILES[self._open_id]
+                self._open_id = None
