@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lfr.config.schema import (
+    AuditConfig,
     CameraConfig,
     Config,
     DaemonConfig,
@@ -23,6 +24,7 @@ from lfr.config.schema import (
     ModelsConfig,
     RetentionConfig,
     TrackerConfig,
+    WatchlistsConfig,
 )
 from lfr.config.sockets import SocketConfig, parse_host_port
 from lfr.config.validate import build
@@ -37,6 +39,7 @@ DEPRECATED_KEYS: dict[str, dict[str, str]] = {
 }
 
 __all__ = [
+    "AuditConfig",
     "CameraConfig",
     "Config",
     "ConfigError",
@@ -46,6 +49,7 @@ __all__ = [
     "RetentionConfig",
     "SocketConfig",
     "TrackerConfig",
+    "WatchlistsConfig",
     "load_config",
     "parse_config",
     "parse_host_port",
