@@ -48,8 +48,10 @@ class Methods:
         return self._call("alerts.list", since_seq=since_seq, limit=limit)
 
     def alert_adjudicate(
-        self, alert_id: str, verdict: str, by: str, note: str | None = None
+        self, alert_id: str, verdict: str, by: str | None = None, note: str | None = None
     ) -> Any:
+        """Record a verdict. The server records this connection's user (Unix) or token name
+        (TCP) as who did it; `by` names the officer it was done for, when someone else."""
         return self._call("alert.adjudicate", alert_id=alert_id, verdict=verdict, by=by, note=note)
 
     def subscribe(self, topics: Sequence[str], since_seq: int | None = None) -> Any:

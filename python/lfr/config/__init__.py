@@ -15,20 +15,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lfr.config.metrics import MetricsConfig
 from lfr.config.schema import (
     AuditConfig,
     CameraConfig,
     Config,
     DaemonConfig,
     LoggingConfig,
-    MetricsConfig,
     ModelsConfig,
     RetentionConfig,
-    SocketConfig,
     TrackerConfig,
     WatchlistsConfig,
-    parse_host_port,
 )
+from lfr.config.sockets import SocketConfig, parse_host_port
 from lfr.config.validate import build
 from lfr.errors import ConfigError
 

@@ -86,10 +86,18 @@ class EngineApi(StoreDaemonApi):
         }
 
     async def alert_adjudicate(
-        self, alert_id: str, verdict: str, by: str, note: str | None
+        self,
+        alert_id: str,
+        verdict: str,
+        *,
+        actor: str,
+        on_behalf_of: str | None = None,
+        note: str | None = None,
     ) -> Wire:
         """Record the verdict (the store's way), then count it where the daemon recorded it."""
-        judged = await super().alert_adjudicate(alert_id, verdict, by, note)
+        judged = await super().alert_adjudicate(
+            alert_id, verdict, actor=actor, on_behalf_of=on_behalf_of, note=note
+        )
         metrics = self._engine.telemetry.metrics
         if metrics is not None:
             metrics.verdict(str(judged.get("status", verdict)))

@@ -37,8 +37,9 @@ from lfr.pipeline.alert_log import JsonlOutput
 from lfr.pipeline.alerts import StreamOutput
 from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
+from lfr.protocol.feed import AlertFeed
 from lfr.protocol.hub import EventHub
-from lfr.protocol.server import SocketEndpoints, SocketSettings
+from lfr.protocol.server import SocketEndpoints
 from lfr.telemetry import PipelineMetrics, Telemetry
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ class Daemon:
         self.engine: Engine | None = None
         self.tree: ServiceTree | None = None
         self.hub = EventHub(max_frame_bytes=config.socket.max_frame_bytes)
+        self.alert_feed: AlertFeed | None = None
         self.endpoints: SocketEndpoints | None = None
         self._stop = trio.Event()
         self._cameras: CameraSet | None = None
@@ -138,12 +140,17 @@ class Daemon:
         # first verdict an officer records.
         fingerprint = await trio.to_thread.run_sync(store.audit.fingerprint)
         analyzer = await trio.to_thread.run_sync(self._load_models)
+        feed = self.alert_feed = AlertFeed(
+            self.hub,
+            start_after=await trio.to_thread.run_sync(store.alerts.last_seq),
+            poll_s=cfg.socket.alert_poll_s,
+        )
         engine = self.engine = Engine(
             store,
             analyzer,
             self._outputs(store),
             self._engine_settings(),
-            publish=self.hub.publish_alert,
+            publish=feed.offer_alert,
             alert_store=alert_store,
             telemetry=telemetry,
         )
@@ -158,7 +165,7 @@ class Daemon:
         await trio.to_thread.run_sync(housekeeping.retention)
         await self._load_watchlists(engine)
         api = EngineApi(engine, registry, rates, self.reload_watchlists)
-        socket = SocketActor(api, self.hub, SocketSettings.from_config(cfg.socket, data_dir))
+        socket = SocketActor(api, self.hub, cfg.socket, data_dir, alerts=feed)
         tree = self.tree = ServiceTree(
             engine,
             policies.DAEMON,

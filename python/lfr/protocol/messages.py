@@ -67,6 +67,15 @@ class ProtocolError(InputError):
         self.request_id = request_id
 
 
+class Disconnect(Exception):
+    """Close this connection, telling the client why (`code`) when the stream still works;
+    `code=None` closes silently (the reason was already sent as a reply)."""
+
+    def __init__(self, code: str | None, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def _bounded(lo: int, hi: int) -> dict[str, int]:
     return {"min": lo, "max": hi}
 
@@ -125,10 +134,12 @@ class AlertsList(Request):
 
 @dataclass(frozen=True, slots=True)
 class AlertAdjudicate(Request):
+    """`by`: the officer the verdict is recorded for, when not the connection's own actor."""
+
     TYPE: ClassVar[str] = "alert.adjudicate"
     alert_id: str
     verdict: str
-    by: str
+    by: str | None = None
     note: str | None = None
 
 
