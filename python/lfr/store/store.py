@@ -12,6 +12,7 @@ from lfr.store.db import DB_FILENAME, Database
 from lfr.store.errors import StoreError
 from lfr.store.retention import DEFAULT_ALERTS_DAYS, Retention, RetentionResult
 from lfr.store.runs import Runs
+from lfr.store.users import Users
 from lfr.store.watchlists import Watchlists
 
 
@@ -25,6 +26,7 @@ class Store:
         self.alerts = Alerts(db, self.audit)
         self.runs = Runs(db, self.audit)
         self.retention = Retention(db, self.audit)
+        self.users = Users(db, self.audit)
 
     @classmethod
     def open(cls, home: Path | None = None, *, check: bool = True) -> Store:
