@@ -1,6 +1,6 @@
 """`lfr watchlist ...`: create, enrol, inspect, remove, delete, move and purge watchlists.
 
-Every change is audited with the actor (`--actor`, else $LFR_ACTOR, else the login name).
+Every change is audited with the actor ($LFR_ACTOR, else the login name).
 """
 
 from __future__ import annotations

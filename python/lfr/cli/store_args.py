@@ -1,7 +1,8 @@
 """What the governance commands share: opening the store, naming the actor, reading times.
 
-The actor is recorded in every audit record, so it is explicit (`--actor`, else `$LFR_ACTOR`,
-else the login name) rather than guessed later.
+The actor is recorded in every audit record: the account running the command (`$LFR_ACTOR`,
+else the login name). There is no flag to name someone else: a verdict recorded for an
+officer says so with `--by`, which is audited as `on_behalf_of` beside the actor.
 """
 
 from __future__ import annotations
@@ -24,11 +25,6 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--home", type=Path, default=None, help="data directory (default $LFR_HOME)"
     )
-    parser.add_argument(
-        "--actor",
-        default=None,
-        help="who is acting, for the audit trail (default $LFR_ACTOR or login)",
-    )
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -36,7 +32,7 @@ def open_store(args: argparse.Namespace) -> Store:
 
 
 def actor(args: argparse.Namespace) -> str:
-    explicit = getattr(args, "actor", None) or os.environ.get("LFR_ACTOR")
+    explicit = os.environ.get("LFR_ACTOR")
     if explicit:
         return str(explicit)
     try:

@@ -30,8 +30,19 @@ def canonical_json(value: Any) -> str:
     )
 
 
-def record_hash(seq: int, ts: float, action: str, actor: str, details: str, prev_hash: str) -> str:
-    payload = canonical_json([seq, repr(float(ts)), action, actor, details, prev_hash])
+def record_hash(
+    seq: int,
+    ts: float,
+    action: str,
+    actor: str,
+    details: str,
+    prev_hash: str,
+    on_behalf_of: str | None = None,
+) -> str:
+    fields: list[Any] = [seq, repr(float(ts)), action, actor, details, prev_hash]
+    if on_behalf_of is not None:
+        fields.append(on_behalf_of)
+    payload = canonical_json(fields)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -44,6 +55,7 @@ class AuditRecord:
     details: dict[str, Any]
     prev_hash: str
     hash: str
+    on_behalf_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,25 +75,35 @@ class AuditLog:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def append(self, action: str, actor: str, details: Mapping[str, Any]) -> None:
+    def append(
+        self,
+        action: str,
+        actor: str,
+        details: Mapping[str, Any],
+        *,
+        on_behalf_of: str | None = None,
+    ) -> None:
         """Append one record, in the caller's transaction if one is open (so a change and its
-        audit record commit together), else in its own."""
+        audit record commit together), else in its own. `actor` is who did it (the account
+        or connection); `on_behalf_of` whom they say they acted for (an officer's name)."""
         if not action or not actor:
             raise ValueError("an audit record needs an action and an actor")
         text = canonical_json(dict(details))
         with self._db.transaction() as conn:
-            self._append(conn, action, actor, text)
+            self._append(conn, action, actor, text, on_behalf_of or None)
 
     @staticmethod
-    def _append(conn: sqlite3.Connection, action: str, actor: str, details: str) -> None:
+    def _append(
+        conn: sqlite3.Connection, action: str, actor: str, details: str, on_behalf_of: str | None
+    ) -> None:
         head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
         prev_seq, prev_hash = head if head else (0, GENESIS_HASH)
         seq, ts = prev_seq + 1, time.time()
-        digest = record_hash(seq, ts, action, actor, details, prev_hash)
+        digest = record_hash(seq, ts, action, actor, details, prev_hash, on_behalf_of)
         conn.execute(
-            "INSERT INTO audit (seq, ts, action, actor, details, prev_hash, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (seq, ts, action, actor, details, prev_hash, digest),
+            "INSERT INTO audit (seq, ts, action, actor, details, prev_hash, hash, on_behalf_of) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, ts, action, actor, details, prev_hash, digest, on_behalf_of),
         )
         conn.execute(
             "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
@@ -92,7 +114,10 @@ class AuditLog:
     def records(
         self, *, action_prefix: str | None = None, since_seq: int = 0, limit: int | None = None
     ) -> list[AuditRecord]:
-        sql = "SELECT seq, ts, action, actor, details, prev_hash, hash FROM audit WHERE seq > ?"
+        sql = (
+            "SELECT seq, ts, action, actor, details, prev_hash, hash, on_behalf_of "
+            "FROM audit WHERE seq > ?"
+        )
         params: list[Any] = [since_seq]
         if action_prefix:
             sql += " AND action LIKE ? ESCAPE '\\'"
@@ -104,7 +129,7 @@ class AuditLog:
             params.append(limit)
         with self._db.read() as conn:
             rows = conn.execute(sql, params).fetchall()
-        return [AuditRecord(r[0], r[1], r[2], r[3], _loads(r[4]), r[5], r[6]) for r in rows]
+        return [AuditRecord(r[0], r[1], r[2], r[3], _loads(r[4]), r[5], r[6], r[7]) for r in rows]
 
     def verify(self) -> AuditVerdict:
         """Walk the chain from the first record; name every record that fails."""
@@ -116,11 +141,12 @@ class AuditLog:
 
         with self._db.read() as conn:
             rows = conn.execute(
-                "SELECT seq, ts, action, actor, details, prev_hash, hash FROM audit ORDER BY rowid"
+                "SELECT seq, ts, action, actor, details, prev_hash, hash, on_behalf_of "
+                "FROM audit ORDER BY rowid"
             ).fetchall()
             head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
         expected_seq, prev_hash = 1, GENESIS_HASH
-        for seq, ts, action, actor, details, stored_prev, stored_hash in rows:
+        for seq, ts, action, actor, details, stored_prev, stored_hash, behalf in rows:
             name = f"audit record {seq} ({action})"
             if seq != expected_seq:
                 problem(
@@ -134,7 +160,13 @@ class AuditLog:
                 )
             try:
                 digest = record_hash(
-                    int(seq), float(ts), str(action), str(actor), str(details), str(stored_prev)
+                    int(seq),
+                    float(ts),
+                    str(action),
+                    str(actor),
+                    str(details),
+                    str(stored_prev),
+                    None if behalf is None else str(behalf),
                 )
             except (TypeError, ValueError):
                 digest = ""

@@ -133,6 +133,14 @@ _V3 = (
     "ALTER TABLE alerts ADD COLUMN revised_at REAL",
 )
 
+# Who acted on whose behalf (an operator's account recording an officer's verdict), and a
+# marker on a trail written before records were sealed with the audit key: the first process
+# holding the key re-seals it and records that it did (`lfr.store.audit_seal`).
+_V4 = (
+    "ALTER TABLE audit ADD COLUMN on_behalf_of TEXT",
+    "INSERT INTO meta (key, value) SELECT 'audit_seal', 'sha256' WHERE EXISTS (SELECT 1 FROM audit)",
+)
+
 # Console accounts (lfr.store.users): a role each, a scrypt hash with its parameters, never a
 # password. Sessions are not stored: they live in the daemon's memory and end with it.
 _V8 = (
@@ -152,6 +160,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, _V1),
     (2, _V2),
     (3, _V3),
+    (4, _V4),
     (8, _V8),
 )
 
