@@ -120,6 +120,7 @@ class Daemon:
         await trio.to_thread.run_sync(housekeeping.retention)
         await self._load_watchlists(engine)
         api = EngineApi(engine, registry, rates, self.reload_watchlists)
+        api.on_verdict = functools.partial(self.hub.publish, "verdicts")
         socket = SocketActor(api, self.hub, SocketSettings.from_config(cfg.socket, data_dir))
         tree = self.tree = ServiceTree(
             engine, policies.DAEMON, socket=socket, housekeeping=housekeeping, registry=registry
