@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lfr.config.console import ConsoleConfig
 from lfr.config.schema import (
     CameraConfig,
     Config,
@@ -40,6 +41,7 @@ DEPRECATED_KEYS: dict[str, dict[str, str]] = {
 __all__ = [
     "CameraConfig",
     "Config",
+    "ConsoleConfig",
     "ConfigError",
     "DaemonConfig",
     "LoggingConfig",

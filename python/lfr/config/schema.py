@@ -16,20 +16,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from lfr.config.console import ConsoleConfig
+from lfr.config.problem import Problem
 from lfr.errors import ConfigError
 
 MIB = 1024 * 1024
 _CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-class Problem(ConfigError):
-    """Raised by a section's `check`: `key` is the field (relative to the section)."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +199,7 @@ class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    console: ConsoleConfig | None = None  # the section turns the operator console on
 
     def check(self) -> None:
         seen: dict[str, int] = {}
