@@ -41,8 +41,8 @@ DEPRECATED_KEYS: dict[str, dict[str, str]] = {
 __all__ = [
     "CameraConfig",
     "Config",
-    "ConsoleConfig",
     "ConfigError",
+    "ConsoleConfig",
     "DaemonConfig",
     "LoggingConfig",
     "ModelsConfig",

@@ -100,6 +100,11 @@ class ConsoleFeed:
     def pages(self) -> int:
         return len(self._queues)
 
+    def close_all(self) -> None:
+        """End every open page's stream (the console is stopping)."""
+        for queue in tuple(self._queues):
+            queue.close()
+
     def open(self, capacity: int = PAGE_QUEUE) -> EventQueue:
         queue = EventQueue(self, capacity)
         self._queues.add(queue)

@@ -67,7 +67,7 @@ def bars(
     """A bar per value, labelled under the x axis (every `label_every`-th label)."""
     if not values:
         return _frame([_empty()], title)
-    top = max(max(values), 1)
+    top = max([*values, 1])
     top = _nice_step(top) * math.ceil(top / _nice_step(top))
     plot_w, plot_h = WIDTH - PAD_L - PAD_R, HEIGHT - PAD_T - PAD_B
     slot = plot_w / len(values)

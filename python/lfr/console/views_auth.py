@@ -77,7 +77,7 @@ async def login(request: Request) -> Response:
         )
         return _login_page(request, 401, "Wrong name or password, or the account is disabled.")
     ctx.throttle.succeeded(keys)
-    token, session = ctx.sessions.open(user.name, user.role)
+    token, _session = ctx.sessions.open(user.name, user.role)
     await ctx.blocking(
         ctx.store.audit.append, "console.login", user.name, {"role": user.role, "client": client}
     )

@@ -131,7 +131,7 @@ async def _stream(ctx: ConsoleContext, session: Session, queue: Any, last: int) 
                 last = int(alert["seq"])
             if len(batch) < REPLAY_BATCH:
                 break
-        while ctx.sessions.alive(session) and not queue.lagged:
+        while ctx.sessions.alive(session) and not queue.lagged and not queue.closed:
             events = await queue.take(HEARTBEAT_S)
             if queue.lagged:
                 break  # the page reconnects from `last` and is replayed the rest

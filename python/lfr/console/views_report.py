@@ -35,7 +35,7 @@ async def _report(request: Request, name: str) -> tuple[dict[str, Any], dict[str
                 "Alert scores", [a.score for a in alerts], threshold if threshold else None
             ),
         }
-        return report, {k: Markup(v) for k, v in svgs.items()}  # noqa: S704 - escaped in plots
+        return report, {k: Markup(v) for k, v in svgs.items()}  # escaped in plots
 
     result: tuple[dict[str, Any], dict[str, Markup]] = await ctx.blocking(read)
     return result

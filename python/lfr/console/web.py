@@ -112,7 +112,8 @@ async def authorise(
         ctx.sessions.end_user(session.user)
         raise Denied(401, "this account is disabled")
     if permission is not None and not allowed(session.role, permission):
-        raise Denied(403, f"a {session.role} may not {permission.value}")
+        article = "an" if session.role[:1] in "aeiou" else "a"
+        raise Denied(403, f"{article} {session.role} may not {permission.value}")
     if request.method not in SAFE_METHODS and not session.csrf_ok(await _csrf_sent(request)):
         raise Denied(403, "missing or wrong CSRF token; reload the page")
     return session
@@ -133,7 +134,7 @@ def render(
     request: Request,
     template: str,
     session: Session | None,
-    status: int = 200,
+    code: int = 200,
     **values: Any,
 ) -> HTMLResponse:
     ctx = context(request)
@@ -145,7 +146,7 @@ def render(
         csrf=session.csrf if session else "",
         **values,
     )
-    return HTMLResponse(html, status_code=status)
+    return HTMLResponse(html, status_code=code)
 
 
 def can(session: Session, permission: Permission) -> bool:

@@ -13,6 +13,7 @@ transaction as the change, with the actor who made it. A password is never logge
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -32,9 +33,6 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _SCHEME = "scrypt"
 _N, _R, _P = 2**15, 8, 3
 _SALT_BYTES, _KEY_BYTES = 16, 32
-# A hash of nothing anybody knows: checked when the name is unknown, so a login takes as long
-# for a missing account as for a wrong password and does not tell which names exist.
-_DECOY = None
 
 
 class UserError(StoreError):
@@ -118,11 +116,11 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+@functools.cache
 def _decoy() -> str:
-    global _DECOY
-    if _DECOY is None:
-        _DECOY = hash_password(secrets.token_urlsafe(24))
-    return _DECOY
+    """A hash of nothing anybody knows: checked when the name is unknown, so a login takes as
+    long for a missing account as for a wrong password and does not tell which names exist."""
+    return hash_password(secrets.token_urlsafe(24))
 
 
 _COLUMNS = "name, role, disabled, created_at, updated_at, password_changed_at"
