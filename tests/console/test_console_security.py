@@ -80,8 +80,13 @@ async def test_roles_are_checked_on_the_server(console: Console) -> None:
     ):
         create = await officer.post(
             "/watchlists",
-            data={"name": "secret", "purpose": "p", "authorised_by": "a", "legal_basis": "b",
-                  "csrf_token": officer_csrf},
+            data={
+                "name": "secret",
+                "purpose": "p",
+                "authorised_by": "a",
+                "legal_basis": "b",
+                "csrf_token": officer_csrf,
+            },
         )
         assert create.status_code == 403
         enrol = await officer.post(

@@ -6,4 +6,11 @@ from lfr.console.feed import ConsoleFeed
 from lfr.console.sessions import SessionBook
 from lfr.console.web import ConsoleContext
 
-__all__ = ["CONSOLE_ACTOR", "ConsoleActor", "ConsoleContext", "ConsoleFeed", "SessionBook", "console_actor"]
+__all__ = [
+    "CONSOLE_ACTOR",
+    "ConsoleActor",
+    "ConsoleContext",
+    "ConsoleFeed",
+    "SessionBook",
+    "console_actor",
+]

@@ -83,7 +83,9 @@ async def _denied(request: Request, exc: Exception) -> Response:
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     ctx = context(request)
     session = ctx.sessions.get(request.cookies.get(ctx.cookie), touch=False)
-    return render(request, "error.html", session, exc.status, status=exc.status, message=exc.message)
+    return render(
+        request, "error.html", session, exc.status, status=exc.status, message=exc.message
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -102,8 +104,6 @@ def build_app(ctx: ConsoleContext) -> Any:
         *views_users.ROUTES,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(
-        routes=routes, exception_handlers={Denied: _denied, HTTPException: _http_error}
-    )
+    app = Starlette(routes=routes, exception_handlers={Denied: _denied, HTTPException: _http_error})
     app.state.ctx = ctx
     return SecurityHeaders(app, tls=ctx.tls)

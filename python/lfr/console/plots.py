@@ -112,7 +112,9 @@ def histogram(title: str, scores: Sequence[float], threshold: float | None, bins
     return svg.replace("</svg>", line + "</svg>")
 
 
-def per_hour(timestamps: Sequence[float], now: float, hours: int = 24) -> tuple[list[str], list[int]]:
+def per_hour(
+    timestamps: Sequence[float], now: float, hours: int = 24
+) -> tuple[list[str], list[int]]:
     """Alerts in each of the last `hours` hours (local time), oldest first."""
     end = (now // 3600 + 1) * 3600
     counts = [0] * hours
@@ -120,14 +122,26 @@ def per_hour(timestamps: Sequence[float], now: float, hours: int = 24) -> tuple[
         slot = int((end - ts) // 3600)
         if 0 <= slot < hours:
             counts[hours - 1 - slot] += 1
-    labels = [time.strftime("%H:00", time.localtime(end - (hours - i) * 3600)) for i in range(hours)]
+    labels = [
+        time.strftime("%H:00", time.localtime(end - (hours - i) * 3600)) for i in range(hours)
+    ]
     return labels, counts
 
 
 def verdict_bars(title: str, verdicts: dict[str, int]) -> str:
-    names = {"raised": "awaiting", "confirmed": "confirmed", "false": "false", "not-engaged": "not engaged"}
+    names = {
+        "raised": "awaiting",
+        "confirmed": "confirmed",
+        "false": "false",
+        "not-engaged": "not engaged",
+    }
     keys = list(names)
-    return bars(title, [names[k] for k in keys], [verdicts.get(k, 0) for k in keys], [COLOURS[k] for k in keys])
+    return bars(
+        title,
+        [names[k] for k in keys],
+        [verdicts.get(k, 0) for k in keys],
+        [COLOURS[k] for k in keys],
+    )
 
 
 def _empty() -> str:

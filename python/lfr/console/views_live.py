@@ -73,7 +73,7 @@ async def api_verdict(request: Request) -> Response:
     try:
         body = await request.json()
     except ValueError:
-        raise Denied(400, "send a JSON body: {\"verdict\": ..., \"note\": ...}") from None
+        raise Denied(400, 'send a JSON body: {"verdict": ..., "note": ...}') from None
     verdict = body.get("verdict") if isinstance(body, dict) else None
     note = body.get("note") if isinstance(body, dict) else None
     if verdict not in VERDICTS:

@@ -29,9 +29,7 @@ async def add_user(request: Request) -> Response:
     name, role = str(form.get("name") or "").strip(), str(form.get("role") or "")
     password = str(form.get("password") or "")
     try:
-        await ctx.blocking(
-            lambda: ctx.store.users.add(name, role, password, actor=session.user)
-        )
+        await ctx.blocking(lambda: ctx.store.users.add(name, role, password, actor=session.user))
     except StoreError as exc:
         return await users_page(request, error=str(exc))
     return RedirectResponse("/users", status_code=303)
@@ -45,9 +43,7 @@ async def set_disabled(request: Request) -> Response:
     if disable and name == session.user:
         return await users_page(request, error="you cannot disable your own account")
     try:
-        await ctx.blocking(
-            lambda: ctx.store.users.set_disabled(name, disable, actor=session.user)
-        )
+        await ctx.blocking(lambda: ctx.store.users.set_disabled(name, disable, actor=session.user))
     except StoreError as exc:
         return await users_page(request, error=str(exc))
     if disable:
