@@ -25,6 +25,7 @@ def chromium_missing() -> str | None:
 @contextmanager
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
+
     from support.skips import require_package
 
     require_package(chromium_missing())

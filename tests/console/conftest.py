@@ -8,7 +8,7 @@ import trio
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from console_support import Console, start_console  # noqa: E402
+from console_support import Console, start_console
 
 
 @pytest.fixture

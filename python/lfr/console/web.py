@@ -10,7 +10,7 @@ page, as a redirect to the login page (401) or an error page (403).
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -49,11 +49,11 @@ class DaemonView(Protocol):
 
     def wire(self, alert: Alert) -> dict[str, Any]: ...
 
-    async def cameras_list(self) -> Sequence[dict[str, Any]]: ...
+    async def cameras_list(self) -> Sequence[Mapping[str, Any]]: ...
 
-    async def alerts_since(self, seq: int, limit: int) -> Sequence[dict[str, Any]]: ...
+    async def alerts_since(self, seq: int, limit: int) -> Sequence[Mapping[str, Any]]: ...
 
-    async def watchlist_reload(self, name: str | None) -> dict[str, Any]: ...
+    async def watchlist_reload(self, name: str | None) -> Mapping[str, Any]: ...
 
 
 class Denied(Exception):

@@ -32,7 +32,8 @@ class AlertFilter:
 
 def search_alerts(store: Store, f: AlertFilter) -> list[Alert]:
     """Alerts matching every given filter, newest (highest seq) first."""
-    clauses, params = ["1"], []
+    clauses: list[str] = ["1"]
+    params: list[Any] = []
     status = None
     if f.status is not None:
         status = "raised" if f.status == "raised" else normalise_verdict(f.status)
@@ -91,7 +92,8 @@ class AuditFilter:
 
 def search_audit(store: Store, f: AuditFilter) -> list[AuditRecord]:
     """Audit records matching every given filter, newest first."""
-    clauses, params = ["1"], []
+    clauses: list[str] = ["1"]
+    params: list[Any] = []
     if f.action_prefix:
         escaped = f.action_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses.append("action LIKE ? ESCAPE '\\'")
