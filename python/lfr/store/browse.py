@@ -128,15 +128,12 @@ def audit_actions(store: Store) -> list[str]:
 
 
 def record_json(record: AuditRecord) -> dict[str, Any]:
-    out = {
+    return {
         "seq": record.seq,
         "ts": record.ts,
         "action": record.action,
         "actor": record.actor,
+        "on_behalf_of": record.on_behalf_of,
         "details": record.details,
         "hash": record.hash,
     }
-    on_behalf_of = getattr(record, "on_behalf_of", None)
-    if on_behalf_of:
-        out["on_behalf_of"] = on_behalf_of
-    return out
