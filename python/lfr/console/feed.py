@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 TOPICS = ("alerts", "verdicts")
 HUB_QUEUE = 4096  # the feed's own hub subscription: it only decodes, so it rarely backs up
 PAGE_QUEUE = 1024  # per open page; beyond it the page re-reads from the store
+LINGER_S = 0.05  # gathers a burst into one write (see EventQueue.take)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +73,15 @@ class EventQueue:
             self._items.append(event)
         self._wake.set()
 
-    async def take(self, timeout_s: float) -> list[Event]:
-        """What is queued, waiting up to `timeout_s` for something (empty on time-out)."""
+    async def take(self, timeout_s: float, linger_s: float = LINGER_S) -> list[Event]:
+        """What is queued, waiting up to `timeout_s` for something (empty on time-out). Once
+        something is there it lingers `linger_s` for more: at 100 alerts/s a page gets a few
+        writes a second instead of one per alert, at the cost of that much latency."""
         if not self._items and not self.lagged and not self.closed:
             with trio.move_on_after(timeout_s):
                 await self._wake.wait()
+        if self._items and linger_s > 0 and not self.closed:
+            await trio.sleep(linger_s)
         self._wake = trio.Event()
         items = list(self._items)
         self._items.clear()
