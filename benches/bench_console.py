@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import trio
+import trio.lowlevel
 
 from lfr.config import parse_config
 from lfr.daemon import Daemon
@@ -141,25 +141,16 @@ class clients:
         self.result: dict[str, Any] = {}
 
     async def __aenter__(self) -> dict[str, Any]:
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                __file__,
-                "--role",
-                "clients",
-                "--url",
-                self.url,
-                "--seconds",
-                str(self.seconds),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        self.out = Path(tempfile.mkstemp(suffix=".json")[1])
+        command = [sys.executable, __file__, "--role", "clients", "--url", self.url]
+        command += ["--seconds", str(self.seconds), "--out", str(self.out)]
+        self.proc = await trio.lowlevel.open_process(command)
         return self.result
 
     async def __aexit__(self, *exc: object) -> None:
-        stdout, _ = await trio.to_thread.run_sync(self.proc.communicate)
-        self.result.update(json.loads(stdout))
+        await self.proc.wait()
+        self.result.update(json.loads(self.out.read_text()))
+        self.out.unlink()
 
 
 # --- the client process ----------------------------------------------------------------------
@@ -219,7 +210,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.role == "clients":
         os.nice(10)  # the pipeline first: what is measured is the daemon's cost of serving
-        print(json.dumps(trio.run(run_clients, args.url, args.seconds)))
+        args.out.write_text(json.dumps(trio.run(run_clients, args.url, args.seconds)))
         return 0
     with tempfile.TemporaryDirectory(prefix="lfr-bench-console-") as tmp:
         home = Path(tmp) / "home"
