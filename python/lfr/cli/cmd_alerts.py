@@ -106,7 +106,7 @@ def _purge(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         result = store.retention.purge_alerts(alerts_days=args.days, actor=actor(args))
     print(
-        f"deleted {result.alerts} alert(s) and {result.crops} crop(s) captured before "
-        f"{fmt_time(result.cutoff)}"
+        f"deleted {result.alerts} alert(s), {result.crops} crop(s) and {result.log_lines} "
+        f"alert log line(s) captured before {fmt_time(result.cutoff)}"
     )
     return 0

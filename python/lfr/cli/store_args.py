@@ -14,6 +14,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lfr.config import Config, load_config
 from lfr.errors import InputError
 from lfr.store import Store
 
@@ -25,10 +26,26 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--home", type=Path, default=None, help="data directory (default $LFR_HOME)"
     )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="the daemon's TOML config: its data_dir, [audit] key_file and [watchlists] "
+        "bundle_key_file (default: $LFR_HOME, $LFR_AUDIT_KEY_FILE, $LFR_BUNDLE_KEY_FILE)",
+    )
+
+
+def settings(args: argparse.Namespace) -> Config:
+    """The daemon's config when `--config` is given, else the defaults (from the
+    environment): one place decides the data directory and the keys, for the daemon and the
+    CLI alike."""
+    return load_config(getattr(args, "config", None))
 
 
 def open_store(args: argparse.Namespace) -> Store:
-    return Store.open(getattr(args, "home", None))
+    cfg = settings(args)
+    home = getattr(args, "home", None) or cfg.daemon.data_dir
+    return Store.open(home, audit_key_file=cfg.audit.key_file)
 
 
 def actor(args: argparse.Namespace) -> str:

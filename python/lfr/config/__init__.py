@@ -17,6 +17,7 @@ from typing import Any
 
 from lfr.config.console import ConsoleConfig
 from lfr.config.schema import (
+    AuditConfig,
     CameraConfig,
     Config,
     DaemonConfig,
@@ -25,6 +26,7 @@ from lfr.config.schema import (
     RetentionConfig,
     SocketConfig,
     TrackerConfig,
+    WatchlistsConfig,
     parse_host_port,
 )
 from lfr.config.validate import build
@@ -39,6 +41,7 @@ DEPRECATED_KEYS: dict[str, dict[str, str]] = {
 }
 
 __all__ = [
+    "AuditConfig",
     "CameraConfig",
     "Config",
     "ConfigError",
@@ -49,6 +52,7 @@ __all__ = [
     "RetentionConfig",
     "SocketConfig",
     "TrackerConfig",
+    "WatchlistsConfig",
     "load_config",
     "parse_config",
     "parse_host_port",
