@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 TOPICS = ("alerts", "verdicts")
 HUB_QUEUE = 4096  # the feed's own hub subscription: it only decodes, so it rarely backs up
 PAGE_QUEUE = 1024  # per open page; beyond it the page re-reads from the store
-LINGER_S = 0.05  # gathers a burst into one write (see EventQueue.take)
+MIN_GAP_S = 0.25  # between two writes to one page: a burst becomes one write
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +73,16 @@ class EventQueue:
             self._items.append(event)
         self._wake.set()
 
-    async def take(self, timeout_s: float, linger_s: float = LINGER_S) -> list[Event]:
+    async def take(self, timeout_s: float, not_before: float = 0.0) -> list[Event]:
         """What is queued, waiting up to `timeout_s` for something (empty on time-out). Once
-        something is there it lingers `linger_s` for more: at 100 alerts/s a page gets a few
-        writes a second instead of one per alert, at the cost of that much latency."""
+        something is there, it is not taken before `not_before` (trio's clock): the caller
+        spaces its writes by `MIN_GAP_S`, so an alert after a quiet spell goes out at once
+        while a burst of 100 alerts/s becomes a few writes a second per page."""
         if not self._items and not self.lagged and not self.closed:
             with trio.move_on_after(timeout_s):
                 await self._wake.wait()
-        if self._items and linger_s > 0 and not self.closed:
-            await trio.sleep(linger_s)
+        if self._items and not self.closed:
+            await trio.sleep_until(not_before)
         self._wake = trio.Event()
         items = list(self._items)
         self._items.clear()

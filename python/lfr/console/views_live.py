@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import trio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from lfr.console.feed import alert_event, sse
+from lfr.console.feed import MIN_GAP_S, alert_event, sse
 from lfr.console.roles import Permission
 from lfr.console.sessions import Session
 from lfr.console.web import ConsoleContext, Denied, authorise, context, int_param, render
@@ -131,8 +132,10 @@ async def _stream(ctx: ConsoleContext, session: Session, queue: Any, last: int) 
                 last = int(alert["seq"])
             if len(batch) < REPLAY_BATCH:
                 break
+        wrote = trio.current_time()
         while ctx.sessions.alive(session) and not queue.lagged and not queue.closed:
-            events = await queue.take(HEARTBEAT_S)
+            events = await queue.take(HEARTBEAT_S, not_before=wrote + MIN_GAP_S)
+            wrote = trio.current_time()
             if queue.lagged:
                 break  # the page reconnects from `last` and is replayed the rest
             chunks = []
