@@ -114,3 +114,20 @@ async def test_report_plots_and_audit_page(console: Console) -> None:
     assert audit.status_code == 200 and 'id="chain-status"' in audit.text
     assert data["verified"] is True and data["records_total"] >= 1
     assert {r["actor"] for r in data["records"]} >= {"test", "aud"}
+
+
+async def test_crops_are_gone_with_retention(console: Console) -> None:
+    old = console.emit()
+    kept = console.emit()
+    with console.store.db.transaction() as conn:  # captured 40 days ago
+        conn.execute(
+            "UPDATE alerts SET ts = ts - 40 * 86400 WHERE alert_id = ?", (old["alert_id"],)
+        )
+    console.store.retention.purge_alerts(alerts_days=31, actor="test")
+    async with logged_in(console, "olive") as (client, _):
+        gone = await client.get(f"/api/alerts/{old['alert_id']}/crop.jpg")
+        there = await client.get(f"/api/alerts/{kept['alert_id']}/crop.jpg")
+        page = await client.get(f"/alerts/{old['alert_id']}")
+    assert gone.status_code == 404 and "retention" in gone.json()["error"]
+    assert there.status_code == 200
+    assert page.status_code == 404
