@@ -86,6 +86,8 @@ async def test_a_supervisor_creates_a_watchlist_and_enrols_from_photos(
 
         refused = await upload("nobody", "blank.jpg", blank)
         assert refused.status_code == 422 and "blank.jpg: no face found" in refused.text
+        big = await upload("nobody", "noise.jpg", np.random.default_rng(0).bytes(3 << 20))
+        assert big.status_code == 422 and "noise.jpg: not a usable image" in big.text
         ok = await upload("lin", "lin.png", photo)
         assert ok.status_code == 200 and "Enrolled lin from 1 photo" in ok.text
         again = await upload("lin-2", "lin-again.png", photo)

@@ -23,13 +23,20 @@ from starlette.routing import Route
 
 from lfr.console.roles import Permission
 from lfr.console.sessions import Session
-from lfr.console.web import Denied, authorise, can, context, render
+from lfr.console.web import (
+    MAX_FILES,
+    MAX_PART_BYTES,
+    Denied,
+    authorise,
+    can,
+    context,
+    render,
+)
 from lfr.errors import LfrError
 from lfr.store.browse import identity_photos
 from lfr.store.errors import IdentityNotFound, StoreError, WatchlistNotFound
 from lfr.store.watchlist_records import WatchlistInfo
 
-MAX_PHOTOS = 10
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -181,7 +188,7 @@ async def add_identity(request: Request) -> Response:
     session = await authorise(request, Permission.MANAGE_WATCHLISTS)
     ctx = context(request)
     name = request.path_params["name"]
-    form = await request.form(max_files=MAX_PHOTOS, max_part_size=MAX_PHOTO_BYTES + 1024)
+    form = await request.form(max_files=MAX_FILES, max_part_size=MAX_PART_BYTES)
     identity = str(form.get("identity_id") or "").strip()
     if ctx.analyzer is None:
         return await _render_one(request, session, 503, error="no face models loaded here")

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from lfr.store.alerts import Alert
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_FILES = 10  # photos in one upload
+MAX_PART_BYTES = 10 * 1024 * 1024 + 1024  # one photo (10 MiB) and its part headers
 TEMPLATES = Path(__file__).parent / "templates"
 NAV: tuple[tuple[str, str, Permission], ...] = (
     ("/", "Live", Permission.LIVE),
@@ -125,7 +127,9 @@ async def _csrf_sent(request: Request) -> str | None:
         return header
     kind = request.headers.get("content-type", "")
     if kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        value = (await request.form()).get("csrf_token")
+        # The first parse is cached for the handler: it must allow the uploads' sizes.
+        form = await request.form(max_files=MAX_FILES, max_part_size=MAX_PART_BYTES)
+        value = form.get("csrf_token")
         return value if isinstance(value, str) else None
     return None
 
