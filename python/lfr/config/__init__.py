@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lfr.config.console import ConsoleConfig
 from lfr.config.schema import (
     AuditConfig,
     CameraConfig,
@@ -43,6 +44,7 @@ __all__ = [
     "CameraConfig",
     "Config",
     "ConfigError",
+    "ConsoleConfig",
     "DaemonConfig",
     "LoggingConfig",
     "ModelsConfig",

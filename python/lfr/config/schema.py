@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from lfr.config.console import ConsoleConfig
 from lfr.config.problem import Problem
 from lfr.config.sockets import SocketConfig
 from lfr.errors import ConfigError
@@ -175,6 +176,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
     watchlists: WatchlistsConfig = field(default_factory=WatchlistsConfig)
+    console: ConsoleConfig | None = None  # the section turns the operator console on
 
     def check(self) -> None:
         if is_within(self.audit.key_file.parent, self.daemon.data_dir):
