@@ -34,6 +34,7 @@ PACKAGES: dict[str, tuple[str, list[str]]] = {
         ],
     ),
     "node": ("the Node.js example client of docs/protocol.md", ["nodejs"]),
+    "browser": ("the operator console's tests in a real browser (Playwright)", ["chromium"]),
 }
 
 

@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"config", "watchlist"},
     {"pipeline"},
     {"protocol", "devserver"},
+    {"console"},
     {"client", "daemon"},
     {"demo"},
     {"cli"},

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lfr.config.console import ConsoleConfig
 from lfr.config.metrics import MetricsConfig
 from lfr.config.schema import (
     AuditConfig,
@@ -44,6 +45,7 @@ __all__ = [
     "CameraConfig",
     "Config",
     "ConfigError",
+    "ConsoleConfig",
     "DaemonConfig",
     "LoggingConfig",
     "MetricsConfig",

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from lfr.config.console import ConsoleConfig
 from lfr.config.metrics import MetricsConfig
 from lfr.config.problem import Problem
 from lfr.config.sockets import SocketConfig
@@ -176,6 +177,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
     watchlists: WatchlistsConfig = field(default_factory=WatchlistsConfig)
+    console: ConsoleConfig | None = None  # the section turns the operator console on
     metrics: MetricsConfig | None = None  # the section turns the Prometheus endpoint on
 
     def check(self) -> None:

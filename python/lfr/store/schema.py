@@ -146,6 +146,27 @@ _V4 = (
     "INSERT INTO meta (key, value) SELECT 'audit_seal', 'sha256' WHERE EXISTS (SELECT 1 FROM audit)",
 )
 
-MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4))
+# Console accounts (lfr.store.users): a role each, a scrypt hash with its parameters, never a
+# password. Sessions are not stored: they live in the daemon's memory and end with it.
+_V8 = (
+    """CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('officer', 'supervisor', 'auditor')),
+        password_hash TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        password_changed_at REAL NOT NULL
+    )""",
+)
+
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (1, _V1),
+    (2, _V2),
+    (3, _V3),
+    (4, _V4),
+    (8, _V8),
+)
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
