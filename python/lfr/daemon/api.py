@@ -85,23 +85,12 @@ class EngineApi(StoreDaemonApi):
             "alerts": snap.analysis.alerts,
         }
 
-    async def alert_adjudicate(
-        self,
-        alert_id: str,
-        verdict: str,
-        *,
-        actor: str,
-        on_behalf_of: str | None = None,
-        note: str | None = None,
-    ) -> Wire:
-        """Record the verdict (the store's way), then count it where the daemon recorded it."""
-        judged = await super().alert_adjudicate(
-            alert_id, verdict, actor=actor, on_behalf_of=on_behalf_of, note=note
-        )
+    def verdict_recorded(self, judged: Wire) -> None:
+        """Publish the verdict (the hook), then count it: where the daemon records verdicts."""
+        super().verdict_recorded(judged)
         metrics = self._engine.telemetry.metrics
         if metrics is not None:
-            metrics.verdict(str(judged.get("status", verdict)))
-        return judged
+            metrics.verdict(str(judged.get("status")))
 
     async def watchlists_list(self) -> Sequence[Wire]:
         return self._engine.watchlists.describe()
