@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 import trio
@@ -125,3 +126,67 @@ async def test_the_socket_outlives_a_restart() -> None:
     finally:
         actor.close()
     assert len(hits) == 2
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (openssl)."""
+    import shutil
+    import subprocess
+
+    from support.skips import require
+
+    require(None if shutil.which("openssl") else "openssl not found: no certificate to test with")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subject = ["-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"]
+    files = ["-keyout", str(key), "-out", str(cert)]
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            *subject,
+            *files,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+async def test_tls_is_served_with_the_certificate_given(certificate: tuple[Path, Path]) -> None:
+    """An endpoint with a certificate speaks HTTPS only (what a remote console needs)."""
+    import ssl
+
+    from lfr.http import TlsFiles
+
+    cert, key = certificate
+    hits: list[str] = []
+    actor = HttpActor("web", _app(hits), bind(parse_listen("127.0.0.1:0")), tls=TlsFiles(cert, key))
+    trusted = ssl.create_default_context(cafile=str(cert))
+
+    def get(url: str, context: ssl.SSLContext | None) -> int:
+        with urllib.request.urlopen(url, timeout=5, context=context) as resp:
+            return resp.status
+
+    try:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(actor.run)
+            assert actor.url.startswith("https://127.0.0.1:")
+            assert await trio.to_thread.run_sync(get, actor.url + "/hello", trusted) == 200
+            with pytest.raises(urllib.error.URLError):  # an unknown certificate is refused
+                await trio.to_thread.run_sync(
+                    get, actor.url + "/hello", ssl.create_default_context()
+                )
+            plain = actor.url.replace("https://", "http://") + "/hello"
+            with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
+                await trio.to_thread.run_sync(get, plain, None)
+            actor.request_stop()
+    finally:
+        actor.close()
+    assert hits == ["/hello"]

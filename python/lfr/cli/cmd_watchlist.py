@@ -280,11 +280,14 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from lfr.cli.progress import Progress
     from lfr.watchlist.bundle import import_bundle
 
     key = _bundle_key(args)
-    with open_store(args) as store:
-        digest = import_bundle(store, args.file, actor=actor(args), key=key, name=args.name)
+    with open_store(args) as store, Progress("import") as bar:
+        digest = import_bundle(
+            store, args.file, actor=actor(args), key=key, name=args.name, progress=bar.update
+        )
     print(f"imported {args.file}; content hash {digest}")
     return 0
 

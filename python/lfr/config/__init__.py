@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lfr.config.console import ConsoleConfig
+from lfr.config.metrics import MetricsConfig
 from lfr.config.schema import (
     AuditConfig,
     CameraConfig,
@@ -47,6 +48,7 @@ __all__ = [
     "ConsoleConfig",
     "DaemonConfig",
     "LoggingConfig",
+    "MetricsConfig",
     "ModelsConfig",
     "RetentionConfig",
     "SocketConfig",

@@ -8,12 +8,12 @@ the one grammar of a TCP address, for the daemon's `tcp` key and the clients' `-
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from lfr.config.problem import Problem
 from lfr.errors import ConfigError
+from lfr.http import ListenAddress, ListenError, parse_listen
 
 MIB = 1024 * 1024
 KIB = 1024
@@ -117,23 +117,14 @@ class SocketConfig:
 
 def parse_host_port(text: str, *, key: str = "tcp") -> tuple[str, int]:
     """'127.0.0.1:7878', 'localhost:7878' or '[::1]:7878' -> (host, port); port 0 asks the
-    system for a free one. A `Problem` on `key` otherwise."""
-    host, sep, port = text.strip().rpartition(":")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    elif ":" in host:
-        host = ""  # an IPv6 address without brackets: its port would be ambiguous
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise Problem(
-            key, f"must be 'host:port' (IPv6 as '[addr]:port'), port 0..65535; got {text!r}"
-        )
-    return host, int(port)
+    system for a free one. A `Problem` on `key` otherwise (the grammar is `lfr.http`'s, shared
+    by every listening setting)."""
+    try:
+        address = parse_listen(text, key=key)
+    except ListenError as exc:
+        raise Problem(exc.key, exc.message) from None
+    return address.host, address.port
 
 
 def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve to anything
+    return ListenAddress(host, 0).is_loopback

@@ -93,7 +93,7 @@ async def api_verdict(request: Request) -> Response:
         judged = await ctx.blocking(judge)
     except AlertNotFound:
         raise Denied(404, f"no alert {alert_id!r} (deleted by retention?)") from None
-    ctx.hub.publish("verdicts", judged)
+    ctx.daemon.verdict_recorded(judged)  # published to every page and subscriber, counted
     return JSONResponse(judged)
 
 

@@ -57,6 +57,8 @@ class DaemonView(Protocol):
 
     async def watchlist_reload(self, name: str | None) -> Mapping[str, Any]: ...
 
+    def verdict_recorded(self, judged: Mapping[str, Any]) -> None: ...
+
 
 class Denied(Exception):
     def __init__(self, status: int, message: str) -> None:

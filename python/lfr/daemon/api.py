@@ -85,6 +85,13 @@ class EngineApi(StoreDaemonApi):
             "alerts": snap.analysis.alerts,
         }
 
+    def verdict_recorded(self, judged: Wire) -> None:
+        """Publish the verdict (the hook), then count it: where the daemon records verdicts."""
+        super().verdict_recorded(judged)
+        metrics = self._engine.telemetry.metrics
+        if metrics is not None:
+            metrics.verdict(str(judged.get("status")))
+
     async def watchlists_list(self) -> Sequence[Wire]:
         return self._engine.watchlists.describe()
 

@@ -4,8 +4,9 @@ Read top to bottom, this is what the daemon does when something breaks: a camera
 crashing is left FAILED and tried again every 5 minutes while everything else runs on; a
 broken alert path, socket or camera supervisor is restarted a few times and then stops the
 daemon (with the error) so a service manager restarts it whole, since running without them
-would lose alerts silently. The console is the exception: alerts reach the socket and the
-logs without it, so it is left FAILED and retried, like housekeeping. `shutdown_s` adds up to the stop deadline the operations guide
+would lose alerts silently. The console and the metrics endpoint are the exceptions: alerts
+reach the socket and the logs without them, so each is left FAILED and retried, like
+housekeeping. `shutdown_s` adds up to the stop deadline the operations guide
 promises (under 5 s): cameras drain the frame in hand first, the alert actor its queue next.
 
 `lfr scan` uses the same tree, but a scan that crashes must fail, not start the file over.
@@ -29,6 +30,7 @@ class Policies:
     camera: RestartPolicy  # each camera
     housekeeping: RestartPolicy
     console: RestartPolicy
+    metrics: RestartPolicy  # the Prometheus endpoint
 
 
 DAEMON = Policies(
@@ -63,6 +65,16 @@ DAEMON = Policies(
         give_up=GiveUp.FAIL,
         retry_after_s=300.0,
         shutdown_s=1.5,
+    ),
+    # Observability, not alerting: a broken endpoint is left FAILED (`lfr status` shows it,
+    # the scrape target goes down) and retried, while the cameras and alerts run on.
+    metrics=RestartPolicy(
+        max_restarts=5,
+        within_s=60.0,
+        restart=Restart.PERMANENT,
+        give_up=GiveUp.FAIL,
+        retry_after_s=300.0,
+        shutdown_s=0.5,
     ),
 )
 

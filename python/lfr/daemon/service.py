@@ -26,8 +26,10 @@ from lfr.daemon import policies
 from lfr.daemon.api import EngineApi
 from lfr.daemon.cameras import CameraSet
 from lfr.daemon.housekeeping import Housekeeping
+from lfr.daemon.metrics import DaemonCollector, build_info, metrics_actor
 from lfr.daemon.rates import RateBoard
 from lfr.daemon.socket_actor import SocketActor
+from lfr.daemon.tracing import TraceOptions, record_trace
 from lfr.daemon.tree import ServiceTree
 from lfr.errors import StateError
 from lfr.kernel.registry import Registry
@@ -38,9 +40,11 @@ from lfr.pipeline.watchlists import ReloadOutcome
 from lfr.protocol.feed import AlertFeed
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketEndpoints
+from lfr.telemetry import PipelineMetrics, Telemetry
 
 if TYPE_CHECKING:
     from lfr.console import ConsoleActor
+    from lfr.http import HttpActor
     from lfr.inference import FaceAnalyzer
     from lfr.pipeline.camera_actor import CameraActor
     from lfr.store import Store
@@ -63,9 +67,11 @@ class Daemon:
         handle_signals: bool = True,
         announce: Callable[[str], None] | None = None,
         analyzer: FaceAnalyzer | None = None,
+        trace: TraceOptions | None = None,
     ) -> None:
         """`analyzer`: models already loaded by the caller (tests share one); it should
-        detect down to `DETECTION_FLOOR` like the daemon's own."""
+        detect down to `DETECTION_FLOOR` like the daemon's own. `trace`: record a per-frame
+        trace of the first seconds of the run."""
         self.config = config
         self.config_path = config_path
         self.handle_signals = handle_signals
@@ -79,11 +85,30 @@ class Daemon:
         self._stop = trio.Event()
         self._cameras: CameraSet | None = None
         self._analyzer = analyzer  # models already loaded by the caller (the demo)
+        self.trace = trace
+        self.metrics: HttpActor | None = None
 
     def request_stop(self) -> None:
         self._stop.set()
 
     async def run(self, *, task_status: trio.TaskStatus[Daemon] = trio.TASK_STATUS_IGNORED) -> None:
+
+        # Bound first: a taken port stops the start at once, naming `metrics.listen`.
+        instruments = None
+        if self.config.metrics is not None:
+            instruments = PipelineMetrics()
+            self.metrics = metrics_actor(self.config.metrics, instruments.registry)
+        tracer = self.trace.recorder() if self.trace is not None else None
+        telemetry = Telemetry(metrics=instruments, tracer=tracer)
+        try:
+            await self._open_stores(telemetry, task_status)
+        finally:
+            if self.metrics is not None:
+                self.metrics.close()
+
+    async def _open_stores(
+        self, telemetry: Telemetry, task_status: trio.TaskStatus[Daemon]
+    ) -> None:
         from lfr.store import Store
 
         data_dir = Path(self.config.daemon.data_dir)
@@ -98,7 +123,7 @@ class Daemon:
                 functools.partial(Store.open, data_dir, check=False, audit_key_file=key_file)
             )
             try:
-                await self._serve(store, alert_store, data_dir, task_status)
+                await self._serve(store, alert_store, data_dir, telemetry, task_status)
             finally:
                 alert_store.close()
         finally:
@@ -109,6 +134,7 @@ class Daemon:
         store: Store,
         alert_store: Store,
         data_dir: Path,
+        telemetry: Telemetry,
         task_status: trio.TaskStatus[Daemon],
     ) -> None:
         cfg = self.config
@@ -128,8 +154,13 @@ class Daemon:
             self._engine_settings(),
             publish=feed.offer_alert,
             alert_store=alert_store,
+            telemetry=telemetry,
         )
         rates, registry = RateBoard(), Registry()
+        if telemetry.metrics is not None:
+            telemetry.metrics.registry.register(
+                DaemonCollector(registry, engine.watchlists.describe, build_info(analyzer))
+            )
         housekeeping = Housekeeping(
             engine, self.hub, rates, registry, alerts_days=cfg.retention.alerts_days
         )
@@ -145,6 +176,7 @@ class Daemon:
             socket=socket,
             console=console,
             housekeeping=housekeeping,
+            metrics=self.metrics,
             registry=registry,
         )
         self._cameras = CameraSet(tree)
@@ -153,6 +185,11 @@ class Daemon:
             async with trio.open_nursery() as outer:
                 if self.handle_signals:
                     await outer.start(self._signals)
+                if telemetry.tracer is not None:
+                    assert self.trace is not None
+                    outer.start_soon(
+                        record_trace, telemetry.tracer, self.trace.path, self._announce
+                    )
                 async with trio.open_nursery() as nursery:
                     await nursery.start(tree.run)
                     self.endpoints = socket.endpoints
@@ -199,6 +236,10 @@ class Daemon:
         self._announce(f"lfr-run: socket {unix}" + (f", tcp {tcp[0]}:{tcp[1]}" if tcp else ""))
         if self.console is not None:
             self._announce(f"lfr-run: console {self.console.url}/")
+        if self.metrics is not None:
+            self._announce(f"lfr-run: metrics {self.metrics.url}/metrics")
+        if self.trace is not None:
+            self._announce(f"lfr-run: tracing {self.trace.seconds:g} s to {self.trace.path}")
         assert self.engine is not None
         self._announce(
             f"lfr-run: {len(self.config.cameras)} camera(s), watchlists "

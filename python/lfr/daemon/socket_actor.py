@@ -21,6 +21,7 @@ from lfr.protocol.server import SocketEndpoints, serve_socket
 if TYPE_CHECKING:
     from lfr.config import SocketConfig
     from lfr.protocol.api import DaemonApi
+    from lfr.protocol.connection import Connection
     from lfr.protocol.feed import AlertFeed
     from lfr.protocol.hub import EventHub
 
@@ -44,13 +45,16 @@ class SocketActor(Actor[None]):
         self._data_dir = data_dir
         self._alerts = alerts
         self.endpoints: SocketEndpoints | None = None
+        self.connections: set[Connection] = set()  # open now (each removes itself at its end)
         self._scope: trio.CancelScope | None = None
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         with trio.CancelScope() as self._scope:
             async with trio.open_nursery() as nursery:
                 self.endpoints = await nursery.start(
-                    functools.partial(serve_socket, alerts=self._alerts),
+                    functools.partial(
+                        serve_socket, alerts=self._alerts, connections=self.connections
+                    ),
                     self._api,
                     self.hub,
                     self._config,
@@ -63,8 +67,14 @@ class SocketActor(Actor[None]):
         if self._scope is not None:
             self._scope.cancel()
 
+    @property
+    def clients(self) -> int:
+        """Connections open now."""
+        return len(self.connections)
+
     def counters(self) -> Counters:
         out = super().counters()
+        out["clients"] = self.clients
         out["subscribers"] = sum(self.hub.subscriber_count(t) for t in self.hub.topics)
         out["published"] = sum(self.hub.published.values())
         if self._alerts is not None:

@@ -142,6 +142,11 @@ class StoreDaemonApi:
             raise NotFoundError(str(exc)) from None
         except StoreError as exc:
             raise InvalidArgumentError(str(exc)) from None
-        if self.on_verdict is not None:
-            self.on_verdict(result)
+        self.verdict_recorded(result)
         return result
+
+    def verdict_recorded(self, judged: Wire) -> None:
+        """Every verdict recorded in the daemon (through the socket or the console) is told
+        here once, as the adjudicated alert."""
+        if self.on_verdict is not None:
+            self.on_verdict(judged)

@@ -66,7 +66,10 @@ def parse_listen(text: str, *, key: str = "listen") -> ListenAddress:
         except ValueError:
             bracketed = False
         if not bracketed:
-            raise ListenError(key, f"an IPv6 address goes in brackets ('[::1]:9108'), got {text!r}")
+            raise ListenError(
+                key,
+                f"must be 'host:port' with an IPv6 host in brackets ('[::1]:9108'), got {text!r}",
+            )
     return ListenAddress(host, int(port))
 
 

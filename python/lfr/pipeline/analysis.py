@@ -47,6 +47,7 @@ class AlertCandidate:
     watchlist_hash: str
     threshold: float
     crop: np.ndarray  # the aligned 112x112 BGR face that tipped the decision: a match may be kept
+    frame: int = 0  # the index of the frame that raised it (traces link the two)
 
 
 @dataclass(slots=True)
@@ -55,7 +56,8 @@ class FrameResult:
     templates: int = 0
     unmatched: int = 0  # templates that left their track short of any identity (discarded)
     candidates: list[AlertCandidate] = field(default_factory=list)
-    stage_ms: dict[str, float] = field(default_factory=dict)
+    stage_ms: dict[str, float] = field(default_factory=dict)  # detect..match back to back
+    t_start: float = 0.0  # when detect began (time.monotonic())
 
 
 def quality_weights(landmarks: np.ndarray, scores: np.ndarray, crops: np.ndarray) -> np.ndarray:
@@ -131,6 +133,7 @@ class FrameAnalysis:
                         watchlist_hash=watchlist.content_hash,
                         threshold=threshold,
                         crop=crops[ev.index].copy(),
+                        frame=frame.index,
                     )
                 )
             t4 = time.monotonic()
@@ -140,4 +143,5 @@ class FrameAnalysis:
         stage_ms["total"] = (t_done - t0) * 1e3
         stage_ms["glass_to_decision"] = (t_done - frame.t_decoded) * 1e3
         result.stage_ms = stage_ms
+        result.t_start = t0
         return result

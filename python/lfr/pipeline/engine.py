@@ -21,6 +21,7 @@ from lfr.pipeline.runner import AnalysisRunner
 from lfr.pipeline.snapshot import CameraSnapshot, added, since
 from lfr.pipeline.summary import run_summary
 from lfr.pipeline.watchlists import WatchlistSet
+from lfr.telemetry import OFF, Telemetry
 
 if TYPE_CHECKING:
     from lfr.inference import FaceAnalyzer
@@ -52,11 +53,14 @@ class Engine:
         *,
         publish: Callable[[EmittedAlert], object] | None = None,
         alert_store: Store | None = None,
+        telemetry: Telemetry = OFF,
     ) -> None:
         """`alert_store`: a second connection for the alert actor's writes (the daemon's), so
         a write waiting out another process's lock never holds the connection that serves
-        reads (`lfr status`, replays); default: `store`."""
+        reads (`lfr status`, replays); default: `store`. `telemetry`: the Prometheus
+        instruments and the trace recorder to feed, where they are on."""
         self.store = store
+        self.telemetry = telemetry
         self.analyzer = analyzer
         self.settings = settings
         self.latency = LatencyBook()
@@ -74,6 +78,7 @@ class Engine:
             FrameAnalysis(analyzer, threshold_override=settings.threshold),
             self.latency,
             concurrency=settings.concurrency,
+            telemetry=telemetry,
         )
         self.cameras: dict[str, CameraContext] = {}
         self.started = time.monotonic()
@@ -118,6 +123,7 @@ class Engine:
             templates_computed=delta.templates,
             templates_discarded=delta.unmatched,
             frames=delta.frames_analysed,
+            passers_by=delta.passers_by,
         )
         self._flushed = now
 

@@ -73,7 +73,9 @@ class Subscriber:
     def offer(self, seq: int, frame: bytes) -> None:
         """Called by the hub; never blocks."""
         if not self.closed:
+            episodes = self.mailbox.lag_episodes
             self.mailbox.put_nowait((seq, frame))
+            self._hub.lag_episodes += self.mailbox.lag_episodes - episodes
 
     async def take(self) -> Drained[tuple[int, bytes]]:
         """Wait until there is something (or the subscription closes), then take it all:
@@ -103,6 +105,7 @@ class EventHub:
         self._last: dict[str, int | None] = {t: (None if t == "alerts" else start) for t in topics}
         self.published: dict[str, int] = {t: 0 for t in topics}
         self.out_of_order = 0
+        self.lag_episodes = 0  # subscribers that fell behind, over the hub's life
 
     @property
     def topics(self) -> tuple[str, ...]:

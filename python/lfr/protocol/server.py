@@ -152,11 +152,13 @@ async def serve_socket(
     data_dir: Path,
     *,
     alerts: AlertFeed | None = None,
+    connections: set[Connection] | None = None,
     task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     """Serve until cancelled; `task_status.started(SocketEndpoints)` once listening. Relative
     paths in `config` are relative to `data_dir`. `alerts`: the feed the daemon offers its
-    alerts to; it runs here, reading what other processes stored through `api`."""
+    alerts to; it runs here, reading what other processes stored through `api`.
+    `connections`: the set the open connections are kept in (its owner counts them)."""
     config = config.validated()
     tcp_address = config.tcp_address()
     tokens = (
@@ -165,6 +167,8 @@ async def serve_socket(
         else TokenBook({})
     )
     ctx = ServerContext(api, hub, config, tokens)
+    if connections is not None:
+        ctx.connections = connections
     unix_path = config.unix_path(data_dir).absolute()
     unix_listener, unix_inode = await open_unix_listener(unix_path)
     try:

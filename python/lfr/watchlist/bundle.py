@@ -21,6 +21,7 @@ import json
 import os
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -183,11 +184,18 @@ def read_bundle(path: Path, *, key: bytes | None = None) -> dict[str, Any]:
 
 
 def import_bundle(
-    store: Store, path: Path, *, actor: str, key: bytes | None = None, name: str | None = None
+    store: Store,
+    path: Path,
+    *,
+    actor: str,
+    key: bytes | None = None,
+    name: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> str:
-    """Create the watchlist from a bundle in one transaction; returns the content hash."""
+    """Create the watchlist from a bundle in one transaction; returns the content hash.
+    `progress(done, total)` after each identity read (the write is one transaction)."""
     payload = read_bundle(path, key=key)
-    meta, updates = parse_payload(payload, str(path))
+    meta, updates = parse_payload(payload, str(path), progress=progress)
     try:
         expected = content_hash(
             (
