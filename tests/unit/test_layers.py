@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"stream", "inference", "store"},
     {"config", "watchlist"},
     {"pipeline"},
-    {"protocol", "devserver"},
+    {"protocol", "devserver", "cluster"},
     {"client", "daemon"},
     {"demo"},
     {"cli"},

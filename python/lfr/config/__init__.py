@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lfr.config.cluster import ClusterConfig
 from lfr.config.schema import (
     AuditConfig,
     CameraConfig,
@@ -42,6 +43,7 @@ DEPRECATED_KEYS: dict[str, dict[str, str]] = {
 __all__ = [
     "AuditConfig",
     "CameraConfig",
+    "ClusterConfig",
     "Config",
     "ConfigError",
     "DaemonConfig",

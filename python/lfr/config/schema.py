@@ -16,21 +16,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from lfr.config.cluster import ClusterConfig
+from lfr.config.problem import Problem
 from lfr.errors import ConfigError
 from lfr.paths import audit_key_file, bundle_key_file, is_within
 
 MIB = 1024 * 1024
 _CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-class Problem(ConfigError):
-    """Raised by a section's `check`: `key` is the field (relative to the section)."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +217,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
     watchlists: WatchlistsConfig = field(default_factory=WatchlistsConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
     def check(self) -> None:
         if is_within(self.audit.key_file.parent, self.daemon.data_dir):
@@ -245,6 +239,8 @@ class Config:
                     f"duplicate camera id {cam.id!r} (also cameras[{seen[cam.id]}].id)",
                 )
             seen[cam.id] = i
+        if self.cluster.role == "hub" and self.cameras:
+            raise Problem("cameras", 'a hub ([cluster] role = "hub") has no cameras')
 
     def camera(self, camera_id: str) -> CameraConfig:
         for cam in self.cameras:

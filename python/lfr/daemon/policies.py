@@ -27,6 +27,7 @@ class Policies:
     cameras: RestartPolicy  # the cameras' supervisor itself
     camera: RestartPolicy  # each camera
     housekeeping: RestartPolicy
+    cluster: RestartPolicy  # the link to the other sites (lfr.cluster)
 
 
 DAEMON = Policies(
@@ -50,6 +51,17 @@ DAEMON = Policies(
         give_up=GiveUp.FAIL,
         retry_after_s=300.0,
         shutdown_s=0.5,
+    ),
+    # A lost NATS link is not a crash (the actor retries it itself, and the site alerts on
+    # locally); a crash is a bug, retried a few times, then left FAILED and tried again
+    # later, never stopping the daemon: the store keeps the outbox meanwhile.
+    cluster=RestartPolicy(
+        max_restarts=5,
+        within_s=60.0,
+        backoff=Backoff(0.5, 10.0),
+        give_up=GiveUp.FAIL,
+        retry_after_s=300.0,
+        shutdown_s=3.0,
     ),
 )
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import trio
 
+from lfr.cluster.actor import build as build_cluster
 from lfr.config import Config, ConfigError, load_config
 from lfr.daemon import policies
 from lfr.daemon.api import EngineApi
@@ -32,13 +33,15 @@ from lfr.daemon.tree import ServiceTree
 from lfr.errors import StateError
 from lfr.kernel.registry import Registry
 from lfr.pipeline.alert_log import JsonlOutput
-from lfr.pipeline.alerts import StreamOutput
+from lfr.pipeline.alerts import EmittedAlert, StreamOutput
+from lfr.pipeline.camera_actor import camera_snapshots
 from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
 from lfr.protocol.hub import EventHub
 from lfr.protocol.server import SocketEndpoints, SocketSettings
 
 if TYPE_CHECKING:
+    from lfr.cluster.actor import ClusterActor
     from lfr.inference import FaceAnalyzer
     from lfr.pipeline.camera_actor import CameraActor
     from lfr.store import Store
@@ -75,6 +78,7 @@ class Daemon:
         self._stop = trio.Event()
         self._cameras: CameraSet | None = None
         self._analyzer = analyzer  # models already loaded by the caller (the demo)
+        self.cluster: ClusterActor | None = None
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -117,7 +121,7 @@ class Daemon:
             analyzer,
             self._outputs(store),
             self._engine_settings(),
-            publish=self.hub.publish_alert,
+            publish=self._publish_alert,
             alert_store=alert_store,
         )
         rates, registry = RateBoard(), Registry()
@@ -126,10 +130,25 @@ class Daemon:
         )
         await trio.to_thread.run_sync(housekeeping.retention)
         await self._load_watchlists(engine)
-        api = EngineApi(engine, registry, rates, self.reload_watchlists)
+        cluster = self.cluster = build_cluster(
+            cfg,
+            store,
+            engine,
+            announce=self.hub.publish_alert,
+            camera_states=lambda: [
+                {"id": c.camera, "state": c.state}
+                for c in camera_snapshots(registry, latency=False)
+            ],
+        )
+        api = EngineApi(engine, registry, rates, self.reload_watchlists, cluster=cluster)
         socket = SocketActor(api, self.hub, SocketSettings.from_config(cfg.socket, data_dir))
         tree = self.tree = ServiceTree(
-            engine, policies.DAEMON, socket=socket, housekeeping=housekeeping, registry=registry
+            engine,
+            policies.DAEMON,
+            socket=socket,
+            housekeeping=housekeeping,
+            registry=registry,
+            cluster=cluster,
         )
         self._cameras = CameraSet(tree)
         reason = "error"
@@ -201,8 +220,15 @@ class Daemon:
         )
 
     def _engine_settings(self) -> EngineSettings:
-        tracker = self.config.tracker
-        return EngineSettings(threshold=tracker.threshold, tracker=tracker.settings)
+        tracker, cluster = self.config.tracker, self.config.cluster
+        site = cluster.site_name if cluster.role == "edge" else None
+        return EngineSettings(threshold=tracker.threshold, tracker=tracker.settings, site=site)
+
+    def _publish_alert(self, alert: EmittedAlert) -> None:
+        """A persisted alert: to the socket's subscribers, and to the cluster's outbox."""
+        self.hub.publish_alert(alert)
+        if self.cluster is not None:
+            self.cluster.notify()
 
     def _outputs(self, store: Store) -> list:
         return [

@@ -19,7 +19,7 @@ import trio
 
 import lfr
 from lfr.pipeline.alerts import alert_wire
-from lfr.protocol.api import InvalidArgumentError, NotFoundError, Wire
+from lfr.protocol.api import InvalidArgumentError, NotFoundError, UnavailableError, Wire
 from lfr.store import AlertNotFound, Store, StoreError, WatchlistNotFound
 from lfr.store.alerts import Alert, normalise_verdict
 
@@ -124,3 +124,9 @@ class StoreDaemonApi:
         except StoreError as exc:  # e.g. no officer named
             raise InvalidArgumentError(str(exc)) from None
         return result
+
+    async def watchlist_publish(self, name: str, sites: list[str], *, actor: str) -> Wire:
+        raise UnavailableError('this daemon is not a cluster hub ([cluster] role = "hub")')
+
+    async def watchlist_withdraw(self, name: str, *, actor: str) -> Wire:
+        raise UnavailableError('this daemon is not a cluster hub ([cluster] role = "hub")')

@@ -3,6 +3,7 @@
     lfr                      root supervisor; stops its children in reverse order
     ├── socket               SocketActor          (daemon only)
     ├── alerts               AlertActor           mailbox: tracker decisions, in order
+    ├── cluster              ClusterActor         (daemon with [cluster] only): NATS link
     ├── cameras              Supervisor
     │   └── camera:<id>      CameraActor          mailbox: the source's frames
     └── housekeeping         Housekeeping         mailbox: the supervisors' lifecycle events
@@ -25,6 +26,7 @@ from lfr.pipeline.alert_actor import AlertActor
 from lfr.pipeline.camera_actor import CameraActor, camera_actor_name, camera_snapshots
 
 if TYPE_CHECKING:
+    from lfr.cluster.actor import ClusterActor
     from lfr.daemon.housekeeping import Housekeeping
     from lfr.daemon.policies import Policies
     from lfr.daemon.socket_actor import SocketActor
@@ -46,6 +48,7 @@ class ServiceTree:
         socket: SocketActor | None = None,
         housekeeping: Housekeeping | None = None,
         registry: Registry | None = None,
+        cluster: ClusterActor | None = None,
     ) -> None:
         self.engine = engine
         self.policies = policies
@@ -57,6 +60,8 @@ class ServiceTree:
         if socket is not None:
             self.root.add(socket, policies.socket)
         self.root.add(self.alerts, policies.alerts)
+        if cluster is not None:  # stops after the cameras: what they raised is in the outbox
+            self.root.add(cluster, policies.cluster)
         self.root.add(self.cameras, policies.cameras)
         if housekeeping is not None:
             self.root.add(housekeeping, policies.housekeeping)
