@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
@@ -28,6 +29,7 @@ from typing import Any, TypeVar
 import trio
 
 T = TypeVar("T")
+log = logging.getLogger("lfr.cluster")
 
 
 class BridgeClosed(RuntimeError):
@@ -49,8 +51,14 @@ class AsyncioBridge:
         ready = threading.Event()
         loop = asyncio.new_event_loop()
 
+        def unretrieved(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            # A call cancelled from trio whose coroutine then failed (the link closing under
+            # it): nobody waits for that result any more; keep it out of stderr.
+            log.debug("%s: %s", self.name, context.get("message"))
+
         def main() -> None:
             asyncio.set_event_loop(loop)
+            loop.set_exception_handler(unretrieved)
             loop.call_soon(ready.set)
             try:
                 loop.run_forever()
