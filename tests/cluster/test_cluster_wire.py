@@ -39,8 +39,12 @@ ALERT = Alert(
 )
 
 
-def _decode(data: bytes, *, subject: str = "lfr.alerts.van-3", key: bytes | None = None, headers=None):
-    return wire.decode_alert(data, subject=subject, sites=["van-3", "van-4"], key=key, headers=headers)
+def _decode(
+    data: bytes, *, subject: str = "lfr.alerts.van-3", key: bytes | None = None, headers=None
+):
+    return wire.decode_alert(
+        data, subject=subject, sites=["van-3", "van-4"], key=key, headers=headers
+    )
 
 
 def test_an_alert_survives_the_trip_with_its_site_and_crop() -> None:
