@@ -2,7 +2,7 @@
 
 They go through the hub daemon's own socket, never straight to NATS: the hub seals the bundle
 with its bundle key, holds the link, and audits the act with the account that asked (the
-OS user, or $LFR_ACTOR) beside the daemon's own record.
+connection's identity: the OS user on the Unix socket, the token's name over TCP).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lfr.cli.store_args import actor, settings
+from lfr.cli.store_args import settings
 from lfr.client import Client, Endpoint
 from lfr.errors import InputError
 
@@ -54,13 +54,13 @@ def _publish(args: argparse.Namespace) -> int:
     if not sites:
         raise InputError("--sites: name at least one site")
     with Client.connect(_endpoint(args), name="lfr-watchlist") as client:
-        result = client.watchlist_publish(args.name, sites, by=actor(args))
+        result = client.watchlist_publish(args.name, sites)
     print(json.dumps(result, sort_keys=True))
     return 0
 
 
 def _withdraw(args: argparse.Namespace) -> int:
     with Client.connect(_endpoint(args), name="lfr-watchlist") as client:
-        result = client.watchlist_withdraw(args.name, by=actor(args))
+        result = client.watchlist_withdraw(args.name)
     print(json.dumps(result, sort_keys=True))
     return 0

@@ -24,11 +24,10 @@ from lfr.config.schema import (
     LoggingConfig,
     ModelsConfig,
     RetentionConfig,
-    SocketConfig,
     TrackerConfig,
     WatchlistsConfig,
-    parse_host_port,
 )
+from lfr.config.sockets import SocketConfig, parse_host_port
 from lfr.config.validate import build
 from lfr.errors import ConfigError
 

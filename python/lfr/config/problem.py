@@ -1,4 +1,4 @@
-"""`Problem`: what a section's `check` raises, naming the key an operator must fix."""
+"""`Problem`: what a config section's `check` raises, naming the offending key."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from lfr.errors import ConfigError
 
 
 class Problem(ConfigError):
-    """Raised by a section's `check`: `key` is the field (relative to the section)."""
+    """Raised by a section's `check`: `key` is the field (relative to the section); the
+    validator prefixes the section's path, so the message names the exact key to fix."""
 
     def __init__(self, key: str, message: str) -> None:
         super().__init__(message)

@@ -37,8 +37,9 @@ from lfr.pipeline.alerts import EmittedAlert, StreamOutput
 from lfr.pipeline.camera_actor import camera_snapshots
 from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
+from lfr.protocol.feed import AlertFeed
 from lfr.protocol.hub import EventHub
-from lfr.protocol.server import SocketEndpoints, SocketSettings
+from lfr.protocol.server import SocketEndpoints
 
 if TYPE_CHECKING:
     from lfr.cluster.actor import ClusterActor
@@ -74,6 +75,7 @@ class Daemon:
         self.engine: Engine | None = None
         self.tree: ServiceTree | None = None
         self.hub = EventHub(max_frame_bytes=config.socket.max_frame_bytes)
+        self.alert_feed: AlertFeed | None = None
         self.endpoints: SocketEndpoints | None = None
         self._stop = trio.Event()
         self._cameras: CameraSet | None = None
@@ -116,6 +118,11 @@ class Daemon:
         # first verdict an officer records.
         fingerprint = await trio.to_thread.run_sync(store.audit.fingerprint)
         analyzer = await trio.to_thread.run_sync(self._load_models)
+        feed = self.alert_feed = AlertFeed(
+            self.hub,
+            start_after=await trio.to_thread.run_sync(store.alerts.last_seq),
+            poll_s=cfg.socket.alert_poll_s,
+        )
         engine = self.engine = Engine(
             store,
             analyzer,
@@ -134,14 +141,14 @@ class Daemon:
             cfg,
             store,
             engine,
-            announce=self.hub.publish_alert,
+            announce=feed.offer_alert,
             camera_states=lambda: [
                 {"id": c.camera, "state": c.state}
                 for c in camera_snapshots(registry, latency=False)
             ],
         )
         api = EngineApi(engine, registry, rates, self.reload_watchlists, cluster=cluster)
-        socket = SocketActor(api, self.hub, SocketSettings.from_config(cfg.socket, data_dir))
+        socket = SocketActor(api, self.hub, cfg.socket, data_dir, alerts=feed)
         tree = self.tree = ServiceTree(
             engine,
             policies.DAEMON,
@@ -225,8 +232,10 @@ class Daemon:
         return EngineSettings(threshold=tracker.threshold, tracker=tracker.settings, site=site)
 
     def _publish_alert(self, alert: EmittedAlert) -> None:
-        """A persisted alert: to the socket's subscribers, and to the cluster's outbox."""
-        self.hub.publish_alert(alert)
+        """A persisted alert: to the socket's subscribers (through the feed, in seq order),
+        and to the cluster's outbox."""
+        assert self.alert_feed is not None
+        self.alert_feed.offer_alert(alert)
         if self.cluster is not None:
             self.cluster.notify()
 

@@ -3,7 +3,8 @@
 The daemon subclasses it (or wraps it) and overrides `status`, `cameras_list` and
 `watchlist_reload` with live pipeline data; the socket tests use it as is over a real Store.
 Alerts go out in the one wire shape (`lfr.pipeline.alerts.alert_wire`), the shape the
-pipeline publishes live, so live events and replays are identical.
+pipeline offers to the `AlertFeed` live, so live events and replays are identical (the feed
+also publishes what `alerts_since` returns for alerts other processes stored).
 
 SQLite work runs in a worker thread (the store's connection is lock-protected and not bound to
 a thread), so the socket never stalls the trio loop on disk I/O.
@@ -107,7 +108,13 @@ class StoreDaemonApi:
         return next((i.label for i in known if i.identity_id == identity), None)
 
     async def alert_adjudicate(
-        self, alert_id: str, verdict: str, by: str, note: str | None
+        self,
+        alert_id: str,
+        verdict: str,
+        *,
+        actor: str,
+        on_behalf_of: str | None = None,
+        note: str | None = None,
     ) -> Wire:
         try:
             value = normalise_verdict(verdict)
@@ -115,13 +122,16 @@ class StoreDaemonApi:
             raise InvalidArgumentError(str(exc)) from None
 
         def judge() -> dict[str, Any]:
-            return self.wire(self.store.alerts.adjudicate(alert_id, value, actor=by, note=note))
+            judged = self.store.alerts.adjudicate(
+                alert_id, value, actor=actor, on_behalf_of=on_behalf_of, note=note
+            )
+            return self.wire(judged)
 
         try:
             result: dict[str, Any] = await self._run(judge)
         except AlertNotFound as exc:
             raise NotFoundError(str(exc)) from None
-        except StoreError as exc:  # e.g. no officer named
+        except StoreError as exc:
             raise InvalidArgumentError(str(exc)) from None
         return result
 

@@ -140,10 +140,18 @@ class DaemonApi(Protocol):
         ...
 
     async def alert_adjudicate(
-        self, alert_id: str, verdict: str, by: str, note: str | None
+        self,
+        alert_id: str,
+        verdict: str,
+        *,
+        actor: str,
+        on_behalf_of: str | None = None,
+        note: str | None = None,
     ) -> Wire:
-        """Record a human verdict; returns the updated alert. alert_id is the idempotency key:
-        repeating the same verdict is not an error."""
+        """Record a human verdict; returns the updated alert. `actor` is who the connection
+        is (the Unix peer's user or the TCP token's name), never a name the client sent;
+        `on_behalf_of` is the officer the client named (its `by`), if any. alert_id is the
+        idempotency key: repeating the same verdict is not an error."""
         ...
 
     async def alerts_since(self, seq: int, limit: int) -> Sequence[Wire]:

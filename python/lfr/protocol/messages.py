@@ -67,6 +67,15 @@ class ProtocolError(InputError):
         self.request_id = request_id
 
 
+class Disconnect(Exception):
+    """Close this connection, telling the client why (`code`) when the stream still works;
+    `code=None` closes silently (the reason was already sent as a reply)."""
+
+    def __init__(self, code: str | None, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def _bounded(lo: int, hi: int) -> dict[str, int]:
     return {"min": lo, "max": hi}
 
@@ -118,12 +127,12 @@ class WatchlistReload(Request):
 
 @dataclass(frozen=True, slots=True)
 class WatchlistPublish(Request):
-    """At a cluster hub: push the sealed watchlist to these sites (lfr.cluster)."""
+    """At a cluster hub: push the sealed watchlist to these sites (lfr.cluster); the actor
+    is the connection's."""
 
     TYPE: ClassVar[str] = "watchlist.publish"
     name: str
     sites: tuple[str, ...]
-    by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +141,6 @@ class WatchlistWithdraw(Request):
 
     TYPE: ClassVar[str] = "watchlist.withdraw"
     name: str
-    by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,10 +152,12 @@ class AlertsList(Request):
 
 @dataclass(frozen=True, slots=True)
 class AlertAdjudicate(Request):
+    """`by`: the officer the verdict is recorded for, when not the connection's own actor."""
+
     TYPE: ClassVar[str] = "alert.adjudicate"
     alert_id: str
     verdict: str
-    by: str
+    by: str | None = None
     note: str | None = None
 
 
