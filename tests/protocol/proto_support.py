@@ -62,7 +62,9 @@ class ServedApi(StoreDaemonApi):
     LATENCY: ClassVar[dict[str, Any]] = {"glass_to_alert": {"p50": 80.0, "p99": 150.0}}
 
     def __init__(self, store: Store, hub: EventHub) -> None:
-        super().__init__(store, reload=self._record_reload)
+        super().__init__(
+            store, reload=self._record_reload, on_verdict=lambda a: hub.publish("verdicts", a)
+        )
         self.hub = hub
         self.feed = AlertFeed(hub, start_after=store.alerts.last_seq())
         self.reloads: list[str | None] = []

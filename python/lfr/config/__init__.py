@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lfr.config.cluster import ClusterConfig
+from lfr.config.console import ConsoleConfig
 from lfr.config.schema import (
     AuditConfig,
     CameraConfig,
@@ -45,6 +46,7 @@ __all__ = [
     "ClusterConfig",
     "Config",
     "ConfigError",
+    "ConsoleConfig",
     "DaemonConfig",
     "LoggingConfig",
     "ModelsConfig",

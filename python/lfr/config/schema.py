@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from lfr.config.cluster import ClusterConfig
+from lfr.config.console import ConsoleConfig
 from lfr.config.problem import Problem
 from lfr.config.sockets import SocketConfig
 from lfr.errors import ConfigError
@@ -177,6 +178,7 @@ class Config:
     audit: AuditConfig = field(default_factory=AuditConfig)
     watchlists: WatchlistsConfig = field(default_factory=WatchlistsConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    console: ConsoleConfig | None = None  # the section turns the operator console on
 
     def check(self) -> None:
         if is_within(self.audit.key_file.parent, self.daemon.data_dir):

@@ -43,6 +43,7 @@ from lfr.protocol.server import SocketEndpoints
 
 if TYPE_CHECKING:
     from lfr.cluster.actor import ClusterActor
+    from lfr.console import ConsoleActor
     from lfr.inference import FaceAnalyzer
     from lfr.pipeline.camera_actor import CameraActor
     from lfr.store import Store
@@ -77,6 +78,7 @@ class Daemon:
         self.hub = EventHub(max_frame_bytes=config.socket.max_frame_bytes)
         self.alert_feed: AlertFeed | None = None
         self.endpoints: SocketEndpoints | None = None
+        self.console: ConsoleActor | None = None
         self._stop = trio.Event()
         self._cameras: CameraSet | None = None
         self._analyzer = analyzer  # models already loaded by the caller (the demo)
@@ -148,11 +150,14 @@ class Daemon:
             ],
         )
         api = EngineApi(engine, registry, rates, self.reload_watchlists, cluster=cluster)
+        api.on_verdict = functools.partial(self.hub.publish, "verdicts")
         socket = SocketActor(api, self.hub, cfg.socket, data_dir, alerts=feed)
+        console = self.console = self._console(store, api, engine)
         tree = self.tree = ServiceTree(
             engine,
             policies.DAEMON,
             socket=socket,
+            console=console,
             housekeeping=housekeeping,
             registry=registry,
             cluster=cluster,
@@ -177,10 +182,25 @@ class Daemon:
                 reason = "stop"
                 outer.cancel_scope.cancel()
         finally:
+            if console is not None:
+                console.close()
             with trio.CancelScope(shield=True):
                 await trio.to_thread.run_sync(engine.end_run, reason)
                 await trio.to_thread.run_sync(store.export_head, "daemon.stop")
         self._announce("lfr-run: stopped")
+
+    def _console(self, store: Store, api: EngineApi, engine: Engine) -> ConsoleActor | None:
+        """The operator console when `[console]` is configured (its port bound now)."""
+        if self.config.console is None:
+            return None
+        from lfr.console import console_actor
+
+        try:
+            return console_actor(
+                self.config.console, store, api, self.hub, analyzer=engine.analyzer
+            )
+        except ConfigError as exc:
+            raise DaemonStartError(str(exc)) from None
 
     def _announce_ready(self, store: Store, data_dir: Path, fingerprint: str) -> None:
         self._announce(f"lfr-run: data dir {data_dir.absolute()}")
@@ -192,6 +212,8 @@ class Daemon:
         unix = self.endpoints.unix_path if self.endpoints is not None else None
         tcp = self.endpoints.tcp if self.endpoints is not None else None
         self._announce(f"lfr-run: socket {unix}" + (f", tcp {tcp[0]}:{tcp[1]}" if tcp else ""))
+        if self.console is not None:
+            self._announce(f"lfr-run: console {self.console.url}/")
         assert self.engine is not None
         self._announce(
             f"lfr-run: {len(self.config.cameras)} camera(s), watchlists "

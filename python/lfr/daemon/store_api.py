@@ -33,9 +33,18 @@ def _midnight(now: float) -> float:
 
 
 class StoreDaemonApi:
-    def __init__(self, store: Store, *, reload: ReloadHook | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        reload: ReloadHook | None = None,
+        on_verdict: Callable[[Wire], object] | None = None,
+    ) -> None:
+        """`on_verdict(alert)`: told of every verdict recorded here, as the adjudicated alert
+        (the daemon publishes it on the hub's `verdicts` topic)."""
         self.store = store
         self._reload = reload
+        self.on_verdict = on_verdict
         self._started = time.monotonic()
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -133,6 +142,8 @@ class StoreDaemonApi:
             raise NotFoundError(str(exc)) from None
         except StoreError as exc:
             raise InvalidArgumentError(str(exc)) from None
+        if self.on_verdict is not None:
+            self.on_verdict(result)
         return result
 
     async def watchlist_publish(self, name: str, sites: list[str], *, actor: str) -> Wire:

@@ -2,6 +2,7 @@
 
     lfr                      root supervisor; stops its children in reverse order
     ├── socket               SocketActor          (daemon only)
+    ├── console              ConsoleActor         (daemon with [console] only)
     ├── alerts               AlertActor           mailbox: tracker decisions, in order
     ├── cluster              ClusterActor         (daemon with [cluster] only): NATS link
     ├── cameras              Supervisor
@@ -11,7 +12,8 @@
 The daemon runs it whole; `lfr scan` runs the same tree with one camera and no listeners
 (no socket, no housekeeping). Restart rules come from `lfr.daemon.policies`. Stop order:
 housekeeping, then the cameras (each finishes its frame in hand), then the alert actor (it
-persists what the cameras handed it), then the socket (subscribers see those alerts first).
+persists what the cameras handed it), then the console, then the socket (subscribers see
+those alerts first).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from lfr.pipeline.camera_actor import CameraActor, camera_actor_name, camera_sna
 
 if TYPE_CHECKING:
     from lfr.cluster.actor import ClusterActor
+    from lfr.console import ConsoleActor
     from lfr.daemon.housekeeping import Housekeeping
     from lfr.daemon.policies import Policies
     from lfr.daemon.socket_actor import SocketActor
@@ -46,6 +49,7 @@ class ServiceTree:
         policies: Policies,
         *,
         socket: SocketActor | None = None,
+        console: ConsoleActor | None = None,
         housekeeping: Housekeeping | None = None,
         registry: Registry | None = None,
         cluster: ClusterActor | None = None,
@@ -59,6 +63,8 @@ class ServiceTree:
         self.cameras = Supervisor(CAMERAS, registry=self.registry, events=events)
         if socket is not None:
             self.root.add(socket, policies.socket)
+        if console is not None:
+            self.root.add(console, policies.console)
         self.root.add(self.alerts, policies.alerts)
         if cluster is not None:  # stops after the cameras: what they raised is in the outbox
             self.root.add(cluster, policies.cluster)

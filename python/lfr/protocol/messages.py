@@ -16,7 +16,7 @@ from lfr.errors import InputError
 
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({1})
-TOPICS = ("alerts", "camera_state", "stats")
+TOPICS = ("alerts", "verdicts", "camera_state", "stats")
 CAPABILITIES = (
     "auth",
     "subscribe",

@@ -17,6 +17,7 @@ from lfr.store.db import DB_FILENAME, Database
 from lfr.store.errors import StoreError
 from lfr.store.retention import DEFAULT_ALERTS_DAYS, Retention, RetentionResult
 from lfr.store.runs import Runs
+from lfr.store.users import Users
 from lfr.store.watchlists import Watchlists
 
 
@@ -32,6 +33,7 @@ class Store:
         self.runs = Runs(db, self.audit)
         self.alert_log = AlertLogFiles(db.path.parent)
         self.retention = Retention(db, self.audit, self.alert_log)
+        self.users = Users(db, self.audit)
 
     @classmethod
     def open(
