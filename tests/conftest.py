@@ -81,6 +81,15 @@ def lin_home(tmp_path_factory: pytest.TempPathFactory, sample_data: Path, analyz
 
 
 @pytest.fixture(scope="session")
+def live_analyzer():
+    """The models as the daemon loads them: detections down to the tracker's low score."""
+    from lfr.inference import FaceAnalyzer
+    from lfr.pipeline.engine import DETECTION_FLOOR
+
+    return FaceAnalyzer.create(threads=2, score_threshold=DETECTION_FLOOR)
+
+
+@pytest.fixture(scope="session")
 def analyzer():  # -> lfr.inference.FaceAnalyzer
     """One FaceAnalyzer per test session (owned by the inference engineer). Models are fetched
     into the normal cache (`LFR_MODELS_DIR`, else the user cache) on first use and verified by

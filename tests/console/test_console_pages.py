@@ -5,12 +5,14 @@ enrolment gate's reasons and the look-alike warning), the report's plots, the au
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import numpy as np
 from console_support import Console, logged_in
 
 from lfr.jpeg import encode_jpeg
+from lfr.store import AlertRecord
 
 PHOTO = "face_recognition/examples/lin-manuel-miranda.png"
 
@@ -133,3 +135,16 @@ async def test_crops_are_gone_with_retention(console: Console) -> None:
     assert gone.status_code == 404 and "retention" in gone.json()["error"]
     assert there.status_code == 200
     assert page.status_code == 404
+
+
+async def test_a_hub_labels_each_alert_with_its_site(console: Console) -> None:
+    """At a cluster hub, alerts of many sites share the pages: each names its site."""
+    record = AlertRecord("cam1", time.time(), "wl", "h" * 64, "id-9", 0.7, 0.363, 1, site="van-3")
+    alert = console.store.alerts.record(record)
+    async with logged_in(console, "olive") as (client, _):
+        history = await client.get("/alerts")
+        page = await client.get(f"/alerts/{alert.alert_id}")
+        listed = (await client.get("/api/alerts")).json()["alerts"]
+    assert "van-3 · cam1" in history.text
+    assert "<dt>site</dt><dd>van-3</dd>" in page.text
+    assert [a["site"] for a in listed] == ["van-3"]

@@ -16,12 +16,3 @@ def home(lin_home: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "home"
     shutil.copytree(lin_home, copy)
     return copy
-
-
-@pytest.fixture(scope="session")
-def live_analyzer():
-    """The models as the daemon loads them: detections down to the tracker's low score."""
-    from lfr.inference import FaceAnalyzer
-    from lfr.pipeline.engine import DETECTION_FLOOR
-
-    return FaceAnalyzer.create(threads=2, score_threshold=DETECTION_FLOOR)

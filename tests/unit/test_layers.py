@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"stream", "inference", "store", "http"},
     {"config", "watchlist"},
     {"pipeline"},
-    {"protocol", "devserver"},
+    {"protocol", "devserver", "cluster"},
     {"console"},
     {"client", "daemon"},
     {"demo"},

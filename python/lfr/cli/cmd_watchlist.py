@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lfr.cli.cmd_cluster import register as register_cluster
 from lfr.cli.store_args import actor, add_common, fmt_time, open_store, parse_expiry, settings
 from lfr.cli.watchlist_enrol import IntermixedParser, add_arguments
 from lfr.cli.watchlist_enrol import run as run_add
@@ -117,6 +118,8 @@ def register(subparsers: Any) -> None:
 
     p = sub.add_parser("purge-expired", help="delete every expired watchlist")
     _leaf(p, _purge_expired)
+
+    register_cluster(sub, _leaf)
 
 
 def _leaf(parser: argparse.ArgumentParser, func: Any) -> None:

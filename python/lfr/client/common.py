@@ -43,6 +43,14 @@ class Methods:
     def watchlist_reload(self, name: str | None = None) -> Any:
         return self._call("watchlist.reload", name=name)
 
+    def watchlist_publish(self, name: str, sites: list[str]) -> Any:
+        """At a cluster hub: send the sealed watchlist to these sites."""
+        return self._call("watchlist.publish", name=name, sites=list(sites))
+
+    def watchlist_withdraw(self, name: str) -> Any:
+        """At a cluster hub: take the watchlist back from every site."""
+        return self._call("watchlist.withdraw", name=name)
+
     def alerts_list(self, since_seq: int = 0, limit: int = 100) -> Any:
         """Persisted alerts with seq > since_seq, oldest first."""
         return self._call("alerts.list", since_seq=since_seq, limit=limit)

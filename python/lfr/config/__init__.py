@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lfr.config.cluster import ClusterConfig
 from lfr.config.console import ConsoleConfig
 from lfr.config.metrics import MetricsConfig
 from lfr.config.schema import (
@@ -43,6 +44,7 @@ DEPRECATED_KEYS: dict[str, dict[str, str]] = {
 __all__ = [
     "AuditConfig",
     "CameraConfig",
+    "ClusterConfig",
     "Config",
     "ConfigError",
     "ConsoleConfig",

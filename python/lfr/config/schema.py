@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from lfr.config.cluster import ClusterConfig
 from lfr.config.console import ConsoleConfig
 from lfr.config.metrics import MetricsConfig
 from lfr.config.problem import Problem
@@ -177,6 +178,7 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
     watchlists: WatchlistsConfig = field(default_factory=WatchlistsConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
     console: ConsoleConfig | None = None  # the section turns the operator console on
     metrics: MetricsConfig | None = None  # the section turns the Prometheus endpoint on
 
@@ -200,6 +202,8 @@ class Config:
                     f"duplicate camera id {cam.id!r} (also cameras[{seen[cam.id]}].id)",
                 )
             seen[cam.id] = i
+        if self.cluster.role == "hub" and self.cameras:
+            raise Problem("cameras", 'a hub ([cluster] role = "hub") has no cameras')
 
     def camera(self, camera_id: str) -> CameraConfig:
         for cam in self.cameras:

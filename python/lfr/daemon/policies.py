@@ -29,6 +29,7 @@ class Policies:
     cameras: RestartPolicy  # the cameras' supervisor itself
     camera: RestartPolicy  # each camera
     housekeeping: RestartPolicy
+    cluster: RestartPolicy  # the link to the other sites (lfr.cluster)
     console: RestartPolicy
     metrics: RestartPolicy  # the Prometheus endpoint
 
@@ -54,6 +55,17 @@ DAEMON = Policies(
         give_up=GiveUp.FAIL,
         retry_after_s=300.0,
         shutdown_s=0.5,
+    ),
+    # A lost NATS link is not a crash (the actor retries it itself, and the site alerts on
+    # locally); a crash is a bug, retried a few times, then left FAILED and tried again
+    # later, never stopping the daemon: the store keeps the outbox meanwhile.
+    cluster=RestartPolicy(
+        max_restarts=5,
+        within_s=60.0,
+        backoff=Backoff(0.5, 10.0),
+        give_up=GiveUp.FAIL,
+        retry_after_s=300.0,
+        shutdown_s=3.0,
     ),
     # Alerts still reach the socket and the logs without it: a console that keeps crashing is
     # left FAILED and tried again later rather than stopping the daemon. Its stop ends the

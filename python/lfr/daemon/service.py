@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import trio
 
+from lfr.cluster.actor import build as build_cluster
 from lfr.config import Config, ConfigError, load_config
 from lfr.daemon import policies
 from lfr.daemon.api import EngineApi
@@ -34,7 +35,8 @@ from lfr.daemon.tree import ServiceTree
 from lfr.errors import StateError
 from lfr.kernel.registry import Registry
 from lfr.pipeline.alert_log import JsonlOutput
-from lfr.pipeline.alerts import StreamOutput
+from lfr.pipeline.alerts import EmittedAlert, StreamOutput
+from lfr.pipeline.camera_actor import camera_snapshots
 from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
 from lfr.protocol.feed import AlertFeed
@@ -43,6 +45,7 @@ from lfr.protocol.server import SocketEndpoints
 from lfr.telemetry import PipelineMetrics, Telemetry
 
 if TYPE_CHECKING:
+    from lfr.cluster.actor import ClusterActor
     from lfr.console import ConsoleActor
     from lfr.http import HttpActor
     from lfr.inference import FaceAnalyzer
@@ -87,6 +90,7 @@ class Daemon:
         self._analyzer = analyzer  # models already loaded by the caller (the demo)
         self.trace = trace
         self.metrics: HttpActor | None = None
+        self.cluster: ClusterActor | None = None
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -152,7 +156,7 @@ class Daemon:
             analyzer,
             self._outputs(store),
             self._engine_settings(),
-            publish=feed.offer_alert,
+            publish=self._publish_alert,
             alert_store=alert_store,
             telemetry=telemetry,
         )
@@ -166,7 +170,17 @@ class Daemon:
         )
         await trio.to_thread.run_sync(housekeeping.retention)
         await self._load_watchlists(engine)
-        api = EngineApi(engine, registry, rates, self.reload_watchlists)
+        cluster = self.cluster = build_cluster(
+            cfg,
+            store,
+            engine,
+            announce=feed.offer_alert,
+            camera_states=lambda: [
+                {"id": c.camera, "state": c.state}
+                for c in camera_snapshots(registry, latency=False)
+            ],
+        )
+        api = EngineApi(engine, registry, rates, self.reload_watchlists, cluster=cluster)
         api.on_verdict = functools.partial(self.hub.publish, "verdicts")
         socket = SocketActor(api, self.hub, cfg.socket, data_dir, alerts=feed)
         console = self.console = self._console(store, api, engine)
@@ -178,6 +192,7 @@ class Daemon:
             housekeeping=housekeeping,
             metrics=self.metrics,
             registry=registry,
+            cluster=cluster,
         )
         self._cameras = CameraSet(tree)
         reason = "error"
@@ -275,8 +290,17 @@ class Daemon:
         )
 
     def _engine_settings(self) -> EngineSettings:
-        tracker = self.config.tracker
-        return EngineSettings(threshold=tracker.threshold, tracker=tracker.settings)
+        tracker, cluster = self.config.tracker, self.config.cluster
+        site = cluster.site_name if cluster.role == "edge" else None
+        return EngineSettings(threshold=tracker.threshold, tracker=tracker.settings, site=site)
+
+    def _publish_alert(self, alert: EmittedAlert) -> None:
+        """A persisted alert: to the socket's subscribers (through the feed, in seq order),
+        and to the cluster's outbox."""
+        assert self.alert_feed is not None
+        self.alert_feed.offer_alert(alert)
+        if self.cluster is not None:
+            self.cluster.notify()
 
     def _outputs(self, store: Store) -> list:
         return [

@@ -20,7 +20,7 @@ import trio
 
 import lfr
 from lfr.pipeline.alerts import alert_wire
-from lfr.protocol.api import InvalidArgumentError, NotFoundError, Wire
+from lfr.protocol.api import InvalidArgumentError, NotFoundError, UnavailableError, Wire
 from lfr.store import AlertNotFound, Store, StoreError, WatchlistNotFound
 from lfr.store.alerts import Alert, normalise_verdict
 
@@ -150,3 +150,9 @@ class StoreDaemonApi:
         here once, as the adjudicated alert."""
         if self.on_verdict is not None:
             self.on_verdict(judged)
+
+    async def watchlist_publish(self, name: str, sites: list[str], *, actor: str) -> Wire:
+        raise UnavailableError('this daemon is not a cluster hub ([cluster] role = "hub")')
+
+    async def watchlist_withdraw(self, name: str, *, actor: str) -> Wire:
+        raise UnavailableError('this daemon is not a cluster hub ([cluster] role = "hub")')

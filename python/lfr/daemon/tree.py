@@ -5,6 +5,7 @@
     ├── console              ConsoleActor         (daemon with [console] only)
     ├── metrics              HttpActor            (daemon with [metrics]): GET /metrics
     ├── alerts               AlertActor           mailbox: tracker decisions, in order
+    ├── cluster              ClusterActor         (daemon with [cluster] only): NATS link
     ├── cameras              Supervisor
     │   └── camera:<id>      CameraActor          mailbox: the source's frames
     └── housekeeping         Housekeeping         mailbox: the supervisors' lifecycle events
@@ -28,6 +29,7 @@ from lfr.pipeline.alert_actor import AlertActor
 from lfr.pipeline.camera_actor import CameraActor, camera_actor_name, camera_snapshots
 
 if TYPE_CHECKING:
+    from lfr.cluster.actor import ClusterActor
     from lfr.console import ConsoleActor
     from lfr.daemon.housekeeping import Housekeeping
     from lfr.daemon.policies import Policies
@@ -53,6 +55,7 @@ class ServiceTree:
         housekeeping: Housekeeping | None = None,
         metrics: HttpActor | None = None,
         registry: Registry | None = None,
+        cluster: ClusterActor | None = None,
     ) -> None:
         self.engine = engine
         self.policies = policies
@@ -73,6 +76,8 @@ class ServiceTree:
         if metrics is not None:
             self.root.add(metrics, policies.metrics)
         self.root.add(self.alerts, policies.alerts)
+        if cluster is not None:  # stops after the cameras: what they raised is in the outbox
+            self.root.add(cluster, policies.cluster)
         self.root.add(self.cameras, policies.cameras)
         if housekeeping is not None:
             self.root.add(housekeeping, policies.housekeeping)

@@ -41,6 +41,7 @@ class EngineSettings:
     tracker: Mapping[str, float] = field(default_factory=dict)
     concurrency: int = 2  # frames in analysis at once, across cameras
     keep_crops: bool = True  # store the matched face's crop with its alert
+    site: str | None = None  # the cluster site this daemon is, recorded on its alerts
 
 
 class Engine:
@@ -73,6 +74,7 @@ class Engine:
             self.latency,
             publish=publish,
             keep_crops=settings.keep_crops,
+            site=settings.site,
         )
         self.runner = AnalysisRunner(
             FrameAnalysis(analyzer, threshold_override=settings.threshold),

@@ -74,6 +74,7 @@ class AlertWire(TypedDict):
     adjudicated_at: float | None
     note: str | None
     has_crop: bool
+    site: str | None  # the cluster site that raised it (a hub serves many); None stand-alone
 
 
 class CameraWire(TypedDict, total=False):
@@ -123,6 +124,15 @@ class DaemonApi(Protocol):
     async def watchlist_reload(self, name: str | None) -> Wire:
         """Reload one watchlist (all when `name` is None) from the store; return what was
         loaded. Raises NotFoundError for an unknown name."""
+        ...
+
+    async def watchlist_publish(self, name: str, sites: list[str], *, actor: str) -> Wire:
+        """At a cluster hub: seal `name` and send it to `sites`; what was published (hash,
+        bucket, sites). Elsewhere an `InvalidStateError`-coded refusal."""
+        ...
+
+    async def watchlist_withdraw(self, name: str, *, actor: str) -> Wire:
+        """At a cluster hub: delete the bundle and tell every site to purge `name`."""
         ...
 
     async def alerts_list(self, since_seq: int, limit: int) -> Sequence[Wire]:

@@ -126,6 +126,24 @@ class WatchlistReload(Request):
 
 
 @dataclass(frozen=True, slots=True)
+class WatchlistPublish(Request):
+    """At a cluster hub: push the sealed watchlist to these sites (lfr.cluster); the actor
+    is the connection's."""
+
+    TYPE: ClassVar[str] = "watchlist.publish"
+    name: str
+    sites: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistWithdraw(Request):
+    """At a cluster hub: take the watchlist back from every site."""
+
+    TYPE: ClassVar[str] = "watchlist.withdraw"
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class AlertsList(Request):
     TYPE: ClassVar[str] = "alerts.list"
     since_seq: int = field(default=0, metadata=_bounded(0, MAX_SEQ))
@@ -173,6 +191,8 @@ REQUEST_TYPES: dict[str, type[Request]] = {
         CamerasList,
         WatchlistsList,
         WatchlistReload,
+        WatchlistPublish,
+        WatchlistWithdraw,
         AlertsList,
         AlertAdjudicate,
         Subscribe,

@@ -78,6 +78,8 @@ class RequestHandlers:
             m.CamerasList: self.cameras_list,
             m.WatchlistsList: self.watchlists_list,
             m.WatchlistReload: self.watchlist_reload,
+            m.WatchlistPublish: self.watchlist_publish,
+            m.WatchlistWithdraw: self.watchlist_withdraw,
             m.AlertsList: self.alerts_list,
             m.AlertAdjudicate: self.alert_adjudicate,
             m.Subscribe: self.subscribe,
@@ -110,6 +112,16 @@ class RequestHandlers:
 
     async def watchlist_reload(self, request: m.WatchlistReload, after: After) -> Any:
         return await self._session.api.watchlist_reload(request.name)
+
+    async def watchlist_publish(self, request: m.WatchlistPublish, after: After) -> Any:
+        return await self._session.api.watchlist_publish(
+            _nonempty("name", request.name), list(request.sites), actor=self._session.actor
+        )
+
+    async def watchlist_withdraw(self, request: m.WatchlistWithdraw, after: After) -> Any:
+        return await self._session.api.watchlist_withdraw(
+            _nonempty("name", request.name), actor=self._session.actor
+        )
 
     async def alerts_list(self, request: m.AlertsList, after: After) -> Any:
         return list(await self._session.api.alerts_list(request.since_seq, request.limit))

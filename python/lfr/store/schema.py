@@ -161,12 +161,26 @@ _V8 = (
     )""",
 )
 
+# Many sites, one control room (lfr.cluster): each alert names the site that raised it (NULL:
+# this daemon, stand-alone), and `cluster_marks` holds the cluster link's positions, each
+# moved in the same transaction as what it marks: how far this edge's alerts were acked by
+# JetStream (the store is the outbox: everything past the mark is unsent, in seq order), how
+# far the hub's verdicts were sent back, and the last hub verdict an edge applied.
+_V9 = (
+    "ALTER TABLE alerts ADD COLUMN site TEXT",
+    """CREATE TABLE cluster_marks (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL CHECK (value >= 0)
+    )""",
+)
+
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, _V1),
     (2, _V2),
     (3, _V3),
     (4, _V4),
     (8, _V8),
+    (9, _V9),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
