@@ -40,7 +40,14 @@ async def test_live_alert_reconnect_and_clean_stop(home, rtsp_server, live_analy
         assert first["latency_ms"] < 1000
         async with open_client(Endpoint(unix=daemon.endpoints.unix_path), name="t") as client:
             status = await client.status()
+            [listed] = await client.watchlists_list()
         assert 0 < status["time_to_alert_s"]["p50"] < 3.0, status["time_to_alert_s"]
+        # The list as matched: loaded, at the threshold its target FPIR gives at its size.
+        running = daemon.engine.watchlists.get("wl")
+        assert listed["name"] == "wl" and listed["loaded"] is True
+        assert listed["threshold_source"] == "calibrated" and listed["stored_threshold"] is None
+        assert listed["threshold"] == running.threshold and 0.3 < listed["threshold"] < 0.7
+        assert listed["expected_fpir"] == running.expected_fpir
         assert "time_to_alert" in status["latency_ms"]
 
         rtsp_server.kill()

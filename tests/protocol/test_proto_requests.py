@@ -134,7 +134,9 @@ async def test_blocking_client_typed_methods(served: Served) -> None:
             assert c.ping()["time"] > 0
             assert c.status()["alerts_today"] == 1
             assert c.cameras_list()[0]["id"] == "cam1"
-            assert c.watchlists_list()[0]["name"] == "wl"
+            [listed] = c.watchlists_list()
+            assert listed["name"] == "wl" and listed["threshold_source"] == "calibrated"
+            assert listed["stored_threshold"] is None and 0.3 < listed["threshold"] < 0.7
             assert c.watchlist_reload()["reloaded"] == ["wl"]
             assert c.alerts_list(since_seq=0, limit=5)[0]["seq"] == alert["seq"]
             verdict = c.alert_adjudicate(alert["alert_id"], "confirmed", "sgt")

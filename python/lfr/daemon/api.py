@@ -19,6 +19,9 @@ from lfr.protocol.api import NotFoundError, UnavailableError, Wire
 from lfr.store.alerts import Alert
 from lfr.store.errors import WatchlistNotFound
 
+# What a loaded watchlist reports over its stored record in `watchlists.list`.
+LIVE_KEYS = ("content_hash", "templates", "threshold", "threshold_source", "expected_fpir")
+
 if TYPE_CHECKING:
     from lfr.cluster.actor import ClusterActor
     from lfr.daemon.rates import RateBoard
@@ -101,7 +104,17 @@ class EngineApi(StoreDaemonApi):
             metrics.verdict(str(judged.get("status")))
 
     async def watchlists_list(self) -> Sequence[Wire]:
-        return self._engine.watchlists.describe()
+        """The stored watchlists; those the cameras match against now (`loaded`) with the
+        threshold in force, a configured override included."""
+        live = {w["name"]: w for w in self._engine.watchlists.describe()}
+        listed = []
+        for stored in await super().watchlists_list():
+            now = live.get(str(stored["name"]))
+            listed.append(
+                {**stored, "loaded": now is not None}
+                | ({k: now[k] for k in LIVE_KEYS} if now is not None else {})
+            )
+        return listed
 
     async def watchlist_reload(self, name: str | None) -> Wire:
         # A loaded watchlist deleted from the store is still the daemon's to drop.

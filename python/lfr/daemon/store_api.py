@@ -21,7 +21,9 @@ import trio
 import lfr
 from lfr.pipeline.alerts import alert_wire
 from lfr.protocol.api import InvalidArgumentError, NotFoundError, UnavailableError, Wire
+from lfr.calibration import CalibrationError
 from lfr.store import AlertNotFound, Store, StoreError, WatchlistNotFound
+from lfr.store.watchlist_records import WatchlistInfo
 from lfr.store.alerts import Alert, normalise_verdict
 
 ReloadHook = Callable[[str | None], Awaitable[Wire]]
@@ -69,20 +71,11 @@ class StoreDaemonApi:
         return []  # the daemon knows its cameras; the store does not
 
     async def watchlists_list(self) -> Sequence[Wire]:
+        """Every stored watchlist, with the threshold it is matched at: its own, or the one its
+        target FPIR gives at its size (`threshold_source` says which; `stored_threshold` is
+        what `--threshold` set, None for auto)."""
         infos = await self._run(self.store.watchlists.all)
-        return [
-            {
-                "name": w.name,
-                "content_hash": w.content_hash,
-                "identities": w.identities,
-                "templates": w.templates,
-                "threshold": w.threshold,
-                "expires_at": w.expires_at,
-                "expired": w.expired(),
-                "purpose": w.purpose,
-            }
-            for w in infos
-        ]
+        return [_watchlist_wire(w) for w in infos]
 
     async def watchlist_reload(self, name: str | None) -> Wire:
         if name is not None:
@@ -156,3 +149,27 @@ class StoreDaemonApi:
 
     async def watchlist_withdraw(self, name: str, *, actor: str) -> Wire:
         raise UnavailableError('this daemon is not a cluster hub ([cluster] role = "hub")')
+
+
+def _watchlist_wire(w: WatchlistInfo) -> Wire:
+    try:
+        c = w.calibration().as_dict()
+        effective = {k: c[k] for k in ("threshold", "threshold_source", "expected_fpir")}
+    except CalibrationError:  # no reference for its model: only its own threshold counts
+        effective = {
+            "threshold": w.threshold,
+            "threshold_source": "watchlist",
+            "expected_fpir": None,
+        }
+    return {
+        "name": w.name,
+        "content_hash": w.content_hash,
+        "identities": w.identities,
+        "templates": w.templates,
+        **effective,
+        "stored_threshold": w.threshold,
+        "target_fpir": w.target_fpir,
+        "expires_at": w.expires_at,
+        "expired": w.expired(),
+        "purpose": w.purpose,
+    }
