@@ -34,6 +34,7 @@ import trio
 
 from lfr.errors import InputError
 from lfr.imageio import ImageError, load_image
+from lfr.stream.decoder_setup import DecoderSetup
 from lfr.stream.frame import Frame
 from lfr.stream.inputs import InputKind, folder_images, local_path, open_options, redact
 
@@ -187,6 +188,7 @@ def _container_frames(
         rtsp_transport=spec.rtsp_transport,
     )
     url = str(local_path(spec.url)) if spec.kind is InputKind.FILE else spec.url
+    decoder = DecoderSetup(spec.fps, paced=spec.kind.live or spec.realtime or spec.loop)
     offset = 0.0
     opened = False
     while True:
@@ -195,7 +197,7 @@ def _container_frames(
             if not container.streams.video:
                 raise NoVideoStream(f"{spec.shown_url}: no video stream")
             stream = container.streams.video[0]
-            stream.thread_type = "AUTO" if not spec.kind.live else "SLICE"
+            decoder.configure(stream)
             if not opened:
                 trio.from_thread.run_sync(on_open)
                 opened = True
@@ -203,6 +205,7 @@ def _container_frames(
             rate = float(stream.average_rate or 25)
             for frame in container.decode(stream):
                 pts = None if frame.time is None else float(frame.time) + offset
+                decoder.frame_out(pts)
                 last = pts if pts is not None else last
                 yield pts, _bgr(frame)
         finally:
