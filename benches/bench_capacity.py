@@ -48,7 +48,6 @@ def _p(values: list[float], q: float) -> float | None:
 def prepared_media() -> tuple[Path, Path]:
     """(720p clip, a home with watchlist `wl` = Miranda), made once and cached."""
     from bench_pipeline import prepare_home, upscale_720p
-
     from lfr.paths import sample_data_dir
 
     sample = sample_data_dir()
@@ -210,7 +209,8 @@ def run_one(args: argparse.Namespace, n: int, clip: Path, base_home: Path) -> di
         "per_camera": cams,
     }
     row["keeps_up"] = min(fps) >= 9.5 and g2a_p99 is not None and g2a_p99 < 150.0
-    shutil.rmtree(work, ignore_errors=not args.keep)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
     return row
 
 
