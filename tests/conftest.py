@@ -3,7 +3,8 @@ run instead of skipping tests silently."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,20 @@ from typing import Any
 import pytest
 
 from lfr.paths import sample_data_dir
+
+
+@pytest.fixture(scope="session", autouse=True)
+def audit_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every store the tests open (in-process or in a subprocess) seals its audit trail with
+    a key of this session, never with the tester's own `~/.config/lfr/audit.key`."""
+    path = tmp_path_factory.mktemp("audit-key") / "audit.key"
+    before = os.environ.get("LFR_AUDIT_KEY_FILE")
+    os.environ["LFR_AUDIT_KEY_FILE"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("LFR_AUDIT_KEY_FILE", None)
+    else:
+        os.environ["LFR_AUDIT_KEY_FILE"] = before
 
 
 @pytest.fixture(scope="session")

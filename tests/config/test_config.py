@@ -265,3 +265,22 @@ def test_deprecated_sections_still_refuse_what_they_never_had(write) -> None:
     assert re.match(
         r"^tracker\.n_init: must be at least 1", _error(write("[tracking]\nn_init = 0\n"))
     )
+
+
+def test_audit_and_bundle_keys(write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit key lives outside the data directory and is not the bundle key; both come
+    from the environment by default and from the file (relative to it) when set there."""
+    monkeypatch.setenv("LFR_AUDIT_KEY_FILE", str(tmp_path / "env" / "audit.key"))
+    monkeypatch.setenv("LFR_BUNDLE_KEY_FILE", str(tmp_path / "env" / "bundle.key"))
+    cfg = load_config(write('[daemon]\ndata_dir = "{data}"\n'))
+    assert cfg.audit.key_file == tmp_path / "env" / "audit.key"
+    assert cfg.watchlists.bundle_key_file == tmp_path / "env" / "bundle.key"
+    cfg = load_config(
+        write('[audit]\nkey_file = "keys/a.key"\n[watchlists]\nbundle_key_file = "keys/b.key"\n')
+    )
+    assert cfg.audit.key_file == tmp_path / "keys" / "a.key"
+    assert cfg.watchlists.bundle_key_file == tmp_path / "keys" / "b.key"
+    inside = write('[daemon]\ndata_dir = "{data}"\n[audit]\nkey_file = "{data}/k/audit.key"\n')
+    assert _error(inside).startswith("audit.key_file: must be outside daemon.data_dir")
+    same = write('[audit]\nkey_file = "k"\n[watchlists]\nbundle_key_file = "k"\n')
+    assert _error(same).startswith("watchlists.bundle_key_file: must not be the audit key")

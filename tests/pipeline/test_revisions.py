@@ -1,6 +1,6 @@
 """A track's one alert and its revision through the real alert path: the store keeps one alert
 (revision 1, previous identity, audited), and the revision reaches every output (the stdout
-line, alerts.jsonl, the socket hub) as kind "alert_update" with the same alert_id, in the one
+line, the daily alert log, the socket hub) as kind "alert_update" with the same alert_id, in the one
 wire shape, at a seq after the alert's. Decisions go through the alert actor's mailbox, as the
 cameras hand them over."""
 
@@ -14,7 +14,8 @@ import numpy as np
 import trio
 
 from lfr.pipeline.alert_actor import AlertActor, AlertJob
-from lfr.pipeline.alerts import JsonlOutput, StreamOutput, alert_wire
+from lfr.pipeline.alert_log import JsonlOutput
+from lfr.pipeline.alerts import StreamOutput, alert_wire
 from lfr.pipeline.analysis import AlertCandidate
 from lfr.pipeline.engine import Engine
 from lfr.protocol.api import AlertWire
@@ -48,10 +49,11 @@ def decision(
 async def test_a_revision_reaches_every_output_as_an_alert_update(
     tmp_path: Path, live_analyzer
 ) -> None:
-    lines, jsonl, hub = io.StringIO(), tmp_path / "alerts.jsonl", EventHub()
+    lines, hub = io.StringIO(), EventHub()
     sub = hub.subscribe("alerts", 8)
     with Store.open(tmp_path / "home") as store:
-        outputs = [StreamOutput(lines), JsonlOutput(jsonl)]
+        outputs = [StreamOutput(lines), JsonlOutput(store.alert_log)]
+        log_files = store.alert_log
         engine = Engine(store, live_analyzer, outputs, publish=hub.publish_alert)
         ctx = engine.camera("gate", "wl", media_clock=True)
         other = engine.camera("door", "wl", media_clock=True)
@@ -75,7 +77,7 @@ async def test_a_revision_reaches_every_output_as_an_alert_update(
     assert text[0].startswith("ALERT #1 ") and "alice" in text[0]
     assert text[2].startswith("ALERT UPDATE #3 ") and "revision 1" in text[2]
     assert "bob" in text[2] and "was=alice" in text[2]
-    logged = [json.loads(x) for x in jsonl.read_text().splitlines()]
+    logged = [json.loads(x) for p in log_files.files() for x in p.read_text().splitlines()]
     assert [(x["kind"], x["identity"], x["seq"]) for x in logged] == [
         ("alert", "alice", 1),
         ("alert", "carol", 2),

@@ -64,23 +64,41 @@ def test_list_since_orders_and_limits(store: Store) -> None:
 
 def test_adjudication_is_recorded_and_audited(store: Store) -> None:
     alert = store.alerts.record(rec(5.0))
-    done = store.alerts.adjudicate(alert.alert_id, "false", "PC 123", note="not him")
+    done = store.alerts.adjudicate(
+        alert.alert_id, "false", actor="ops", on_behalf_of="PC 123", note="not him"
+    )
     assert (done.status, done.adjudicated_by, done.note) == ("false", "PC 123", "not him")
     assert done.adjudicated_at is not None
-    again = store.alerts.adjudicate(alert.alert_id, "confirmed", "Sgt 9")
-    assert again.status == "confirmed"
+    again = store.alerts.adjudicate(alert.alert_id, "confirmed", actor="sgt9")
+    assert (again.status, again.adjudicated_by) == ("confirmed", "sgt9")
     audit = store.audit.records(action_prefix="alert.")
-    assert [(r.actor, r.details["verdict"], r.details["previous"]) for r in audit] == [
-        ("PC 123", "false", "raised"),
-        ("Sgt 9", "confirmed", "false"),
+    assert [
+        (r.actor, r.on_behalf_of, r.details["verdict"], r.details["previous"]) for r in audit
+    ] == [
+        ("ops", "PC 123", "false", "raised"),
+        ("sgt9", None, "confirmed", "false"),
     ]
+    assert store.audit.verify().ok
     with pytest.raises(StoreError, match="unknown verdict"):
-        store.alerts.adjudicate(alert.alert_id, "maybe", "PC 1")
-    with pytest.raises(StoreError, match="officer"):
-        store.alerts.adjudicate(alert.alert_id, "false", " ")
+        store.alerts.adjudicate(alert.alert_id, "maybe", actor="ops")
+    with pytest.raises(StoreError, match="account"):
+        store.alerts.adjudicate(alert.alert_id, "false", actor=" ")
     with pytest.raises(AlertNotFound):
-        store.alerts.adjudicate("no-such-id", "false", "PC 1")
+        store.alerts.adjudicate("no-such-id", "false", actor="ops")
     assert store.alerts.get(alert.alert_id).status == "confirmed"
+
+
+def test_cli_records_the_account_as_actor_and_by_as_on_behalf_of(store: Store, cli) -> None:
+    alert = store.alerts.record(rec(5.0))
+    result = cli("alerts", "adjudicate", alert.alert_id, "--verdict", "false", "--by", "PC 7")
+    assert result.code == 0, result.err
+    (record,) = store.audit.records(action_prefix="alert.")
+    assert (record.actor, record.on_behalf_of) == ("tester", "PC 7")  # $LFR_ACTOR, --by
+    result = cli("alerts", "adjudicate", alert.alert_id, "--verdict", "confirmed")
+    assert result.code == 0 and "confirmed by tester" in result.out
+    assert store.audit.records(action_prefix="alert.")[-1].on_behalf_of is None
+    with pytest.raises(SystemExit):  # no flag to claim another name as the actor
+        cli("alerts", "adjudicate", alert.alert_id, "--verdict", "false", "--actor", "mallory")
 
 
 def test_bad_records_are_refused(store: Store) -> None:

@@ -15,7 +15,7 @@ from store_helpers import MODEL, cli_env, templates, unit_vectors
 
 from lfr.pipeline.gallery import load_watchlist
 from lfr.store import Store
-from lfr.store.db import DB_FILENAME
+from lfr.store.db import DB_FILENAME, ScrubIncomplete
 from lfr.store.watchlists import IdentityUpdate
 from lfr.watchlist.bundle import export_bundle
 
@@ -77,10 +77,14 @@ def test_writer_commits_while_reader_holds_a_snapshot(store: Store, home: Path, 
         proc = cli_proc("watchlist", "create", "second", timeout=60)
         assert proc.returncode == 0, proc.stderr
         proc = cli_proc("watchlist", "delete", "wl", timeout=60)
-        assert proc.returncode == 0, proc.stderr
+        # Committed, but the snapshot pins the WAL's old pages: said, with its own code.
+        assert proc.returncode == ScrubIncomplete.exit_code, proc.stderr
+        assert "deletion is committed" in proc.stderr
         # the open snapshot still sees the state it started with
         assert [w.name for w in store.watchlists.all()] == ["wl"]
     assert [w.name for w in store.watchlists.all()] == ["second"]
+    store.db.scrub()  # the reader has moved on: now the WAL goes
+    assert (home / "lfr.db-wal").stat().st_size == 0
 
 
 def _big_bundle(tmp_path: Path, identities: int) -> tuple[Path, str]:
@@ -148,3 +152,23 @@ def test_kill_during_large_import_leaves_all_or_none(tmp_path: Path, home: Path)
         assert proc.returncode == -signal.SIGKILL
         outcomes.append(_check_all_or_none(home, digest, identities))
     print("outcomes after SIGKILL:", outcomes)  # ['none', 'none'] here: killed mid-write
+
+
+def test_a_second_connection_leaves_the_first_ones_locks(
+    store: Store, home: Path, cli_proc
+) -> None:
+    """The daemon holds two connections. Opening the second must not close a descriptor of
+    the database (POSIX drops every lock of the process with it): another process would then
+    take itself for the last connection and delete the -wal and -shm files from under the
+    daemon, whose connections would go on reading a stale, unlinked index."""
+    store.watchlists.create("wl", actor="t")
+    second = Store.open(home, check=False)
+    try:
+        proc = cli_proc("watchlist", "delete", "wl", timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert (home / "lfr.db-shm").exists() and (home / "lfr.db-wal").exists()
+        assert store.watchlists.all() == [] and second.watchlists.all() == []
+        with Store.open(home) as third:  # a third opener reads through the same index
+            assert third.watchlists.all() == []
+    finally:
+        second.close()

@@ -66,7 +66,7 @@ def test_damaged_page_gives_clear_error_and_is_kept(home: Path) -> None:
     with Store.open(home) as store:
         store.watchlists.create("wl", actor="t")
         store.watchlists.add("wl", "p", templates(300), actor="t")
-        store.db.checkpoint()
+        store.db.scrub()
     db = home / DB_FILENAME
     data = bytearray(db.read_bytes())
     page = 4096

@@ -65,10 +65,10 @@ def test_report_numbers(store: Store, cli) -> None:
             ).alert_id
         )
     store.alerts.record(AlertRecord("elsewhere", 1_000.0, "other", "x", "z", 0.5, 0.4, 1))
-    store.alerts.adjudicate(ids[0], "confirmed", "PC 1")
-    store.alerts.adjudicate(ids[1], "false", "PC 1")
-    store.alerts.adjudicate(ids[2], "false", "PC 1")
-    store.alerts.adjudicate(ids[3], "not-engaged", "PC 1")
+    store.alerts.adjudicate(ids[0], "confirmed", actor="PC 1")
+    store.alerts.adjudicate(ids[1], "false", actor="PC 1")
+    store.alerts.adjudicate(ids[2], "false", actor="PC 1")
+    store.alerts.adjudicate(ids[3], "not-engaged", actor="PC 1")
     store.runs.finish(run)
     old = store.alerts.record(AlertRecord("gate-a", 10.0, "wl", digest, "p2", 0.5, 0.4, 9))
     assert old.seq > 0

@@ -3,6 +3,7 @@ leaves no trace of the deleted crops in the database files."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from lfr.store import AlertRecord, Store
@@ -82,3 +83,28 @@ def test_purge_due_handles_expired_watchlists_and_old_alerts(store: Store) -> No
         ("watchlist.expire", "daemon"),
         ("retention.alerts", "daemon"),
     ]
+
+
+def test_retention_deletes_every_copy_of_the_alert_log(store: Store, home: Path) -> None:
+    """The alert log obeys the same cutoff as the alerts: whole days past it are deleted, the
+    day it falls in loses its expired lines, and an old single `alerts.jsonl` is split into
+    private daily files first. One audited run does it all."""
+    line = '{{"alert_id":"a{0}","ts":{1},"identity":"p{0}"}}'
+    legacy = home / "alerts.jsonl"
+    legacy.write_text("".join(line.format(f"L{age}", NOW - age * DAY) + "\n" for age in (40, 2)))
+    legacy.chmod(0o644)
+    for tag, age in enumerate((45, 31.5, 30.5, 0.1)):
+        _alert(store, age, tag)
+        store.alert_log.append(NOW - age * DAY, [line.format(tag, NOW - age * DAY)])
+    result = store.retention.purge_alerts(alerts_days=31, now=NOW, actor="retention")
+    assert not legacy.exists()
+    files = store.alert_log.files()
+    assert files and all((p.stat().st_mode & 0o777) == 0o600 for p in files)
+    assert (home / "alerts").stat().st_mode & 0o777 == 0o700
+    text = "".join(p.read_text() for p in files)
+    kept = sorted(json.loads(x)["alert_id"] for x in text.splitlines())
+    assert kept == ["a2", "a3", "aL2"]  # 30.5 and 0.1 days old, and the legacy line of 2
+    assert all(json.loads(x)["ts"] >= NOW - 31 * DAY for x in text.splitlines())
+    assert (result.alerts, result.log_lines) == (2, 3)  # 45, 31.5 and the legacy 40
+    record = store.audit.records(action_prefix="retention.")[-1]
+    assert (record.details["log_files"], record.details["log_lines"]) == (result.log_files, 3)

@@ -47,7 +47,7 @@ def test_a_revision_is_the_same_alert_at_a_new_seq(store: Store) -> None:
 
 def test_a_verdict_for_the_previous_identity_no_longer_applies(store: Store) -> None:
     alert_id = raise_one(store)
-    store.alerts.adjudicate(alert_id, "confirmed", "PC 1")
+    store.alerts.adjudicate(alert_id, "confirmed", actor="PC 1")
     revised = store.alerts.revise(alert_id, revision())
     assert (revised.status, revised.adjudicated_by, revised.adjudicated_at) == (
         "raised",

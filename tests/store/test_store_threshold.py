@@ -147,7 +147,7 @@ def test_report_states_size_target_threshold_and_false_alerts(store: Store) -> N
         alert = store.alerts.record(
             AlertRecord("gate", 1e9 + i, "wl", digest, "id1", 0.6, 0.55, i, run_id=run)
         )
-        store.alerts.adjudicate(alert.alert_id, verdict, "PC 1")
+        store.alerts.adjudicate(alert.alert_id, verdict, actor="PC 1")
     store.runs.finish(run)
     report = build_report(store, "wl")
     meta = report["watchlist_details"]

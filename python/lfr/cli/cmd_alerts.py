@@ -35,7 +35,11 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("adjudicate", help="record an officer's verdict")
     p.add_argument("alert_id")
     p.add_argument("--verdict", required=True, choices=VERDICTS)
-    p.add_argument("--by", required=True, help="the officer")
+    p.add_argument(
+        "--by",
+        help="the officer you record it for, when not yourself (audited as on_behalf_of; "
+        "you are the actor: $LFR_ACTOR or your login)",
+    )
     p.add_argument("--note")
     _leaf(p, _adjudicate)
 
@@ -91,7 +95,9 @@ def _show(args: argparse.Namespace) -> int:
 
 def _adjudicate(args: argparse.Namespace) -> int:
     with open_store(args) as store:
-        alert = store.alerts.adjudicate(args.alert_id, args.verdict, args.by, args.note)
+        alert = store.alerts.adjudicate(
+            args.alert_id, args.verdict, actor=actor(args), on_behalf_of=args.by, note=args.note
+        )
     print(f"alert {alert.alert_id}: {alert.status} by {alert.adjudicated_by}")
     return 0
 
@@ -100,7 +106,7 @@ def _purge(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         result = store.retention.purge_alerts(alerts_days=args.days, actor=actor(args))
     print(
-        f"deleted {result.alerts} alert(s) and {result.crops} crop(s) captured before "
-        f"{fmt_time(result.cutoff)}"
+        f"deleted {result.alerts} alert(s), {result.crops} crop(s) and {result.log_lines} "
+        f"alert log line(s) captured before {fmt_time(result.cutoff)}"
     )
     return 0

@@ -1,6 +1,6 @@
 """`lfr watchlist ...`: create, enrol, inspect, remove, delete, move and purge watchlists.
 
-Every change is audited with the actor (`--actor`, else $LFR_ACTOR, else the login name).
+Every change is audited with the actor ($LFR_ACTOR, else the login name).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lfr.cli.store_args import actor, add_common, fmt_time, open_store, parse_expiry
+from lfr.cli.store_args import actor, add_common, fmt_time, open_store, parse_expiry, settings
 from lfr.cli.watchlist_enrol import IntermixedParser, add_arguments
 from lfr.cli.watchlist_enrol import run as run_add
 from lfr.errors import LfrError
@@ -97,12 +97,21 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("export", help="write a hashed (or signed) bundle")
     p.add_argument("name")
     p.add_argument("file", type=Path)
-    p.add_argument("--key-file", type=Path, help="sign with HMAC-SHA256 using this key")
+    p.add_argument(
+        "--key-file",
+        type=Path,
+        help="sign with HMAC-SHA256 using this key (default: the configured bundle key)",
+    )
     _leaf(p, _export)
 
     p = sub.add_parser("import", help="create a watchlist from a bundle")
     p.add_argument("file", type=Path)
-    p.add_argument("--key-file", type=Path, help="verify the bundle's signature")
+    p.add_argument(
+        "--key-file",
+        type=Path,
+        help="verify the bundle's signature (default: the configured bundle key, which "
+        "then refuses unsigned bundles)",
+    )
     p.add_argument("--name", help="import under another name")
     _leaf(p, _import)
 
@@ -250,10 +259,17 @@ def _delete(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(args: argparse.Namespace) -> int:
-    from lfr.watchlist.bundle import export_bundle, read_key
+def _bundle_key(args: argparse.Namespace) -> bytes | None:
+    from lfr.watchlist.bundle import bundle_key
 
-    key = read_key(args.key_file) if args.key_file else None
+    cfg = settings(args)
+    return bundle_key(args.key_file, cfg.watchlists.bundle_key_file, cfg.audit.key_file)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from lfr.watchlist.bundle import export_bundle
+
+    key = _bundle_key(args)
     with open_store(args) as store:
         digest = export_bundle(store, args.name, args.file, actor=actor(args), key=key)
     print(
@@ -264,9 +280,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from lfr.watchlist.bundle import import_bundle, read_key
+    from lfr.watchlist.bundle import import_bundle
 
-    key = read_key(args.key_file) if args.key_file else None
+    key = _bundle_key(args)
     with open_store(args) as store:
         digest = import_bundle(store, args.file, actor=actor(args), key=key, name=args.name)
     print(f"imported {args.file}; content hash {digest}")

@@ -1,7 +1,8 @@
 """What the governance commands share: opening the store, naming the actor, reading times.
 
-The actor is recorded in every audit record, so it is explicit (`--actor`, else `$LFR_ACTOR`,
-else the login name) rather than guessed later.
+The actor is recorded in every audit record: the account running the command (`$LFR_ACTOR`,
+else the login name). There is no flag to name someone else: a verdict recorded for an
+officer says so with `--by`, which is audited as `on_behalf_of` beside the actor.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lfr.config import Config, load_config
 from lfr.errors import InputError
 from lfr.store import Store
 
@@ -25,18 +27,29 @@ def add_common(parser: argparse.ArgumentParser) -> None:
         "--home", type=Path, default=None, help="data directory (default $LFR_HOME)"
     )
     parser.add_argument(
-        "--actor",
+        "--config",
+        type=Path,
         default=None,
-        help="who is acting, for the audit trail (default $LFR_ACTOR or login)",
+        help="the daemon's TOML config: its data_dir, [audit] key_file and [watchlists] "
+        "bundle_key_file (default: $LFR_HOME, $LFR_AUDIT_KEY_FILE, $LFR_BUNDLE_KEY_FILE)",
     )
 
 
+def settings(args: argparse.Namespace) -> Config:
+    """The daemon's config when `--config` is given, else the defaults (from the
+    environment): one place decides the data directory and the keys, for the daemon and the
+    CLI alike."""
+    return load_config(getattr(args, "config", None))
+
+
 def open_store(args: argparse.Namespace) -> Store:
-    return Store.open(getattr(args, "home", None))
+    cfg = settings(args)
+    home = getattr(args, "home", None) or cfg.daemon.data_dir
+    return Store.open(home, audit_key_file=cfg.audit.key_file)
 
 
 def actor(args: argparse.Namespace) -> str:
-    explicit = getattr(args, "actor", None) or os.environ.get("LFR_ACTOR")
+    explicit = os.environ.get("LFR_ACTOR")
     if explicit:
         return str(explicit)
     try:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lfr.config.schema import (
+    AuditConfig,
     CameraConfig,
     Config,
     DaemonConfig,
@@ -24,6 +25,7 @@ from lfr.config.schema import (
     RetentionConfig,
     SocketConfig,
     TrackerConfig,
+    WatchlistsConfig,
     parse_host_port,
 )
 from lfr.config.validate import build
@@ -38,6 +40,7 @@ DEPRECATED_KEYS: dict[str, dict[str, str]] = {
 }
 
 __all__ = [
+    "AuditConfig",
     "CameraConfig",
     "Config",
     "ConfigError",
@@ -47,6 +50,7 @@ __all__ = [
     "RetentionConfig",
     "SocketConfig",
     "TrackerConfig",
+    "WatchlistsConfig",
     "load_config",
     "parse_config",
     "parse_host_port",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from lfr.errors import ConfigError
+from lfr.paths import audit_key_file, bundle_key_file, is_within
 
 MIB = 1024 * 1024
 _CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -188,6 +189,21 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditConfig:
+    """The key that seals the audit trail: outside the data directory, so that whoever can
+    write the database cannot also re-seal it."""
+
+    key_file: Path = field(default_factory=audit_key_file)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistsConfig:
+    """A bundle key configured once: every import then demands a bundle signed with it."""
+
+    bundle_key_file: Path | None = field(default_factory=bundle_key_file)
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingConfig:
     json: bool = False
     level: str = "INFO"
@@ -206,8 +222,21 @@ class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
+    watchlists: WatchlistsConfig = field(default_factory=WatchlistsConfig)
 
     def check(self) -> None:
+        if is_within(self.audit.key_file.parent, self.daemon.data_dir):
+            raise Problem(
+                "audit.key_file",
+                f"must be outside daemon.data_dir ({self.daemon.data_dir}): whoever can write "
+                "the database must not also hold the key that seals its audit trail",
+            )
+        bundle_key = self.watchlists.bundle_key_file
+        if bundle_key is not None and bundle_key.resolve() == self.audit.key_file.resolve():
+            raise Problem(
+                "watchlists.bundle_key_file", "must not be the audit key: use a key of its own"
+            )
         seen: dict[str, int] = {}
         for i, cam in enumerate(self.cameras):
             if cam.id in seen:

@@ -88,6 +88,12 @@ class EngineApi(StoreDaemonApi):
     async def watchlists_list(self) -> Sequence[Wire]:
         return self._engine.watchlists.describe()
 
+    async def watchlist_reload(self, name: str | None) -> Wire:
+        # A loaded watchlist deleted from the store is still the daemon's to drop.
+        if name is not None and name in self._engine.watchlists.names():
+            return await self._reload_wire(name)
+        return await super().watchlist_reload(name)
+
     async def _reload_wire(self, name: str | None) -> Wire:
         outcomes = await self._reload_outcomes(name)
         return {"reloaded": [dataclasses.asdict(o) for o in outcomes]}

@@ -1,9 +1,12 @@
 """The daemon's housekeeping actor: periodic chores, and the inbox of the supervisors' events.
 
-Chores: rates, camera-state events, stats events, run counters, retention. Each is cheap; none
-may ever stop the cameras, so a failing chore is logged and retried at its next tick. Events:
-every supervisor of the tree sends its children's crashes, FAILED states and retries here;
-FAILED and retries are written to the audit trail (waiting out a busy or full store), so an
+Chores: rates, camera-state events, stats events, run counters, expiry, retention, the daily
+audit head. Each is cheap; none may ever stop the cameras, so a failing chore is logged and
+retried at its next tick. Expiry is watched every tick: the cameras stop matching an expired
+watchlist on their own (the lookup checks `expires_at` per frame), and this chore follows
+within seconds with the audited purge and drops it from the running set. Events: every
+supervisor of the tree sends its children's crashes, FAILED states and retries here; FAILED
+and retries are written to the audit trail (waiting out a busy or full store), so an
 oversight body can see when a camera was not watching and why.
 """
 
@@ -36,6 +39,8 @@ TICK_S = 0.25
 STATS_EVERY_S = 5.0
 FLUSH_EVERY_S = 30.0
 RETENTION_EVERY_S = 3600.0
+EXPIRY_RETRY_S = 5.0
+HEAD_EVERY_S = 86_400.0
 EVENTS_KEPT = 64  # lifecycle events waiting for the audit; the oldest go first
 AUDITED = {ChildEventKind.FAILED: "actor.failed", ChildEventKind.RETRYING: "actor.retry"}
 
@@ -85,6 +90,8 @@ class Housekeeping(Actor[ChildEvent]):
             "stats": 0.0,
             "flush": time.monotonic() + FLUSH_EVERY_S,
             "retention": time.monotonic() + RETENTION_EVERY_S,
+            "expiry": 0.0,
+            "head": time.monotonic() + HEAD_EVERY_S,
         }
         while True:
             now = time.monotonic()
@@ -109,14 +116,33 @@ class Housekeeping(Actor[ChildEvent]):
             if now >= due["retention"]:
                 due["retention"] = now + RETENTION_EVERY_S
                 await self._chore(self.retention)
+            if now >= due["expiry"] and self._engine.watchlists.expired():
+                due["expiry"] = now + EXPIRY_RETRY_S
+                await self._chore(self.expire)
+            if now >= due["head"]:
+                due["head"] = now + HEAD_EVERY_S
+                await self._chore(self.export_head)
             await trio.sleep(TICK_S)
 
     def retention(self) -> None:
         """Delete alerts past retention and purge expired watchlists (both audited)."""
         purged, _ = self._engine.store.purge_due(alerts_days=self._alerts_days)
-        for name in purged:
-            self._engine.watchlists.load(name)  # drops it from the running set
-            log.warning("watchlist %s expired and was purged", name)
+        self._drop(purged)
+
+    def expire(self) -> None:
+        """A loaded watchlist passed its expiry: purge (audited) and reload, which drops it,
+        or picks up an expiry extended in the store meanwhile."""
+        stale = self._engine.watchlists.expired()
+        purged = self._engine.store.watchlists.purge_expired(actor="daemon")
+        self._drop(sorted(set(stale) | set(purged)))
+
+    def export_head(self) -> None:
+        self._engine.store.export_head("daily")
+
+    def _drop(self, names: list[str]) -> None:
+        for outcome in self._engine.watchlists.load_all(names):
+            if outcome.dropped:
+                log.warning("watchlist %s expired and was purged", outcome.name)
 
     async def _chore(self, fn: Callable[[], object]) -> None:
         try:

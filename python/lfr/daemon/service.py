@@ -31,7 +31,8 @@ from lfr.daemon.socket_actor import SocketActor
 from lfr.daemon.tree import ServiceTree
 from lfr.errors import StateError
 from lfr.kernel.registry import Registry
-from lfr.pipeline.alerts import JsonlOutput, StreamOutput
+from lfr.pipeline.alert_log import JsonlOutput
+from lfr.pipeline.alerts import StreamOutput
 from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
 from lfr.protocol.hub import EventHub
@@ -82,12 +83,15 @@ class Daemon:
         from lfr.store import Store
 
         data_dir = Path(self.config.daemon.data_dir)
-        store = await trio.to_thread.run_sync(Store.open, data_dir)
+        key_file = self.config.audit.key_file
+        store = await trio.to_thread.run_sync(
+            functools.partial(Store.open, data_dir, audit_key_file=key_file)
+        )
         try:
             # The alert actor writes through its own connection: while it waits out another
             # process's write lock, reads on `store` (status, replays) are not held behind it.
             alert_store = await trio.to_thread.run_sync(
-                functools.partial(Store.open, data_dir, check=False)
+                functools.partial(Store.open, data_dir, check=False, audit_key_file=key_file)
             )
             try:
                 await self._serve(store, alert_store, data_dir, task_status)
@@ -104,11 +108,14 @@ class Daemon:
         task_status: trio.TaskStatus[Daemon],
     ) -> None:
         cfg = self.config
+        # The audit key first: a store sealed with another key must stop the start, not the
+        # first verdict an officer records.
+        fingerprint = await trio.to_thread.run_sync(store.audit.fingerprint)
         analyzer = await trio.to_thread.run_sync(self._load_models)
         engine = self.engine = Engine(
             store,
             analyzer,
-            self._outputs(data_dir),
+            self._outputs(store),
             self._engine_settings(),
             publish=self.hub.publish_alert,
             alert_store=alert_store,
@@ -135,7 +142,8 @@ class Daemon:
                     self.endpoints = socket.endpoints
                     await self._cameras.apply(cfg.cameras)
                     await trio.to_thread.run_sync(engine.begin_run, cfg.digest())
-                    self._announce_ready(store, data_dir)
+                    await trio.to_thread.run_sync(store.export_head, "daemon.start")
+                    self._announce_ready(store, data_dir, fingerprint)
                     task_status.started(self)
                     await self._stop.wait()
                     log.info("stopping")
@@ -145,11 +153,16 @@ class Daemon:
         finally:
             with trio.CancelScope(shield=True):
                 await trio.to_thread.run_sync(engine.end_run, reason)
+                await trio.to_thread.run_sync(store.export_head, "daemon.stop")
         self._announce("lfr-run: stopped")
 
-    def _announce_ready(self, store: Store, data_dir: Path) -> None:
+    def _announce_ready(self, store: Store, data_dir: Path, fingerprint: str) -> None:
         self._announce(f"lfr-run: data dir {data_dir.absolute()}")
         self._announce(f"lfr-run: database {store.path}")
+        self._announce(
+            f"lfr-run: audit key {fingerprint} ({store.audit.key_file}); "
+            f"heads exported to {store.head_log}"
+        )
         unix = self.endpoints.unix_path if self.endpoints is not None else None
         tcp = self.endpoints.tcp if self.endpoints is not None else None
         self._announce(f"lfr-run: socket {unix}" + (f", tcp {tcp[0]}:{tcp[1]}" if tcp else ""))
@@ -191,10 +204,10 @@ class Daemon:
         tracker = self.config.tracker
         return EngineSettings(threshold=tracker.threshold, tracker=tracker.settings)
 
-    def _outputs(self, data_dir: Path) -> list:
+    def _outputs(self, store: Store) -> list:
         return [
             StreamOutput(sys.stdout, as_json=self.config.logging.json),
-            JsonlOutput(data_dir / "alerts.jsonl"),
+            JsonlOutput(store.alert_log),
         ]
 
     async def _load_watchlists(self, engine: Engine) -> None:
@@ -222,7 +235,7 @@ class Daemon:
             self.engine.store.audit.append,
             "watchlist.reload",
             "daemon",
-            {o.name: o.content_hash if o.loaded else f"not loaded: {o.error}" for o in outcomes},
+            {o.name: _reload_record(o) for o in outcomes},
         )
         return outcomes
 
@@ -263,3 +276,9 @@ class Daemon:
                 else:
                     log.info("%s: stopping", signal.Signals(signum).name)
                     self.request_stop()
+
+
+def _reload_record(outcome: ReloadOutcome) -> str | None:
+    if outcome.loaded:
+        return outcome.content_hash
+    return f"{'dropped' if outcome.dropped else 'not loaded'}: {outcome.error}"

@@ -115,7 +115,7 @@ class StoreDaemonApi:
             raise InvalidArgumentError(str(exc)) from None
 
         def judge() -> dict[str, Any]:
-            return self.wire(self.store.alerts.adjudicate(alert_id, value, by, note))
+            return self.wire(self.store.alerts.adjudicate(alert_id, value, actor=by, note=note))
 
         try:
             result: dict[str, Any] = await self._run(judge)

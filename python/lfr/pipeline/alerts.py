@@ -18,7 +18,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from lfr.jpeg import encode_jpeg
@@ -36,7 +35,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class EmittedAlert:
     """An alert as persisted and published: the one wire shape of an alert, identical in live
-    socket events, replays, `alerts.list`, stdout JSON lines and alerts.jsonl. `alert_id` is
+    socket events, replays, `alerts.list`, stdout JSON lines and the alert log. `alert_id` is
     the alert's identity and doubles as an idempotency key; `seq` is the position of its
     latest state in the alert log. `kind` is "alert" when raised and "alert_update" once a
     revision changed the identity it names (`previous_identity` is the one before)."""
@@ -125,17 +124,6 @@ class StreamOutput:
                 f"track={alert.track_id} {tail} id={alert.alert_id}"
             )
         print(line, file=self._stream, flush=True)
-
-
-class JsonlOutput:
-    """Appends each alert to a JSON-lines log (no crops, no templates: identifiers only)."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-
-    def emit(self, alert: EmittedAlert) -> None:
-        with self._path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(alert.to_json(), separators=(",", ":")) + "\n")
 
 
 class AlertDispatcher:

@@ -2,9 +2,12 @@
 
 Cameras look their watchlist up by name on every frame, so a reload (SIGHUP, `watchlist.reload`
 on the socket) replaces the gallery between two frames without stopping any camera. A reload
-that fails keeps the previous version running and says why: a typo in the store must not
-blind every camera. An expired watchlist is the exception: it is dropped at once, because its
-authorisation has ended.
+that fails for a passing reason (the store busy, content that no longer matches its hash)
+keeps the previous version running and says why: a typo in the store must not blind every
+camera. A watchlist whose authorisation has ended is the exception: past its `expires_at` the
+lookup returns nothing from that instant, whatever the housekeeping has purged yet, and a
+watchlist deleted from the store (or expired there) is dropped at the next reload and reported
+as dropped.
 
 Each load recomputes the watchlist's effective threshold for its size now (identities added
 or removed move it) and records it in the audit trail whenever it changes, so the record says
@@ -17,13 +20,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lfr.errors import LfrError
 from lfr.pipeline.gallery import LoadedWatchlist, load_watchlist
 from lfr.store import Store
-from lfr.store.errors import WatchlistExpired
+from lfr.store.errors import WatchlistExpired, WatchlistNotFound
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,7 @@ class ReloadOutcome:
     templates: int
     error: str | None = None
     threshold: float | None = None
+    dropped: bool = False  # no longer matched against: deleted or expired in the store
 
 
 class WatchlistSet:
@@ -49,7 +54,17 @@ class WatchlistSet:
         self._loaded: dict[str, LoadedWatchlist] = {}
 
     def get(self, name: str) -> LoadedWatchlist | None:
-        return self._loaded.get(name)
+        """The watchlist to match against now: None when it is not loaded or its expiry has
+        passed (checked on every lookup, i.e. every frame)."""
+        loaded = self._loaded.get(name)
+        if loaded is None or _expired(loaded, time.time()):
+            return None
+        return loaded
+
+    def expired(self) -> list[str]:
+        """Loaded watchlists past their expiry: no longer matched, still to be purged."""
+        now = time.time()
+        return sorted(name for name, wl in self._loaded.items() if _expired(wl, now))
 
     def label_of(self, watchlist: str, identity: str) -> str | None:
         loaded = self._loaded.get(watchlist)
@@ -64,11 +79,11 @@ class WatchlistSet:
             loaded = load_watchlist(
                 self._store.watchlists, name, self._model_id, threshold_override=self._override
             )
-        except WatchlistExpired as exc:
+        except (WatchlistExpired, WatchlistNotFound) as exc:
             with self._lock:
-                self._loaded.pop(name, None)
-            log.warning("watchlist %s not loaded: %s", name, exc)
-            return ReloadOutcome(name, False, None, 0, str(exc))
+                self._loaded = {k: v for k, v in self._loaded.items() if k != name}
+            log.warning("watchlist %s dropped: %s", name, exc)
+            return ReloadOutcome(name, False, None, 0, str(exc), dropped=True)
         except LfrError as exc:  # the store's refusals, or no usable calibration
             kept = self._loaded.get(name)
             log.error(
@@ -129,6 +144,8 @@ class WatchlistSet:
         return [self.load(name) for name in sorted(set(names))]
 
     def describe(self) -> list[dict[str, object]]:
+        """The watchlists cameras match against now (an expired one is not among them)."""
+        now = time.time()
         return [
             {
                 "name": wl.name,
@@ -142,4 +159,9 @@ class WatchlistSet:
                 "expires_at": wl.expires_at,
             }
             for wl in self._loaded.values()
+            if not _expired(wl, now)
         ]
+
+
+def _expired(loaded: LoadedWatchlist, now: float) -> bool:
+    return loaded.expires_at is not None and loaded.expires_at <= now

@@ -210,12 +210,24 @@ class Alerts:
             row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'alerts'").fetchone()
         return int(row[0]) if row else 0
 
-    def adjudicate(self, alert_id: str, verdict: str, by: str, note: str | None = None) -> Alert:
-        """Record an officer's verdict. A later verdict replaces an earlier one; both stay in
-        the audit trail."""
+    def adjudicate(
+        self,
+        alert_id: str,
+        verdict: str,
+        *,
+        actor: str,
+        on_behalf_of: str | None = None,
+        note: str | None = None,
+    ) -> Alert:
+        """Record an officer's verdict. `actor` is who recorded it (the account or the
+        connection, never a name the client merely claims); `on_behalf_of` the officer they
+        recorded it for, when that is someone else. The alert shows the officer (else the
+        actor); the audit record keeps both. A later verdict replaces an earlier one; both
+        stay in the audit trail."""
         value = normalise_verdict(verdict)
-        if not by or not by.strip():
-            raise StoreError("a verdict needs the officer who gave it (--by)")
+        if not actor or not actor.strip():
+            raise StoreError("a verdict needs the account that recorded it")
+        officer = on_behalf_of.strip() if on_behalf_of and on_behalf_of.strip() else None
         with self._db.transaction() as conn:
             row = conn.execute(
                 "SELECT status, adjudicated_by FROM alerts WHERE alert_id = ?", (alert_id,)
@@ -225,11 +237,11 @@ class Alerts:
             conn.execute(
                 "UPDATE alerts SET status = ?, adjudicated_by = ?, adjudicated_at = ?,"
                 " note = ? WHERE alert_id = ?",
-                (value, by, time.time(), note, alert_id),
+                (value, officer or actor, time.time(), note, alert_id),
             )
             self._audit.append(
                 "alert.adjudicate",
-                by,
+                actor,
                 {
                     "alert_id": alert_id,
                     "verdict": value,
@@ -237,6 +249,7 @@ class Alerts:
                     "previous_by": row[1],
                     "note": note,
                 },
+                on_behalf_of=officer,
             )
         return self.get(alert_id)
 

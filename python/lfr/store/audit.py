@@ -1,38 +1,39 @@
-"""The audit trail: append-only records, each carrying the hash of the one before it.
+"""The audit trail: append-only records, each sealed with HMAC-SHA256 under the audit key and
+carrying the seal of the one before it.
 
-Why a chain: an oversight body must be able to tell that nobody quietly edited, removed or
-reordered the record of who put whom on a watchlist and what happened to each alert. Each
-record's hash covers its position, time, action, actor, details and the previous hash, so a
-change anywhere breaks every link after it; the head row catches records cut from the end.
-Triggers refuse UPDATE and DELETE, which stops accidents; the chain is what detects intent.
+Why a keyed chain: an oversight body must be able to tell that nobody quietly edited, removed
+or reordered the record of who put whom on a watchlist and what happened to each alert. The
+chain makes any change break every link after it; the key (kept outside the data directory,
+`lfr.store.audit_key`) stops someone who can write the database from sealing the edited
+records again; the head row catches records cut from the end; exported heads
+(`lfr.store.audit_head`), kept where the database's writers cannot reach, catch a trail
+rewritten whole by someone who also took the key. Triggers refuse UPDATE and DELETE, which
+stops accidents; the seals are what detect intent.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import sqlite3
-import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from lfr.store.audit_chain import (
+    ROW_COLUMNS,
+    append_record,
+    canonical_json,
+    keyed,
+    read_trail,
+    walk,
+)
+from lfr.store.audit_key import AuditKeyError, pending_path, write_new_key
+from lfr.store.audit_seal import Rotation, Sealer, get_meta
 from lfr.store.db import Database
 
-GENESIS_HASH = "0" * 64
-_MAX_PROBLEMS = 20
+__all__ = ["AuditLog", "AuditRecord", "AuditVerdict", "ExpectedHead", "canonical_json"]
 
-
-def canonical_json(value: Any) -> str:
-    """One spelling per value, so the same details always hash the same."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-
-
-def record_hash(seq: int, ts: float, action: str, actor: str, details: str, prev_hash: str) -> str:
-    payload = canonical_json([seq, repr(float(ts)), action, actor, details, prev_hash])
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+SUPERSEDING_ACTIONS = ("audit.seal", "audit.rotate_key")
 
 
 @dataclass(frozen=True)
@@ -44,15 +45,30 @@ class AuditRecord:
     details: dict[str, Any]
     prev_hash: str
     hash: str
+    on_behalf_of: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpectedHead:
+    """A head exported earlier (`audit.head.log`, or copied by hand): it must still be in the
+    trail. `key` is the fingerprint it was sealed under, when known."""
+
+    hash: str
+    key: str | None = None
 
 
 @dataclass(frozen=True)
 class AuditVerdict:
-    """The result of `verify`: `ok` only if every record and the head check out."""
+    """The result of `verify`: `ok` only if every record, the head and every expected head
+    check out. `notes` say what each expected head matched."""
 
     records: int
+    head_seq: int
     head_hash: str
+    key_fingerprint: str | None
+    key_file: Path
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -60,39 +76,47 @@ class AuditVerdict:
 
 
 class AuditLog:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, key_file: Path) -> None:
         self._db = db
+        self._sealer = Sealer(key_file)
 
-    def append(self, action: str, actor: str, details: Mapping[str, Any]) -> None:
+    @property
+    def key_file(self) -> Path:
+        return self._sealer.key_file
+
+    def append(
+        self,
+        action: str,
+        actor: str,
+        details: Mapping[str, Any],
+        *,
+        on_behalf_of: str | None = None,
+    ) -> None:
         """Append one record, in the caller's transaction if one is open (so a change and its
-        audit record commit together), else in its own."""
+        audit record commit together), else in its own. `actor` is who did it (the account
+        or connection); `on_behalf_of` whom they say they acted for (an officer's name)."""
         if not action or not actor:
             raise ValueError("an audit record needs an action and an actor")
         text = canonical_json(dict(details))
         with self._db.transaction() as conn:
-            self._append(conn, action, actor, text)
+            key = self._sealer.key_for(conn)
+            append_record(conn, key.secret, action, actor, text, on_behalf_of or None)
 
-    @staticmethod
-    def _append(conn: sqlite3.Connection, action: str, actor: str, details: str) -> None:
-        head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
-        prev_seq, prev_hash = head if head else (0, GENESIS_HASH)
-        seq, ts = prev_seq + 1, time.time()
-        digest = record_hash(seq, ts, action, actor, details, prev_hash)
-        conn.execute(
-            "INSERT INTO audit (seq, ts, action, actor, details, prev_hash, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (seq, ts, action, actor, details, prev_hash, digest),
-        )
-        conn.execute(
-            "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-            (seq, digest),
-        )
+    def head(self) -> tuple[int, str]:
+        """The last record's position and seal (0 and the genesis hash when empty)."""
+        with self._db.read() as conn:
+            row = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        return (int(row[0]), str(row[1])) if row else (0, "0" * 64)
+
+    def fingerprint(self) -> str:
+        """The sealing key's fingerprint (sealing a new or legacy store on the way)."""
+        with self._db.transaction() as conn:
+            return self._sealer.key_for(conn).fingerprint
 
     def records(
         self, *, action_prefix: str | None = None, since_seq: int = 0, limit: int | None = None
     ) -> list[AuditRecord]:
-        sql = "SELECT seq, ts, action, actor, details, prev_hash, hash FROM audit WHERE seq > ?"
+        sql = f"SELECT {ROW_COLUMNS} FROM audit WHERE seq > ?"
         params: list[Any] = [since_seq]
         if action_prefix:
             sql += " AND action LIKE ? ESCAPE '\\'"
@@ -104,54 +128,85 @@ class AuditLog:
             params.append(limit)
         with self._db.read() as conn:
             rows = conn.execute(sql, params).fetchall()
-        return [AuditRecord(r[0], r[1], r[2], r[3], _loads(r[4]), r[5], r[6]) for r in rows]
+        return [AuditRecord(r[0], r[1], r[2], r[3], _loads(r[4]), r[5], r[6], r[7]) for r in rows]
 
-    def verify(self) -> AuditVerdict:
-        """Walk the chain from the first record; name every record that fails."""
-        problems: list[str] = []
+    def verify(self, expect_heads: Sequence[ExpectedHead] = ()) -> AuditVerdict:
+        """Walk the trail from the first record under the key; name every record that fails,
+        and every expected head that is no longer in it."""
+        try:
+            with self._db.transaction() as conn:  # short: seals a legacy trail if need be
+                key = self._sealer.key_for(conn)
+        except AuditKeyError as exc:
+            with self._db.read() as conn:
+                count = conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+                recorded = get_meta(conn, "audit_key")
+            return AuditVerdict(int(count), 0, "", recorded, self.key_file, [str(exc)])
+        with self._db.read() as conn:  # a snapshot: writers carry on meanwhile
+            rows, head = read_trail(conn)
+        found = walk(rows, head, keyed(key.secret))
+        verdict = AuditVerdict(
+            found.records,
+            found.head_seq,
+            found.head_hash,
+            key.fingerprint,
+            self.key_file,
+            found.problems,
+        )
+        superseded = {
+            str(r.details.get("previous_head")): r
+            for r in self.records(action_prefix="audit.")
+            if r.action in SUPERSEDING_ACTIONS
+        }
+        for expected in expect_heads:
+            _check_head(verdict, expected, found.seals, superseded)
+        return verdict
 
-        def problem(text: str) -> None:
-            if len(problems) < _MAX_PROBLEMS:
-                problems.append(text)
+    def rotate_key(self, actor: str) -> Rotation:
+        """Seal the trail under a fresh key, written first beside the current one and moved
+        into place once the database is committed (a crash in between is finished by the
+        next load, which finds the pending key matching the store)."""
+        self.fingerprint()  # finishes a committed rotation whose key was not moved yet
+        pending = pending_path(self.key_file)
+        if pending.exists():
+            pending.unlink()  # a rotation that never committed: its key sealed nothing
+        new = write_new_key(pending)
+        try:
+            with self._db.transaction() as conn:
+                rotation = self._sealer.rotate(conn, new, actor)
+        except BaseException:
+            pending.unlink(missing_ok=True)
+            raise
+        pending.replace(self.key_file)
+        return rotation
 
-        with self._db.read() as conn:
-            rows = conn.execute(
-                "SELECT seq, ts, action, actor, details, prev_hash, hash FROM audit ORDER BY rowid"
-            ).fetchall()
-            head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
-        expected_seq, prev_hash = 1, GENESIS_HASH
-        for seq, ts, action, actor, details, stored_prev, stored_hash in rows:
-            name = f"audit record {seq} ({action})"
-            if seq != expected_seq:
-                problem(
-                    f"{name}: expected record {expected_seq} here; records were removed "
-                    "or reordered"
-                )
-            if stored_prev != prev_hash:
-                problem(
-                    f"{name}: its previous-hash does not match the record before it; "
-                    "records were removed or reordered"
-                )
-            try:
-                digest = record_hash(
-                    int(seq), float(ts), str(action), str(actor), str(details), str(stored_prev)
-                )
-            except (TypeError, ValueError):
-                digest = ""
-            if digest != stored_hash:
-                problem(f"{name}: contents do not match its hash; the record was edited")
-            expected_seq, prev_hash = int(seq) + 1, str(stored_hash)
-        last_seq = expected_seq - 1
-        if rows and head is None:
-            problem("the audit head is missing")
-        elif head is not None and (head[0] != last_seq or head[1] != prev_hash):
-            if head[0] > last_seq:
-                problem(f"audit records {last_seq + 1}..{head[0]} were removed from the end")
-            else:
-                problem(
-                    f"the audit head (record {head[0]}) does not match the last record ({last_seq})"
-                )
-        return AuditVerdict(records=len(rows), head_hash=prev_hash, problems=problems)
+
+def _check_head(
+    verdict: AuditVerdict,
+    expected: ExpectedHead,
+    seals: Mapping[str, int],
+    superseded: Mapping[str, AuditRecord],
+) -> None:
+    short = expected.hash[:16]
+    if expected.hash in seals:
+        verdict.notes.append(f"expected head {short}… is record {seals[expected.hash]}: found")
+    elif expected.hash in superseded:
+        record = superseded[expected.hash]
+        verdict.notes.append(
+            f"expected head {short}… was the head when the trail was re-sealed "
+            f"({record.action}, record {record.seq}): found"
+        )
+    elif expected.key is not None and any(
+        r.details.get("previous_key") == expected.key for r in superseded.values()
+    ):
+        verdict.notes.append(
+            f"expected head {short}… was sealed under key {expected.key}, retired by a "
+            "later rotation: superseded, it cannot be checked without that key"
+        )
+    else:
+        verdict.problems.append(
+            f"expected head {expected.hash} is not in the audit trail: the records up to "
+            "it were rewritten or removed"
+        )
 
 
 def _loads(text: str) -> dict[str, Any]:

@@ -5,7 +5,10 @@ Why these choices: WAL lets the daemon read (load a watchlist, list alerts) whil
 writes; `busy_timeout` makes a writer wait for another writer instead of failing; `BEGIN
 IMMEDIATE` takes the write lock up front so a transaction never fails half-way on a lock
 upgrade; `synchronous=FULL` makes a committed alert survive a power cut, since an alert is
-persisted before anyone is told about it. A process killed mid-write leaves the database as
+persisted before anyone is told about it. Deleted biometric data must leave the disk, not only
+the index: `secure_delete` zeroes it in the main file, and a transaction that deleted some
+ends with a TRUNCATE checkpoint, retried while a reader holds an old snapshot, because the WAL
+still holds the pages as they were before the delete. A process killed mid-write leaves the database as
 before or as after: that is SQLite's journal, provided every logical change is one transaction.
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,8 +27,23 @@ from lfr.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DB_FILENAME = "lfr.db"
 BUSY_TIMEOUT_MS = 10_000
+SCRUB_WAIT_MS = 1_000  # per attempt: lfr's own reads last milliseconds
+SCRUB_ATTEMPTS = 3
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_FULL = 5, 6, 13  # primary result codes
+
+
+# Databases this process has open, by inode. Closing any descriptor of a file drops every
+# POSIX lock the process holds on it, SQLite's included; another process would then think
+# itself the last connection and delete the -wal and -shm files under this one's feet. So the
+# header is read (with a descriptor that is then closed) only by the first opener.
+_OPEN: dict[tuple[int, int], int] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def _inode(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_dev, info.st_ino
 
 
 def _check_header(path: Path) -> None:
@@ -52,6 +71,14 @@ def _create_private(path: Path) -> None:
         raise StoreError(f"cannot create database {path}: {exc.strerror}") from exc
 
 
+class ScrubIncomplete(StoreError):
+    """The deletion is committed, but the WAL still holds the deleted pages because another
+    connection kept reading an old snapshot; the next deletion or retention run retries. Its
+    own exit code, so a script can tell "deleted, scrub pending" from "not deleted"."""
+
+    exit_code = 5
+
+
 class Database:
     """One connection, shareable across threads (the daemon calls it from worker threads);
     a lock serialises use because a sqlite3 connection is not safe for concurrent calls."""
@@ -59,10 +86,21 @@ class Database:
     def __init__(self, path: Path, *, check: bool = True) -> None:
         self.path = path
         self._lock = threading.RLock()
-        if path.exists():
-            _check_header(path)
-        else:
-            _create_private(path)
+        self._scrub_pending = False
+        with _OPEN_LOCK:
+            if not path.exists():
+                _create_private(path)
+            elif not _OPEN.get(_inode(path)):
+                _check_header(path)
+            self._inode = _inode(path)
+            _OPEN[self._inode] = _OPEN.get(self._inode, 0) + 1
+        try:
+            self._open(path, check)
+        except BaseException:
+            self._forget()
+            raise
+
+    def _open(self, path: Path, check: bool) -> None:
         try:
             conn = sqlite3.connect(
                 str(path),
@@ -85,6 +123,9 @@ class Database:
             conn.execute("PRAGMA synchronous = FULL")
             # Deleted crops and templates are overwritten, not left in free pages.
             conn.execute("PRAGMA secure_delete = ON")
+            # A WAL that restarts after a checkpoint is cut back to nothing, so no tail of old
+            # pages (deleted templates among them) outlives the checkpoint that freed them.
+            conn.execute("PRAGMA journal_size_limit = 0")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -152,11 +193,22 @@ class Database:
                 yield conn
                 conn.execute("COMMIT")
             except BaseException as exc:
+                self._scrub_pending = False
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
                     raise self._translate(exc) from exc
                 raise
+            if self._scrub_pending:
+                self._scrub_pending = False
+                self.scrub()
+
+    def deleted_biometrics(self) -> None:
+        """Called inside a transaction that deleted templates, thumbnails or crops: once it
+        commits, the WAL is checkpointed and truncated (`scrub`)."""
+        if not self._conn.in_transaction:
+            raise StoreError("deleted_biometrics() belongs inside the deleting transaction")
+        self._scrub_pending = True
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -199,12 +251,38 @@ class Database:
         with self._lock:
             return [r[0] for r in self._conn.execute("PRAGMA integrity_check").fetchall()]
 
-    def checkpoint(self) -> None:
-        """Fold the WAL into the main file and truncate it, so deleted data leaves the WAL
-        too (best effort: a reader holding an old snapshot keeps it until it finishes)."""
+    def scrub(self) -> None:
+        """Fold the WAL into the main file and truncate it to zero bytes, so deleted data
+        leaves the WAL too. SQLite reports `busy` instead of failing when another connection
+        still reads an old snapshot: wait and retry, then say so rather than pretend."""
         with self._lock:
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn = self._conn
+            conn.execute(f"PRAGMA busy_timeout = {SCRUB_WAIT_MS}")
+            try:
+                for attempt in range(SCRUB_ATTEMPTS):
+                    if attempt:
+                        time.sleep(SCRUB_WAIT_MS / 1000 * attempt)
+                    try:
+                        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                    except sqlite3.Error as exc:
+                        raise self._translate(exc) from exc
+                    if not busy:
+                        return
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        raise ScrubIncomplete(
+            f"the deletion is committed, but another process kept reading {self.path}, so "
+            "its write-ahead log still holds the deleted pages; they are scrubbed at the "
+            "next deletion or retention run (hourly in the daemon)"
+        )
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+        self._forget()
+
+    def _forget(self) -> None:
+        with _OPEN_LOCK:
+            left = _OPEN.pop(self._inode, 1) - 1
+            if left:
+                _OPEN[self._inode] = left

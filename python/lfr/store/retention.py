@@ -1,4 +1,5 @@
-"""Retention: alerts and their probe crops older than the configured number of days go.
+"""Retention: alerts and their probe crops older than the configured number of days go, and
+so do the alert log's lines about them (`lfr.store.alert_files`): every copy, one run.
 
 Deletion is audited with counts per watchlist (never the deleted content), so the
 transparency report can say how much was deleted and when. Secure-delete and a WAL checkpoint
@@ -10,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from lfr.store.alert_files import AlertLogFiles
 from lfr.store.audit import AuditLog
 from lfr.store.db import Database
 from lfr.store.errors import StoreError
@@ -24,12 +26,15 @@ class RetentionResult:
     alerts: int
     crops: int
     by_watchlist: dict[str, int] = field(default_factory=dict)
+    log_files: int = 0
+    log_lines: int = 0
 
 
 class Retention:
-    def __init__(self, db: Database, audit: AuditLog) -> None:
+    def __init__(self, db: Database, audit: AuditLog, log: AlertLogFiles) -> None:
         self._db = db
         self._audit = audit
+        self._log = log
 
     def purge_alerts(
         self,
@@ -42,6 +47,9 @@ class Retention:
         if not alerts_days > 0:
             raise StoreError(f"retention.alerts_days must be > 0, got {alerts_days}")
         cutoff = (time.time() if now is None else now) - alerts_days * _DAY
+        # The log copy goes first: if the database part then fails, the next run retries
+        # it, and the alerts themselves are still there to be deleted and audited.
+        logged = self._log.purge_before(cutoff)
         with self._db.transaction() as conn:
             by_watchlist = dict(
                 conn.execute(
@@ -58,6 +66,8 @@ class Retention:
             ).rowcount
             alerts = conn.execute("DELETE FROM alerts WHERE ts < ?", (cutoff,)).rowcount
             if alerts:
+                self._db.deleted_biometrics()
+            if alerts or logged.lines:
                 self._audit.append(
                     "retention.alerts",
                     actor,
@@ -69,11 +79,11 @@ class Retention:
                         "by_watchlist": by_watchlist,
                         "seq_min": span[0],
                         "seq_max": span[1],
+                        "log_files": logged.files,
+                        "log_lines": logged.lines,
                     },
                 )
-        if alerts:
-            self._db.checkpoint()
-        return RetentionResult(cutoff, alerts, crops, by_watchlist)
+        return RetentionResult(cutoff, alerts, crops, by_watchlist, logged.files, logged.lines)
 
     def deleted_for(self, watchlist: str) -> dict[str, int]:
         """Totals deleted by retention for one watchlist, read back from the audit trail."""

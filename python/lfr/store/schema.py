@@ -133,6 +133,19 @@ _V3 = (
     "ALTER TABLE alerts ADD COLUMN revised_at REAL",
 )
 
-MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((1, _V1), (2, _V2), (3, _V3))
+# The append-only guard on audit records, as created in version 1; re-sealing the trail under
+# a new key lifts it for its own updates and puts this back.
+AUDIT_NO_UPDATE_TRIGGER = """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END"""
+
+# Who acted on whose behalf (an operator's account recording an officer's verdict), and a
+# marker on a trail written before records were sealed with the audit key: the first process
+# holding the key re-seals it and records that it did (`lfr.store.audit_seal`).
+_V4 = (
+    "ALTER TABLE audit ADD COLUMN on_behalf_of TEXT",
+    "INSERT INTO meta (key, value) SELECT 'audit_seal', 'sha256' WHERE EXISTS (SELECT 1 FROM audit)",
+)
+
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4))
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -293,6 +293,7 @@ class Watchlists:
                 "SELECT count(*) FROM templates WHERE identity_pk = ?", (row[0],)
             ).fetchone()[0]
             conn.execute("DELETE FROM identities WHERE id = ?", (row[0],))
+            self._db.deleted_biometrics()
             new_hash = self._rehash(conn, wid)
             self._audit.append(
                 "watchlist.remove",
@@ -313,6 +314,7 @@ class Watchlists:
             wid = self._id(conn, name)
             info = self._info(conn, wid)
             conn.execute("DELETE FROM watchlists WHERE id = ?", (wid,))
+            self._db.deleted_biometrics()
             counts = {"identities": info.identities, "templates": info.templates}
             action = "watchlist.expire" if reason == "expire" else "watchlist.delete"
             self._audit.append(

@@ -1,39 +1,60 @@
 """Watchlist bundles: moving a watchlist from the enrolment desk to the daemon host.
 
 A bundle is JSON (never pickle: loading it must not run code) with templates as base64
-float32. The payload is hashed, and HMAC-SHA256-signed when a key file is given, so the
-receiving host can tell a damaged or altered bundle; the watchlist content hash inside is
-recomputed on import, so what is imported is exactly what was exported. The import is one
-transaction: the watchlist appears whole or not at all.
+float32. The payload is hashed, and HMAC-SHA256-signed when a key is given, so the receiving
+host can tell a damaged or altered bundle; the watchlist content hash inside is recomputed on
+import, so what is imported is exactly what was exported. The import is one transaction: the
+watchlist appears whole or not at all.
+
+A host may configure its bundle key once (`[watchlists] bundle_key_file`, or
+`$LFR_BUNDLE_KEY_FILE`): then every export is signed and every import demands a signature,
+with no flag to fall back to an unsigned bundle. The bundle key is never the audit key: one
+leaked key must not open both doors.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import json
 import os
+import re
+import secrets
 from pathlib import Path
 from typing import Any
 
-from lfr.errors import InputError
-from lfr.store import NewTemplate, Store
+from lfr.store import Store
 from lfr.store.audit import canonical_json
 from lfr.store.content import content_hash, template_to_blob
-from lfr.store.watchlist_records import DEFAULT_TARGET_FPIR
-from lfr.store.watchlists import IdentityUpdate
+from lfr.watchlist.bundle_payload import BundleError, parse_payload
+
+__all__ = ["BundleError", "bundle_key", "export_bundle", "import_bundle", "read_bundle", "read_key"]
 
 FORMAT = "lfr-watchlist-bundle"
 VERSION = 1
 MAX_BUNDLE_BYTES = 1 << 30
 MIN_KEY_BYTES = 16
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
-class BundleError(InputError):
-    """The bundle is unreadable, altered, unsigned when a signature is required, or signed
-    with another key."""
+def bundle_key(
+    explicit: Path | None, configured: Path | None, audit_key_file: Path | None
+) -> bytes | None:
+    """The key to sign or check with: `--key-file`, else the configured one, else none.
+    Refuses the audit key (same file or same bytes)."""
+    path = explicit or configured
+    if path is None:
+        return None
+    key = read_key(path)
+    if audit_key_file is not None and audit_key_file.is_file():
+        same_file = path.resolve() == audit_key_file.resolve()
+        if same_file or hmac.compare_digest(key, audit_key_file.read_bytes().strip()):
+            raise BundleError(
+                f"{path} is the audit key: bundles need a key of their own "
+                "([watchlists] bundle_key_file or LFR_BUNDLE_KEY_FILE)"
+            )
+    return key
 
 
 def read_key(path: Path) -> bytes:
@@ -100,13 +121,7 @@ def export_bundle(
         "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
         "hmac_sha256": _mac(key, text) if key else None,
     }
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(envelope, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    _write_new(path, json.dumps(envelope))
     store.audit.append(
         "watchlist.export",
         actor,
@@ -132,28 +147,39 @@ def read_bundle(path: Path, *, key: bytes | None = None) -> dict[str, Any]:
         raise BundleError(f"{path} is not a readable watchlist bundle: {exc}") from exc
     if not isinstance(envelope, dict) or envelope.get("format") != FORMAT:
         raise BundleError(f"{path} is not an lfr watchlist bundle")
-    text = envelope.get("payload")
-    if not isinstance(text, str) or not hmac.compare_digest(
-        hashlib.sha256(text.encode("utf-8")).hexdigest(), str(envelope.get("sha256"))
-    ):
+    text, digest = envelope.get("payload"), envelope.get("sha256")
+    if not isinstance(text, str) or not _is_digest(digest):
+        raise BundleError(f"{path}: malformed bundle (payload or sha256 missing or malformed)")
+    if not hmac.compare_digest(hashlib.sha256(text.encode("utf-8")).hexdigest(), str(digest)):
         raise BundleError(
             f"{path}: the bundle's hash does not match its contents (damaged or altered)"
         )
     signature = envelope.get("hmac_sha256")
+    if signature is not None and not _is_digest(signature):
+        raise BundleError(f"{path}: malformed bundle (hmac_sha256 is not a hex digest)")
     if key is None and signature:
         raise BundleError(f"{path} is signed: pass --key-file to verify it before importing")
     if key is not None:
         if not signature:
-            raise BundleError(f"{path} is not signed, but a key was given")
+            raise BundleError(
+                f"{path} is not signed, but a bundle key is given or configured "
+                "([watchlists] bundle_key_file, LFR_BUNDLE_KEY_FILE): unsigned bundles are "
+                "refused; export it again with the key"
+            )
         if not hmac.compare_digest(_mac(key, text), str(signature)):
             raise BundleError(
                 f"{path}: the signature does not match this key (altered, or "
                 "signed with another key)"
             )
-    payload = json.loads(text)
+    try:
+        payload = json.loads(text)
+    except ValueError as exc:
+        raise BundleError(f"{path}: malformed bundle (payload is not JSON: {exc})") from None
+    if not isinstance(payload, dict):
+        raise BundleError(f"{path}: malformed bundle (payload is not a table)")
     if payload.get("version") != VERSION:
-        raise BundleError(f"{path}: bundle version {payload.get('version')} is not supported")
-    return dict(payload)
+        raise BundleError(f"{path}: bundle version {payload.get('version')!r} is not supported")
+    return payload
 
 
 def import_bundle(
@@ -161,52 +187,32 @@ def import_bundle(
 ) -> str:
     """Create the watchlist from a bundle in one transaction; returns the content hash."""
     payload = read_bundle(path, key=key)
+    meta, updates = parse_payload(payload, str(path))
     try:
-        meta = payload["watchlist"]
-        updates = [
-            IdentityUpdate(
-                str(i["id"]),
-                [
-                    NewTemplate(
-                        _vector(t["vector_b64"]),
-                        str(t["model_id"]),
-                        str(t["source_sha256"]),
-                        t.get("quality"),
-                        _b64(t["thumbnail_b64"]) if t.get("thumbnail_b64") else None,
-                    )
-                    for t in i["templates"]
-                ],
-                str(i.get("label", "")),
-                str(i.get("category", "")),
-                str(i.get("notes", "")),
+        expected = content_hash(
+            (
+                u.identity_id,
+                u.label or "",
+                u.category or "",
+                [(template_to_blob(t.vector), t.model_id) for t in u.templates],
             )
-            for i in payload["identities"]
-        ]
-    except (KeyError, TypeError, ValueError, binascii.Error) as exc:
-        raise BundleError(f"{path}: malformed bundle ({exc!r})") from exc
-    expected = content_hash(
-        (
-            u.identity_id,
-            u.label or "",
-            u.category or "",
-            [(template_to_blob(t.vector), t.model_id) for t in u.templates],
+            for u in updates
         )
-        for u in updates
-    )
-    if expected != meta.get("content_hash"):
+    except ValueError as exc:  # a template of NaNs or zeros
+        raise BundleError(f"{path}: malformed bundle ({exc})") from None
+    if expected != meta.content_hash:
         raise BundleError(f"{path}: contents do not match the watchlist hash recorded in it")
-    target = name or str(meta["name"])
+    target = name or meta.name
     with store.db.transaction():
         store.watchlists.create(
             target,
             actor=actor,
-            purpose=str(meta.get("purpose", "")),
-            authorised_by=str(meta.get("authorised_by", "")),
-            legal_basis=str(meta.get("legal_basis", "")),
-            expires_at=meta.get("expires_at"),
-            threshold=meta.get("threshold"),
-            # Bundles written before watchlists had a target carry none: the default then.
-            target_fpir=meta.get("target_fpir", DEFAULT_TARGET_FPIR),
+            purpose=meta.purpose,
+            authorised_by=meta.authorised_by,
+            legal_basis=meta.legal_basis,
+            expires_at=meta.expires_at,
+            threshold=meta.threshold,
+            target_fpir=meta.target_fpir,
         )
         new_hash = store.watchlists.add_many(
             target,
@@ -216,8 +222,8 @@ def import_bundle(
             details={
                 "file": str(path),
                 "signed": key is not None,
-                "source_name": meta["name"],
-                "bundle_hash": meta["content_hash"],
+                "source_name": meta.name,
+                "bundle_hash": meta.content_hash,
             },
         )
     if new_hash != expected:  # cannot happen unless the hashing code disagrees with itself
@@ -229,14 +235,26 @@ def _mac(key: bytes, text: str) -> str:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _b64(text: str) -> bytes:
-    return base64.b64decode(text.encode("ascii"), validate=True)
+def _is_digest(value: Any) -> bool:
+    """64 lower-case hex characters: anything else (non-ASCII included) is not compared."""
+    return isinstance(value, str) and _HEX_DIGEST.fullmatch(value) is not None
 
 
-def _vector(text: str) -> Any:
-    import numpy as np
-
-    blob = _b64(text)
-    if not blob or len(blob) % 4:
-        raise ValueError("template is not a float32 vector")
-    return np.frombuffer(blob, dtype="<f4").astype(np.float32)
+def _write_new(path: Path, text: str) -> None:
+    """Write beside `path` under a fresh random name, created exclusively and never through a
+    symlink (a planted link cannot redirect the templates), then rename it into place."""
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        raise BundleError(f"cannot write bundle {path}: {exc.strerror}") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise BundleError(f"cannot write bundle {path}: {exc.strerror}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
