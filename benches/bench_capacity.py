@@ -118,11 +118,15 @@ def _wait_ready(sock: Path, n: int, proc: subprocess.Popen, timeout: float = 120
     raise TimeoutError("cameras not LIVE")
 
 
-def _window_alerts(jsonl: Path, t0: float, t1: float) -> list[dict]:
-    if not jsonl.exists():
-        return []
-    rows = [json.loads(line) for line in jsonl.read_text().splitlines() if line.strip()]
-    return [r for r in rows if r["kind"] == "alert" and t0 <= r["ts"] < t1]
+def _window_alerts(sock: Path, t0: float, t1: float) -> list[dict]:
+    """The alerts raised on frames shown between t0 and t1 (wall clock)."""
+    from lfr.client import Client, Endpoint
+
+    rows: list[dict] = []
+    with Client.connect(Endpoint(unix=sock), name="bench-capacity") as client:
+        while batch := client.alerts_list(since_seq=rows[-1]["seq"] if rows else 0, limit=500):
+            rows += batch
+    return [r for r in rows if t0 <= r["ts"] < t1]  # each alert once, as revised last
 
 
 def run_one(args: argparse.Namespace, n: int, clip: Path, base_home: Path) -> dict:
@@ -151,6 +155,7 @@ def run_one(args: argparse.Namespace, n: int, clip: Path, base_home: Path) -> di
             if args.sample_every < args.seconds:
                 print(json.dumps({"n": n, "t_s": rss[-1][0], "rss_mib": rss[-1][1]}), flush=True)
         s1, c1, wall1, t1 = _status(sock), CpuSample.take(proc.pid), time.time(), time.monotonic()
+        alerts = _window_alerts(sock, wall0, wall1)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -170,7 +175,6 @@ def run_one(args: argparse.Namespace, n: int, clip: Path, base_home: Path) -> di
             "status_fps_analysed": c["fps_analysed"],
             "status_glass_to_alert_p99": (c.get("glass_to_alert_ms") or {}).get("p99"),
         }
-    alerts = _window_alerts(home / "alerts.jsonl", wall0, wall1)
     lat = [a["latency_ms"] for a in alerts if a["latency_ms"] is not None]
     per_cam_alerts = {cid: sum(a["camera"] == cid for a in alerts) for cid in cams}
     fps = [c["analysed_fps"] for c in cams.values()]

@@ -202,7 +202,11 @@ class Daemon:
 
     def _engine_settings(self) -> EngineSettings:
         tracker = self.config.tracker
-        return EngineSettings(threshold=tracker.threshold, tracker=tracker.settings)
+        return EngineSettings(
+            threshold=tracker.threshold,
+            tracker=tracker.settings,
+            full_frame_every=self.config.models.full_frame_every,
+        )
 
     def _outputs(self, store: Store) -> list:
         return [

@@ -20,6 +20,7 @@ from lfr._native import resize_to_blob
 from lfr.errors import ConfigError, InputError
 
 STRIDES = (8, 16, 32)
+CUT_MARGIN = 8  # network pixels: a box this close to a region's inner edge is a cut face
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]  # boxes [n, 4], scores [n], landmarks [n, 10]
 
 
@@ -171,11 +172,13 @@ class Detector:
     def detect_regions(self, img: np.ndarray, regions: np.ndarray) -> Arrays:
         """`detect_arrays` searching only `regions` (int [m, 4] x0, y0, x1, y1 in frame
         pixels, non-overlapping), each at the scale the whole frame is detected at. A face
-        cut by a region's edge inside the frame is left out: it belongs to the next
-        whole-frame detection, not to a box truncated by the region."""
+        cut by a region's edge inside the frame (its box within `CUT_MARGIN` network pixels
+        of the edge) is left out: it belongs to the next whole-frame detection, not to a box
+        truncated by the region."""
         check_frame(img)
         h, w = img.shape[:2]
         _scale, fh, fw = self.input_shape(h, w)
+        near = CUT_MARGIN * w / fw  # frame pixels
         parts: list[Arrays] = []
         for x0, y0, x1, y1 in np.asarray(regions, dtype=np.int64).reshape(-1, 4):
             if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h):
@@ -186,10 +189,10 @@ class Detector:
             offset = np.array([x0, y0], np.float32)
             boxes, kps = boxes + np.tile(offset, 2), kps + np.tile(offset, 5)
             cut = (
-                ((x0 > 0) & (boxes[:, 0] <= x0 + 1))
-                | ((y0 > 0) & (boxes[:, 1] <= y0 + 1))
-                | ((x1 < w) & (boxes[:, 2] >= x1 - 1))
-                | ((y1 < h) & (boxes[:, 3] >= y1 - 1))
+                ((x0 > 0) & (boxes[:, 0] <= x0 + near))
+                | ((y0 > 0) & (boxes[:, 1] <= y0 + near))
+                | ((x1 < w) & (boxes[:, 2] >= x1 - near))
+                | ((y1 < h) & (boxes[:, 3] >= y1 - near))
             )
             parts.append((boxes[~cut], scores[~cut], kps[~cut]))
         if not parts:

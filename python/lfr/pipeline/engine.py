@@ -42,7 +42,7 @@ class EngineSettings:
     concurrency: int = 2  # frames in analysis at once, across cameras
     # A whole-frame detection every this many frames of a camera, the regions around the
     # faces of the frame before in between (`lfr.inference.regions`); 1: always the whole.
-    full_frame_every: int = int(__import__("os").environ.get("LFR_FFE", "4"))
+    full_frame_every: int = 2
     keep_crops: bool = True  # store the matched face's crop with its alert
 
 
