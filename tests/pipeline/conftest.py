@@ -44,4 +44,4 @@ def live_analyzer():
     from lfr.inference import FaceAnalyzer
     from lfr.pipeline.engine import DETECTION_FLOOR
 
-    return FaceAnalyzer.create(threads=2, score_threshold=DETECTION_FLOOR)
+    return FaceAnalyzer.create(score_threshold=DETECTION_FLOOR)
