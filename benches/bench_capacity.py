@@ -129,6 +129,27 @@ def _window_alerts(sock: Path, t0: float, t1: float) -> list[dict]:
     return [r for r in rows if t0 <= r["ts"] < t1]  # each alert once, as revised last
 
 
+def _analysed_fps(s0: dict, s1: dict, span: float) -> list[float]:
+    before = {c["id"]: c["analysed"] for c in s0["cameras"]}
+    return [round((c["analysed"] - before[c["id"]]) / span, 2) for c in s1["cameras"]]
+
+
+def _interval(n: int, rss: tuple[float, float], a: tuple, b: tuple) -> dict:
+    """One sampling interval of a long run: memory, the cameras' rates, who used the CPU."""
+    span = b[2] - a[2]
+    fps = _analysed_fps(a[0], b[0], span)
+    cpu = cpu_between(a[1], b[1], span)
+    return {
+        "n": n,
+        "t_s": rss[0],
+        "rss_mib": rss[1],
+        "analysed_fps_min": min(fps),
+        "analysed_fps_mean": round(statistics.fmean(fps), 2),
+        "lfr_cores": cpu["process_cores"],
+        "others_cores": cpu["others_cores"],
+    }
+
+
 def run_one(args: argparse.Namespace, n: int, clip: Path, base_home: Path) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"lfr-cap{n}-"))
     home = work / "home"
@@ -149,11 +170,14 @@ def run_one(args: argparse.Namespace, n: int, clip: Path, base_home: Path) -> di
         s0, c0, wall0, t0 = _status(sock), CpuSample.take(proc.pid), time.time(), time.monotonic()
         rss = [(0.0, rss_mib(proc.pid))]
         end = t0 + args.seconds
+        prev = (s0, c0, t0)
         while (now := time.monotonic()) < end:
             time.sleep(min(args.sample_every, end - now))
             rss.append((round(time.monotonic() - t0, 1), round(rss_mib(proc.pid), 1)))
-            if args.sample_every < args.seconds:
-                print(json.dumps({"n": n, "t_s": rss[-1][0], "rss_mib": rss[-1][1]}), flush=True)
+            if args.sample_every < args.seconds:  # a long run: how each interval went
+                point = (_status(sock), CpuSample.take(proc.pid), time.monotonic())
+                print(json.dumps(_interval(n, rss[-1], prev, point)), flush=True)
+                prev = point
         s1, c1, wall1, t1 = _status(sock), CpuSample.take(proc.pid), time.time(), time.monotonic()
         alerts = _window_alerts(sock, wall0, wall1)
     finally:
@@ -218,6 +242,29 @@ def run_one(args: argparse.Namespace, n: int, clip: Path, base_home: Path) -> di
     return row
 
 
+def table(path: Path) -> str:
+    """The rows of a `--out` file as a Markdown table."""
+    lines = [
+        "| cameras | code | settings | analysed fps min / mean | glass-to-alert p50 / p99 ms "
+        "(alerts) | CPU ms per analysed frame | cores: lfr / others | RSS MiB (per camera) "
+        "| keeps up |",
+        "|---:|---|---|---|---|---:|---|---|---|",
+    ]
+    for line in path.read_text().splitlines():
+        r = json.loads(line)
+        g = r["glass_to_alert_ms"]
+        code = "before" if r["source"] != "this checkout" else "after"
+        lines.append(
+            f"| {r['cameras']} | {code} | {' '.join(r['settings']) or 'defaults'} "
+            f"| {r['analysed_fps_min']} / {r['analysed_fps_mean']} "
+            f"| {g['p50']} / {g['p99']} ({r['alerts']}, {r['alerts_per_camera']} per camera, "
+            f"{'+'.join(r['identities']) or '-'}) | {r['cpu_ms_per_analysed_frame']} "
+            f"| {r['cpu']['process_cores']} / {r['cpu']['others_cores']} "
+            f"| {r['rss_mib']:.0f} ({r['rss_mib_per_camera']}) | {'yes' if r['keeps_up'] else 'no'} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cameras", default="12", help="camera counts, comma-separated")
@@ -228,7 +275,11 @@ def main() -> None:
     ap.add_argument("--sample-every", type=float, default=10.0, help="RSS sampling period (s)")
     ap.add_argument("--keep", action="store_true", help="keep the daemon's folder (log)")
     ap.add_argument("--out", type=Path, default=None, help="append JSON lines here")
+    ap.add_argument("--table", type=Path, default=None, help="print an --out file as Markdown")
     args = ap.parse_args()
+    if args.table:
+        print(table(args.table))
+        return
     clip, home = prepared_media()
     print(json.dumps({"cpu": describe(), "load": os.getloadavg()}), flush=True)
     for n in (int(v) for v in args.cameras.split(",")):
