@@ -29,10 +29,11 @@ import trio
 import trio.lowlevel
 
 from lfr.client import Endpoint, open_client
+from lfr.config import SocketConfig
 from lfr.protocol.codec import FrameDecoder, Limits, encode_frame
 from lfr.protocol.hub import EventHub
 from lfr.protocol.messages import event
-from lfr.protocol.server import SocketSettings, serve_socket
+from lfr.protocol.server import serve_socket
 from machine import describe
 
 ALERT = {
@@ -159,8 +160,8 @@ async def run_case(
     conns: list[trio.SocketStream] = []
     async with trio.open_nursery() as nursery:
         if peer == "lfr":
-            settings = SocketSettings(unix_path=sock_path, queue_size=count + 16)
-            await nursery.start(serve_socket, BenchApi(), hub, settings)
+            config = SocketConfig(unix=sock_path.name, queue_size=count + 16)
+            await nursery.start(serve_socket, BenchApi(), hub, config, directory)
         else:
             await nursery.start(bare_server, sock_path, conns)
         proc = await trio.lowlevel.open_process(

@@ -60,6 +60,36 @@ def rtsp_server(hamilton_clip: Path):
 
 
 @pytest.fixture(scope="session")
+def lin_home(tmp_path_factory: pytest.TempPathFactory, sample_data: Path, analyzer) -> Path:
+    """$LFR_HOME with watchlist `wl` = lin-manuel-miranda.png (the Hamilton clip's star)."""
+    from lfr.store import Store
+    from lfr.watchlist.enrol import enrol
+
+    home = tmp_path_factory.mktemp("lin-home")
+    with Store.open(home) as store:
+        store.watchlists.create("wl", actor="test", purpose="pipeline tests")
+        enrol(
+            store,
+            analyzer,
+            "wl",
+            "lin-manuel-miranda",
+            [sample_data / "face_recognition/examples/lin-manuel-miranda.png"],
+            actor="test",
+            label="Lin-Manuel Miranda",
+        )
+    return home
+
+
+@pytest.fixture(scope="session")
+def live_analyzer():
+    """The models as the daemon loads them: detections down to the tracker's low score."""
+    from lfr.inference import FaceAnalyzer
+    from lfr.pipeline.engine import DETECTION_FLOOR
+
+    return FaceAnalyzer.create(threads=2, score_threshold=DETECTION_FLOOR)
+
+
+@pytest.fixture(scope="session")
 def analyzer():  # -> lfr.inference.FaceAnalyzer
     """One FaceAnalyzer per test session (owned by the inference engineer). Models are fetched
     into the normal cache (`LFR_MODELS_DIR`, else the user cache) on first use and verified by

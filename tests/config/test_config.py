@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lfr.config import ConfigError, load_config
-from lfr.config.schema import MIB
+from lfr.config.sockets import MIB
 
 GOOD = """
 [daemon]
@@ -170,6 +170,13 @@ def test_digest_is_stable_and_sensitive(write) -> None:
         (('"127.0.0.1:7878"', '"127.0.0.1"'), r"socket\.tcp: must be 'host:port'"),
         (('"127.0.0.1:7878"', '"127.0.0.1:99999"'), r"socket\.tcp: must be 'host:port'"),
         (("[socket]", "[socket]\nmax_frame_bytes = 10"), r"socket\.max_frame_bytes: must be"),
+        (('"127.0.0.1:7878"', '"0.0.0.0:7878"'), r"socket\.tcp: .* set socket\.allow_remote"),
+        (('"127.0.0.1:7878"', '"lfr.example:7878"'), r"socket\.tcp: .* not a loopback"),
+        (('"127.0.0.1:7878"', '"::1:7878"'), r"socket\.tcp: must be 'host:port'"),
+        (("[socket]", "[socket]\nunix_reserved = 300"), r"socket\.unix_reserved: must be in"),
+        (("[socket]", "[socket]\nauth_timeout_s = 0"), r"socket\.auth_timeout_s: must be > 0"),
+        (("[socket]", "[socket]\nallow_remote = 1"), r"socket\.allow_remote: expected true"),
+        (("[socket]", "[socket]\npreauth_frame_bytes = 10"), r"socket\.preauth_frame_bytes"),
     ],
 )
 def test_each_mistake_names_its_key_path(write, edit: tuple[str, str], key_path: str) -> None:
@@ -177,6 +184,22 @@ def test_each_mistake_names_its_key_path(write, edit: tuple[str, str], key_path:
     assert old in GOOD, f"test setup: {old!r} not in the sample config"
     message = _error(write(GOOD.replace(old, new, 1)))
     assert re.search(key_path, message), message
+
+
+@pytest.mark.parametrize(
+    ("edit", "address"),
+    [
+        (('"127.0.0.1:7878"', '"[::1]:7878"'), ("::1", 7878)),
+        (('"127.0.0.1:7878"', '"localhost:0"'), ("localhost", 0)),
+        (('"127.0.0.1:7878"', '"0.0.0.0:7878"\nallow_remote = true'), ("0.0.0.0", 7878)),
+        (('token_file = "token"', 'tokens_file = "tokens"'), ("127.0.0.1", 7878)),
+    ],
+)
+def test_socket_addresses_and_tokens_that_are_accepted(
+    write, edit: tuple[str, str], address: tuple[str, int]
+) -> None:
+    cfg = load_config(write(GOOD.replace(*edit, 1)))
+    assert cfg.socket.tcp_address() == address
 
 
 ISSUE_EXAMPLE = """

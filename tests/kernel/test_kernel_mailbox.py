@@ -93,3 +93,43 @@ async def test_close_wakes_a_waiting_reader() -> None:
 def test_capacity_must_be_positive() -> None:
     with pytest.raises(ValueError):
         Mailbox(0)
+
+
+def test_mark_lagged_refuses_until_drained_and_reports_the_gap() -> None:
+    """A full MARK_LAGGED mailbox keeps an unbroken run, then counts the gap: room freed by a
+    single `get` does not end the episode (that would hide a hole), only `drain` does."""
+    box: Mailbox[int] = Mailbox(3, MailboxPolicy.MARK_LAGGED)
+    results = [box.put_nowait(i) for i in range(5)]
+    assert results == [True, True, True, False, False]
+    assert box.lagged and box.lag_episodes == 1
+    assert box.get_nowait() == 0
+    assert box.put_nowait(5) is False  # room, but still in the episode
+    drained = box.drain_nowait()
+    assert (drained.items, drained.missed) == ([1, 2], 3)
+    assert not box.lagged and box.dropped == 3
+    assert box.put_nowait(6) and box.drain_nowait().items == [6]
+    assert box.stats()["lag_episodes"] == 1
+
+
+async def test_drain_waits_for_a_put_or_a_miss_and_discard_ends_the_episode() -> None:
+    box: Mailbox[str] = Mailbox(1, MailboxPolicy.MARK_LAGGED)
+    got = []
+
+    async def reader() -> None:
+        got.append(await box.drain())
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(reader)
+        await trio.testing.wait_all_tasks_blocked()
+        assert got == []
+        box.put_nowait("a")
+    assert got[0].items == ["a"] and got[0].missed == 0
+    box.put_nowait("b")
+    box.put_nowait("c")
+    assert box.discard_if_lagged() and box.depth == 0 and not box.lagged
+    assert not box.discard_if_lagged()  # nothing lagged: nothing changes
+    box.put_nowait("d")
+    assert not box.discard_if_lagged() and box.depth == 1
+    box.close()
+    assert (await box.drain()).items == ["d"]
+    assert (await box.drain()).items == []  # closed and empty: returns at once

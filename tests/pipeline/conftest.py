@@ -1,31 +1,11 @@
-"""Fixtures for the pipeline tests: a data dir with a watchlist holding the sample person."""
+"""Fixtures for the pipeline tests: a private copy of the data dir whose watchlist holds the
+sample person (`lin_home`, shared with the console tests in tests/conftest.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-
-@pytest.fixture(scope="session")
-def lin_home(tmp_path_factory: pytest.TempPathFactory, sample_data: Path, analyzer) -> Path:
-    """$LFR_HOME with watchlist `wl` = lin-manuel-miranda.png (the Hamilton clip's star)."""
-    from lfr.store import Store
-    from lfr.watchlist.enrol import enrol
-
-    home = tmp_path_factory.mktemp("lin-home")
-    with Store.open(home) as store:
-        store.watchlists.create("wl", actor="test", purpose="pipeline tests")
-        enrol(
-            store,
-            analyzer,
-            "wl",
-            "lin-manuel-miranda",
-            [sample_data / "face_recognition/examples/lin-manuel-miranda.png"],
-            actor="test",
-            label="Lin-Manuel Miranda",
-        )
-    return home
 
 
 @pytest.fixture

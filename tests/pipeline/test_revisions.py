@@ -20,6 +20,7 @@ from lfr.pipeline.analysis import AlertCandidate
 from lfr.pipeline.engine import Engine
 from lfr.protocol.api import AlertWire
 from lfr.protocol.codec import FrameDecoder
+from lfr.protocol.feed import AlertFeed
 from lfr.protocol.hub import EventHub
 from lfr.store import Store
 
@@ -54,7 +55,8 @@ async def test_a_revision_reaches_every_output_as_an_alert_update(
     with Store.open(tmp_path / "home") as store:
         outputs = [StreamOutput(lines), JsonlOutput(store.alert_log)]
         log_files = store.alert_log
-        engine = Engine(store, live_analyzer, outputs, publish=hub.publish_alert)
+        feed = AlertFeed(hub, start_after=store.alerts.last_seq())  # the daemon's way in
+        engine = Engine(store, live_analyzer, outputs, publish=feed.offer_alert)
         ctx = engine.camera("gate", "wl", media_clock=True)
         other = engine.camera("door", "wl", media_clock=True)
         actor = AlertActor(engine.dispatcher, engine.watchlists.label_of, engine.latency)

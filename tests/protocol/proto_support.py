@@ -12,14 +12,32 @@ from typing import Any, ClassVar
 
 import trio
 
+from lfr.config import SocketConfig
 from lfr.daemon.store_api import StoreDaemonApi
 from lfr.protocol.api import Wire
 from lfr.protocol.codec import FrameDecoder, Limits, encode_frame
+from lfr.protocol.feed import AlertFeed
 from lfr.protocol.hub import EventHub
-from lfr.protocol.server import SocketEndpoints, SocketSettings, serve_socket
+from lfr.protocol.server import SocketEndpoints, serve_socket
 from lfr.store import AlertRecord, Store
 
 TOKEN = "s3cret-token-0123456789abcdef"
+
+
+def alert_record(**fields: Any) -> AlertRecord:
+    """A plausible alert to persist in a real Store; `fields` override any of it."""
+    values: dict[str, Any] = {
+        "camera": "cam1",
+        "ts": time.time(),
+        "watchlist": "wl",
+        "watchlist_hash": "h" * 16,
+        "identity": "person-1",
+        "score": 0.8,
+        "threshold": 0.4,
+        "track_id": 7,
+        "latency_ms": 90.0,
+    }
+    return AlertRecord(**{**values, **fields})
 
 
 class ServedApi(StoreDaemonApi):
@@ -44,8 +62,11 @@ class ServedApi(StoreDaemonApi):
     LATENCY: ClassVar[dict[str, Any]] = {"glass_to_alert": {"p50": 80.0, "p99": 150.0}}
 
     def __init__(self, store: Store, hub: EventHub) -> None:
-        super().__init__(store, reload=self._record_reload)
+        super().__init__(
+            store, reload=self._record_reload, on_verdict=lambda a: hub.publish("verdicts", a)
+        )
         self.hub = hub
+        self.feed = AlertFeed(hub, start_after=store.alerts.last_seq())
         self.reloads: list[str | None] = []
         self.replay_delay = 0.0  # lets a test publish while a replay is in progress
         if not any(w.name == "wl" for w in store.watchlists.all()):
@@ -56,12 +77,19 @@ class ServedApi(StoreDaemonApi):
         return {"reloaded": ["wl"]}
 
     def emit(self, camera: str = "cam1", identity: str = "id-1", score: float = 0.7) -> dict:
-        """Persist an alert in the store, then publish it (the daemon's order)."""
-        record = AlertRecord(
-            camera, time.time(), "wl", "h" * 64, identity, score, 0.363, 1, latency_ms=12.5
+        """Persist an alert in the store, then offer it to the feed (the daemon's order and
+        path: in order, it is published at once)."""
+        record = alert_record(
+            camera=camera,
+            identity=identity,
+            score=score,
+            watchlist_hash="h" * 64,
+            threshold=0.363,
+            track_id=1,
+            latency_ms=12.5,
         )
         wire = self.wire(self.store.alerts.record(record))
-        self.hub.publish("alerts", wire, seq=wire["seq"])
+        self.feed.offer(wire)
         return wire
 
     async def status(self) -> Wire:
@@ -82,7 +110,7 @@ class ServedApi(StoreDaemonApi):
 class Served:
     api: ServedApi
     hub: EventHub
-    settings: SocketSettings
+    config: SocketConfig
     endpoints: SocketEndpoints
     cancel: trio.CancelScope
 
@@ -110,15 +138,19 @@ async def start_server(
     hub = EventHub()
     api = ServedApi(store if store is not None else Store.open(directory / "store"), hub)
     overrides.setdefault("tcp", "127.0.0.1:0" if token_file else None)
-    settings = SocketSettings(unix_path=directory / "lfr.sock", token_file=token_file, **overrides)
+    if token_file is not None:
+        overrides.setdefault("token_file", str(token_file))
+    config = SocketConfig(**overrides)
     scope = trio.CancelScope()
 
     async def run(task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED) -> None:
         with scope:
-            await serve_socket(api, hub, settings, task_status=task_status)
+            await serve_socket(
+                api, hub, config, directory, alerts=api.feed, task_status=task_status
+            )
 
     endpoints = await nursery.start(run)
-    return Served(api, hub, settings, endpoints, scope)
+    return Served(api, hub, config, endpoints, scope)
 
 
 class Raw:

@@ -55,6 +55,26 @@ async def test_live_replay_list_and_verdict_carry_the_same_alert(served: Served)
     await other.aclose()
 
 
+async def test_a_verdict_reaches_every_verdicts_subscriber_as_the_judged_alert(
+    served: Served,
+) -> None:
+    watcher = await Raw.open(served)
+    await watcher.hello()
+    await watcher.request("subscribe", topics=["verdicts"])
+    published = served.api.emit(identity="p-2")
+    judge = await Raw.open(served)
+    await judge.hello()
+    judged = await judge.request(
+        "alert.adjudicate", alert_id=published["alert_id"], verdict="confirmed", by="PC 7"
+    )
+    event = await watcher.recv()
+    assert event is not None and event["topic"] == "verdicts"
+    assert event["data"] == judged["result"]
+    assert (event["data"]["status"], event["data"]["seq"]) == ("confirmed", published["seq"])
+    await watcher.aclose()
+    await judge.aclose()
+
+
 async def test_a_revision_is_the_latest_state_of_the_same_alert(served: Served) -> None:
     api = served.api
     first = api.emit(identity="alice")
@@ -66,7 +86,7 @@ async def test_a_revision_is_the_latest_state_of_the_same_alert(served: Served) 
     await raw.hello()
     await raw.request("subscribe", topics=["alerts"], since_seq=first["seq"] - 1)
     update = api.wire(revised)
-    api.hub.publish("alerts", update, seq=update["seq"])
+    api.feed.offer(update)  # as the daemon publishes it (the poll may have been first)
     got = [await raw.recv() for _ in range(2)]
     assert [(m["seq"], m["data"]["alert_id"]) for m in got if m] == [
         (second["seq"], second["alert_id"]),

@@ -19,14 +19,16 @@ METHODS = [
 ]
 
 
-def test_protocol_lists_the_seven_methods() -> None:
+def test_protocol_lists_the_nine_methods() -> None:
     assert sorted(METHODS) == [
         "alert_adjudicate",
         "alerts_list",
         "alerts_since",
         "cameras_list",
         "status",
+        "watchlist_publish",
         "watchlist_reload",
+        "watchlist_withdraw",
         "watchlists_list",
     ]
 

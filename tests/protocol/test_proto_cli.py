@@ -4,6 +4,8 @@ thread while the server runs in the test's trio loop)."""
 from __future__ import annotations
 
 import json
+import os
+import pwd
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,10 @@ async def test_status_table(served: Served, capsys: pytest.CaptureFixture[str]) 
     assert cam_row.split()[:4] == ["cam1", "LIVE", "wl", "25.0"]
     assert "latency glass_to_alert: p50 80 ms  p99 150 ms" in out
     assert "socket clients: 1" in out
+    me = pwd.getpwuid(os.getuid()).pw_name
+    assert any(
+        line.startswith("  lfr-status (unix:") and f", {me})" in line for line in out.splitlines()
+    )
 
 
 async def test_status_json_over_tcp(
@@ -43,6 +49,7 @@ async def test_status_json_over_tcp(
     status = json.loads(capsys.readouterr().out)
     assert status["cameras"][0]["id"] == "cam1"
     assert status["socket"]["clients"][0]["client"] == "lfr-status"
+    assert status["socket"]["clients"][0]["actor"] == "default"  # token_file's token
 
 
 async def test_status_without_daemon_is_one_clear_error(

@@ -3,19 +3,26 @@ Node.js example client in it runs against a live server (when `node` is installe
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import json
 import os
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
 import trio
 from proto_support import TOKEN, Served
 
+import lfr
+from lfr.config import SocketConfig
 from lfr.protocol.messages import REQUEST_TYPES, ErrorCode
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "protocol.md"
+SOCKET_KEY = re.compile(r"\bsocket\.([a-z_]+)\b")
 
 
 def test_every_request_and_error_code_is_documented() -> None:
@@ -24,6 +31,52 @@ def test_every_request_and_error_code_is_documented() -> None:
         assert f"### `{kind}`" in text, kind
     for code in ErrorCode:
         assert f"| `{code.value}` |" in text, code
+
+
+def _settings_table() -> dict[str, str]:
+    section = DOC.read_text().split("## Settings (`[socket]`)", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z_]+)` \| ([^|]+) \|", section, re.M)
+    return {key: cell.strip() for key, cell in rows}
+
+
+def test_the_settings_table_lists_every_socket_key_with_its_default() -> None:
+    """docs/protocol.md's `[socket]` table and `SocketConfig` name the same keys, in the same
+    order, with the same defaults."""
+    table = _settings_table()
+    assert list(table) == list(SocketConfig.keys())
+    for f in dataclasses.fields(SocketConfig):
+        cell = table[f.name]
+        shown = None if cell == "(unset)" else tomllib.loads(f"v = {cell.strip('`')}")["v"]
+        assert shown == f.default, f"{f.name}: docs say {cell}, the schema {f.default!r}"
+
+
+def _strings(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
+
+
+def test_every_socket_key_that_docs_or_messages_name_is_accepted() -> None:
+    """What docs and error messages tell operators to set must be a key the strict schema
+    accepts (`socket.allow_remote` once was not)."""
+    keys = set(SocketConfig.keys())
+    named: dict[str, set[str]] = {}
+    for doc in [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]:
+        text = doc.read_text()
+        for key in SOCKET_KEY.findall(text):
+            named.setdefault(key, set()).add(doc.name)
+        for block in re.findall(r"```toml\n(.*?)```", text, re.S):
+            table = block.split("[socket]", 1)[1].split("\n[", 1)[0] if "[socket]" in block else ""
+            for key in re.findall(r"^#? ?([a-z_]+) *=", table, re.M):
+                named.setdefault(key, set()).add(f"{doc.name} [socket] example")
+    for source in Path(lfr.__file__).parent.rglob("*.py"):
+        for text in _strings(source):
+            for key in SOCKET_KEY.findall(text):
+                named.setdefault(key, set()).add(str(source.relative_to(ROOT)))
+    assert named, "no socket key found: the scan is broken"
+    unknown = {key: where for key, where in named.items() if key not in keys}
+    assert unknown == {}
 
 
 def node_example(directory: Path) -> Path:

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from proto_support import TOKEN, Raw, Served, start_server
 
 from lfr.client import ConnectionLost, Endpoint, ServerError, open_client
+from lfr.config import SocketConfig
 from lfr.errors import ConfigError
+from lfr.protocol.auth import read_token
 from lfr.protocol.codec import FrameDecoder, Limits, encode_frame
-from lfr.protocol.listeners import SocketInUseError, SocketPathError, read_token
-from lfr.protocol.server import SocketSettings
+from lfr.protocol.listeners import SocketInUseError, SocketPathError
 
 
 async def bystander(served: Served) -> Raw:
@@ -152,7 +153,7 @@ async def test_silent_client_times_out(nursery: trio.Nursery, short_dir: Path) -
 
 
 async def test_too_many_clients(nursery: trio.Nursery, short_dir: Path) -> None:
-    served = await start_server(nursery, short_dir, max_clients=2)
+    served = await start_server(nursery, short_dir, max_clients=2, unix_reserved=0)
     first, second = await Raw.open(served), await Raw.open(served)
     await first.hello()
     await second.hello()
@@ -263,7 +264,7 @@ async def test_stale_socket_is_replaced_but_other_files_are_not(
 
 def test_settings_refuse_unsafe_tcp(short_dir: Path, token_file: Path) -> None:
     with pytest.raises(ConfigError, match="token_file"):
-        SocketSettings(unix_path=None, tcp="127.0.0.1:0")
+        SocketConfig(tcp="127.0.0.1:0").validated()
     loose = short_dir / "loose"
     loose.write_text(TOKEN)
     loose.chmod(0o644)

@@ -27,7 +27,7 @@ async def test_hello_reports_version_capabilities_and_limits(served: Served) -> 
     result = reply["result"]
     assert result["protocol"] == PROTOCOL_VERSION
     assert result["capabilities"] == list(CAPABILITIES)
-    assert result["topics"] == ["alerts", "camera_state", "stats"]
+    assert result["topics"] == ["alerts", "verdicts", "camera_state", "stats"]
     assert result["limits"]["max_frame_bytes"] == 1 << 20
 
 

@@ -9,17 +9,18 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import trio
+from proto_support import alert_record
 
 from lfr.client import Endpoint, Event, afollow_alerts
+from lfr.config import SocketConfig
 from lfr.daemon.store_api import StoreDaemonApi
 from lfr.pipeline.alerts import alert_wire
 from lfr.protocol.hub import EventHub
-from lfr.protocol.server import SocketEndpoints, SocketSettings, serve_socket
-from lfr.store import AlertRecord, Store
+from lfr.protocol.server import SocketEndpoints, serve_socket
+from lfr.store import Store
 
 
 class Daemon:
@@ -36,13 +37,13 @@ class Daemon:
     async def start(self) -> None:
         self.hub, self.scope = EventHub(), trio.CancelScope()
         api, hub, scope = StoreDaemonApi(self.store), self.hub, self.scope
-        settings = SocketSettings(unix_path=self.home / "lfr.sock")
+        config, home = SocketConfig(), self.home
 
         async def run(
             task_status: trio.TaskStatus[SocketEndpoints] = trio.TASK_STATUS_IGNORED,
         ) -> None:
             with scope:
-                await serve_socket(api, hub, settings, task_status=task_status)
+                await serve_socket(api, hub, config, home, task_status=task_status)
 
         self.endpoints = await self.nursery.start(run)
 
@@ -56,19 +57,7 @@ class Daemon:
 
     def alert(self) -> str:
         """Persist an alert, then publish it if the daemon is up (the pipeline's order)."""
-        stored = self.store.alerts.record(
-            AlertRecord(
-                camera="cam1",
-                ts=time.time(),
-                watchlist="wl",
-                watchlist_hash="h" * 16,
-                identity="person-1",
-                score=0.8,
-                threshold=0.4,
-                track_id=7,
-                latency_ms=90.0,
-            )
-        )
+        stored = self.store.alerts.record(alert_record())
         if self.hub is not None:
             self.hub.publish("alerts", alert_wire(stored, None))
         return stored.alert_id

@@ -3,7 +3,6 @@ threshold for its size after the enrolment, and bulk enrolment from a list of ph
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from store_helpers import cli_env, templates
 from lfr.store import Store
 from lfr.store.watchlists import IdentityUpdate, NewTemplate
 from lfr.watchlist.enrol import Candidate, EnrolmentRefused, assess_photo, enrol
+from support.terminal import run_on_terminal
 
 OBAMA = "face_recognition/examples/obama.jpg"
 OBAMA2 = "face_recognition/examples/obama2.jpg"
@@ -115,42 +115,25 @@ def test_bulk_enrolment_draws_a_progress_bar_on_a_terminal(
         check=True,
         capture_output=True,
     )
-    main, sub = os.openpty()
-    try:
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "lfr.cli.admin",
-                "watchlist",
-                "add",
-                "op",
-                "--from-tsv",
-                str(listing),
-                "--root",
-                str(sample_data),
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=sub,
-            timeout=120,
-            check=False,
-        )
-        os.close(sub)
-        err = b""
-        while True:
-            try:
-                chunk = os.read(main, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            err += chunk
-    finally:
-        os.close(main)
-    assert proc.returncode == 0, err
-    assert b"\r[" in err and b"2/2" in err
-    assert b"enrolled 2 template(s) of 2 identities" in proc.stdout
+    code, out, err = run_on_terminal(
+        [
+            sys.executable,
+            "-m",
+            "lfr.cli.admin",
+            "watchlist",
+            "add",
+            "op",
+            "--from-tsv",
+            str(listing),
+            "--root",
+            str(sample_data),
+        ],
+        env,
+        timeout=120,
+    )
+    assert code == 0, err
+    assert b"\renrol  [" in err and b"2/2" in err and b"accepted 2 refused 0" in err
+    assert b"enrolled 2 template(s) of 2 identities" in out
 
 
 def test_list_errors_are_clear(

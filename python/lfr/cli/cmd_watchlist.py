@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lfr.cli.cmd_cluster import register as register_cluster
 from lfr.cli.store_args import actor, add_common, fmt_time, open_store, parse_expiry, settings
 from lfr.cli.watchlist_enrol import IntermixedParser, add_arguments
 from lfr.cli.watchlist_enrol import run as run_add
@@ -117,6 +118,8 @@ def register(subparsers: Any) -> None:
 
     p = sub.add_parser("purge-expired", help="delete every expired watchlist")
     _leaf(p, _purge_expired)
+
+    register_cluster(sub, _leaf)
 
 
 def _leaf(parser: argparse.ArgumentParser, func: Any) -> None:
@@ -280,11 +283,14 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from lfr.cli.progress import Progress
     from lfr.watchlist.bundle import import_bundle
 
     key = _bundle_key(args)
-    with open_store(args) as store:
-        digest = import_bundle(store, args.file, actor=actor(args), key=key, name=args.name)
+    with open_store(args) as store, Progress("import") as bar:
+        digest = import_bundle(
+            store, args.file, actor=actor(args), key=key, name=args.name, progress=bar.update
+        )
     print(f"imported {args.file}; content hash {digest}")
     return 0
 

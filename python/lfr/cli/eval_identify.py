@@ -48,19 +48,23 @@ def evaluate(args: argparse.Namespace, analyzer: Any) -> tuple[dict[str, Any], l
         video_decisions,
         video_searches,
     )
+    from lfr.cli.progress import Progress
     from lfr.watchlist.photo_list import read_photo_list
 
-    gallery = build_gallery(
-        analyzer,
-        read_photo_list(args.gallery_file, args.root),
-        largest=args.largest,
-    )
+    with Progress("gallery", quiet=args.json) as bar:
+        gallery = build_gallery(
+            analyzer,
+            read_photo_list(args.gallery_file, args.root),
+            largest=args.largest,
+            progress=bar.update,
+        )
     if not gallery.identities:
         raise InputError("no gallery photo passed the enrolment gate: nothing to search")
     probes = read_photo_list(args.probes_file, args.root)
     known = set(gallery.identities)
     stills = [r for r in probes if not is_video(r.path)]
-    searches, failures = still_searches(analyzer, gallery, stills)
+    with Progress("probes", quiet=args.json) as bar:
+        searches, failures = still_searches(analyzer, gallery, stills, progress=bar.update)
     thresholds = sorted({*GRID, *([args.threshold] if args.threshold is not None else [])})
     for row in (r for r in probes if is_video(r.path)):
         tracks, decisions = video_decisions(analyzer, gallery, row.path, thresholds)

@@ -11,6 +11,7 @@ recording pass computes every face's crop and template, and the later passes han
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from lfr.calibration.identification import Search, still_search
 from lfr.errors import InputError, LfrError
 from lfr.watchlist.photo_list import NOBODY, PhotoRow
 
+Tick = Callable[[int, int], None]  # progress: (done, total)
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".ts"}
 
 
@@ -32,7 +34,9 @@ class EvalGallery:
     templates: int = 0
 
 
-def build_gallery(analyzer: Any, rows: list[PhotoRow], *, largest: bool) -> EvalGallery:
+def build_gallery(
+    analyzer: Any, rows: list[PhotoRow], *, largest: bool, progress: Tick | None = None
+) -> EvalGallery:
     """Every gallery photo through the enrolment gate; an identity with no accepted photo is
     left out (its probes are then non-mated). Each accepted photo is a template and a search
     takes an identity's best, as a watchlist does (fusing by mean measured no better:
@@ -42,7 +46,9 @@ def build_gallery(analyzer: Any, rows: list[PhotoRow], *, largest: bool) -> Eval
 
     accepted: dict[str, list[np.ndarray]] = defaultdict(list)
     refused = []
-    for row in rows:
+    for n, row in enumerate(rows, start=1):
+        if progress is not None:
+            progress(n, len(rows))
         if row.identity == NOBODY:
             raise InputError(f"gallery line {row.line}: every gallery photo needs an identity")
         outcome = assess_photo(analyzer, row.path, largest=largest, thumbnails=False)
@@ -63,7 +69,7 @@ def build_gallery(analyzer: Any, rows: list[PhotoRow], *, largest: bool) -> Eval
 
 
 def still_searches(
-    analyzer: Any, gallery: EvalGallery, rows: list[PhotoRow]
+    analyzer: Any, gallery: EvalGallery, rows: list[PhotoRow], *, progress: Tick | None = None
 ) -> tuple[list[Search], list[dict[str, str]]]:
     """One search per photo with its largest face (as `lfr eval pairs`). A photo without a
     face is still a search: a mated one is then a miss, a non-mated one no false positive."""
@@ -72,7 +78,9 @@ def still_searches(
     cache = TemplateCache(analyzer, Path("/"))
     known = set(gallery.identities)
     searches, failures = [], []
-    for row in rows:
+    for n, row in enumerate(rows, start=1):
+        if progress is not None:
+            progress(n, len(rows))
         truth = row.identity if row.identity in known else None
         template = cache.get(str(row.path))
         if isinstance(template, str):

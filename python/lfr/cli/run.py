@@ -31,6 +31,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--check", action="store_true", help="validate the config, print its hash and exit"
     )
+    p.add_argument(
+        "--trace",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write a per-frame trace of the run's first seconds (Chrome trace-event JSON)",
+    )
+    p.add_argument(
+        "--trace-seconds",
+        type=float,
+        default=60.0,
+        metavar="N",
+        help="stop tracing after N seconds (default 60; the file is written then)",
+    )
     return p
 
 
@@ -38,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from lfr.config import load_config
     from lfr.daemon import Daemon
     from lfr.daemon.logs import setup_logging
+    from lfr.daemon.tracing import TraceOptions
+    from lfr.errors import InputError
 
     args = build_parser().parse_args(argv)
 
@@ -47,8 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.check:
             print(f"config ok: {config.digest()}")
             return 0
+        if not args.trace_seconds > 0:
+            raise InputError(f"--trace-seconds must be > 0, got {args.trace_seconds}")
+        trace = TraceOptions(args.trace, args.trace_seconds) if args.trace else None
         setup_logging(as_json=config.logging.json, level=config.logging.level)
-        trio.run(Daemon(config, config_path=args.config).run)
+        trio.run(Daemon(config, config_path=args.config, trace=trace).run)
         return 0
 
     return run_reporting("lfr-run", run)

@@ -1,19 +1,19 @@
 """`lfr watchlist add`: enrol photos of one identity (`--id ID PHOTO...`) or of many from a list
 (`--from-tsv LIST.tsv --root DIR`).
 
-One identity prints a line per photo; a list of thousands shows a progress bar instead, on
-stderr and only when stderr is a terminal (a log file gets the summary, not 2,000 carriage
-returns), and ends with the refusals counted by reason.
+One identity (its photos, or a folder of them) prints a line per photo; a list of thousands
+prints none, and ends with the refusals counted by reason. Both show a progress bar on a
+terminal (`lfr.cli.progress`).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
+from lfr.cli.progress import Progress
 from lfr.cli.store_args import actor, open_store
 from lfr.errors import InputError
 
@@ -60,7 +60,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-thumbnail", action="store_true", help="store no reference thumbnail")
     p.add_argument("--models-dir", type=Path, default=None)
     p.add_argument("--threads", type=int, default=None)
-    p.add_argument("images", nargs="*", type=Path)
+    p.add_argument("images", nargs="*", type=Path, help="photos, or folders of photos")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,28 +83,32 @@ def run(args: argparse.Namespace) -> int:
 def _one_identity(args: argparse.Namespace, store: Any, analyzer: Any) -> int:
     from lfr.watchlist.enrol import Candidate, enrol
 
-    def progress(outcome: Any) -> None:
-        if isinstance(outcome, Candidate):
-            print(f"accepted {outcome.path} (quality {outcome.quality:.2f})", file=sys.stderr)
-        else:
-            print(f"refused {outcome}", file=sys.stderr)
+    photos = photos_of(args.images)
+    with Progress("enrol", total=len(photos)) as bar:
 
-    result = enrol(
-        store,
-        analyzer,
-        args.name,
-        args.identity,
-        args.images,
-        actor=actor(args),
-        label=args.label,
-        category=args.category,
-        notes=args.notes,
-        largest=args.largest,
-        force=args.force,
-        skip_refused=args.skip_refused,
-        thumbnails=not args.no_thumbnail,
-        progress=progress,
-    )
+        def progress(outcome: Any) -> None:
+            if isinstance(outcome, Candidate):
+                bar.line(f"accepted {outcome.path} (quality {outcome.quality:.2f})")
+            else:
+                bar.line(f"refused {outcome}")
+            bar.advance()
+
+        result = enrol(
+            store,
+            analyzer,
+            args.name,
+            args.identity,
+            photos,
+            actor=actor(args),
+            label=args.label,
+            category=args.category,
+            notes=args.notes,
+            largest=args.largest,
+            force=args.force,
+            skip_refused=args.skip_refused,
+            thumbnails=not args.no_thumbnail,
+            progress=progress,
+        )
     for lookalike in result.lookalikes:
         print(f"warning: {lookalike} (enrolled because of --force)", file=sys.stderr)
     print(
@@ -114,13 +118,36 @@ def _one_identity(args: argparse.Namespace, store: Any, analyzer: Any) -> int:
     return 0
 
 
+def photos_of(paths: list[Path]) -> list[Path]:
+    """The photos named, a folder standing for the images in it (by name; not recursive)."""
+    from lfr.stream.inputs import folder_images
+
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            images = folder_images(path)
+            if not images:
+                raise InputError(f"{path}: no images (.jpg, .png, ...) in the folder")
+            out += images
+        else:
+            out.append(path)
+    return out
+
+
 def _from_list(args: argparse.Namespace, store: Any, analyzer: Any) -> int:
     from lfr.watchlist.bulk import enrol_list
+    from lfr.watchlist.enrol import Refusal
     from lfr.watchlist.photo_list import read_photo_list
 
     rows = read_photo_list(args.from_tsv, args.root)
-    bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
-    try:
+    refused = 0
+
+    def progress(done: int, total: int, outcome: object) -> None:
+        nonlocal refused
+        refused += isinstance(outcome, Refusal)
+        bar.update(done, total, note=f"accepted {done - refused} refused {refused}")
+
+    with Progress("enrol", total=len(rows)) as bar:
         result = enrol_list(
             store,
             analyzer,
@@ -131,12 +158,9 @@ def _from_list(args: argparse.Namespace, store: Any, analyzer: Any) -> int:
             force=args.force,
             skip_refused=args.skip_refused,
             thumbnails=not args.no_thumbnail,
-            progress=bar.update if bar else None,
+            progress=progress,
             source=str(args.from_tsv),
         )
-    finally:
-        if bar is not None:
-            bar.close()
     for lookalike in result.lookalikes if args.force else []:
         print(f"warning: {lookalike} (enrolled because of --force)", file=sys.stderr)
     reasons = result.refusals_by_reason()
@@ -152,39 +176,3 @@ def _from_list(args: argparse.Namespace, store: Any, analyzer: Any) -> int:
         f"content hash {result.content_hash}"
     )
     return 0
-
-
-class ProgressBar:
-    """`[#####.....] 1234/2840 accepted 1100 refused 134 ~40 s left`, redrawn in place."""
-
-    WIDTH = 30
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-        self._start = time.monotonic()
-        self._last = 0.0
-        self._refused = 0
-        self._drawn = False
-
-    def update(self, done: int, total: int, outcome: object) -> None:
-        from lfr.watchlist.enrol import Refusal
-
-        self._refused += isinstance(outcome, Refusal)
-        now = time.monotonic()
-        if done < total and now - self._last < 0.1:
-            return
-        self._last = now
-        filled = self.WIDTH * done // max(total, 1)
-        rate = done / max(now - self._start, 1e-6)
-        left = (total - done) / rate if rate > 0 else 0.0
-        self._stream.write(
-            f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} "
-            f"accepted {done - self._refused} refused {self._refused} ~{left:.0f} s left "
-        )
-        self._stream.flush()
-        self._drawn = True
-
-    def close(self) -> None:
-        if self._drawn:
-            self._stream.write("\n")
-            self._stream.flush()

@@ -43,13 +43,23 @@ class Methods:
     def watchlist_reload(self, name: str | None = None) -> Any:
         return self._call("watchlist.reload", name=name)
 
+    def watchlist_publish(self, name: str, sites: list[str]) -> Any:
+        """At a cluster hub: send the sealed watchlist to these sites."""
+        return self._call("watchlist.publish", name=name, sites=list(sites))
+
+    def watchlist_withdraw(self, name: str) -> Any:
+        """At a cluster hub: take the watchlist back from every site."""
+        return self._call("watchlist.withdraw", name=name)
+
     def alerts_list(self, since_seq: int = 0, limit: int = 100) -> Any:
         """Persisted alerts with seq > since_seq, oldest first."""
         return self._call("alerts.list", since_seq=since_seq, limit=limit)
 
     def alert_adjudicate(
-        self, alert_id: str, verdict: str, by: str, note: str | None = None
+        self, alert_id: str, verdict: str, by: str | None = None, note: str | None = None
     ) -> Any:
+        """Record a verdict. The server records this connection's user (Unix) or token name
+        (TCP) as who did it; `by` names the officer it was done for, when someone else."""
         return self._call("alert.adjudicate", alert_id=alert_id, verdict=verdict, by=by, note=note)
 
     def subscribe(self, topics: Sequence[str], since_seq: int | None = None) -> Any:

@@ -15,6 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lfr.config.cluster import ClusterConfig
+from lfr.config.console import ConsoleConfig
+from lfr.config.metrics import MetricsConfig
 from lfr.config.schema import (
     AuditConfig,
     CameraConfig,
@@ -23,11 +26,10 @@ from lfr.config.schema import (
     LoggingConfig,
     ModelsConfig,
     RetentionConfig,
-    SocketConfig,
     TrackerConfig,
     WatchlistsConfig,
-    parse_host_port,
 )
+from lfr.config.sockets import SocketConfig, parse_host_port
 from lfr.config.validate import build
 from lfr.errors import ConfigError
 
@@ -42,10 +44,13 @@ DEPRECATED_KEYS: dict[str, dict[str, str]] = {
 __all__ = [
     "AuditConfig",
     "CameraConfig",
+    "ClusterConfig",
     "Config",
     "ConfigError",
+    "ConsoleConfig",
     "DaemonConfig",
     "LoggingConfig",
+    "MetricsConfig",
     "ModelsConfig",
     "RetentionConfig",
     "SocketConfig",

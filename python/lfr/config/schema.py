@@ -16,21 +16,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from lfr.config.cluster import ClusterConfig
+from lfr.config.console import ConsoleConfig
+from lfr.config.metrics import MetricsConfig
+from lfr.config.problem import Problem
+from lfr.config.sockets import SocketConfig
 from lfr.errors import ConfigError
 from lfr.paths import audit_key_file, bundle_key_file, is_within
 
-MIB = 1024 * 1024
 _CAMERA_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-class Problem(ConfigError):
-    """Raised by a section's `check`: `key` is the field (relative to the section)."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,47 +67,6 @@ class TrackerConfig:
             Tracker(**self.settings)
         except (TypeError, ValueError) as exc:  # the tracker's message names the key
             raise ConfigError(str(exc)) from None
-
-
-@dataclass(frozen=True, slots=True)
-class SocketConfig:
-    unix: str = "lfr.sock"  # relative to data_dir unless absolute
-    tcp: str | None = None  # "host:port"; requires token_file
-    token_file: str | None = None  # relative to data_dir unless absolute
-    max_frame_bytes: int = MIB
-
-    def check(self) -> None:
-        if not self.unix:
-            raise Problem("unix", "must not be empty")
-        if self.tcp is not None:
-            parse_host_port(self.tcp)
-            if not self.token_file:
-                raise Problem(
-                    "token_file",
-                    "is required when socket.tcp is set (TCP needs a "
-                    "token: no unauthenticated network access)",
-                )
-        if self.token_file is not None and not self.token_file:
-            raise Problem("token_file", "must not be empty")
-        if not 1024 <= self.max_frame_bytes <= 64 * MIB:
-            raise Problem(
-                "max_frame_bytes", f"must be in [1024, {64 * MIB}], got {self.max_frame_bytes}"
-            )
-
-    def unix_path(self, data_dir: Path) -> Path:
-        return data_dir / self.unix
-
-    def token_path(self, data_dir: Path) -> Path | None:
-        return None if self.token_file is None else data_dir / self.token_file
-
-
-def parse_host_port(text: str) -> tuple[str, int]:
-    """'127.0.0.1:7878' or '[::1]:7878' -> (host, port); a Problem on `tcp` otherwise."""
-    host, sep, port = text.rpartition(":")
-    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise Problem("tcp", f"must be 'host:port' with a port in 1..65535, got {text!r}")
-    return host, int(port)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +183,9 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
     watchlists: WatchlistsConfig = field(default_factory=WatchlistsConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    console: ConsoleConfig | None = None  # the section turns the operator console on
+    metrics: MetricsConfig | None = None  # the section turns the Prometheus endpoint on
 
     def check(self) -> None:
         if is_within(self.audit.key_file.parent, self.daemon.data_dir):
@@ -250,6 +207,8 @@ class Config:
                     f"duplicate camera id {cam.id!r} (also cameras[{seen[cam.id]}].id)",
                 )
             seen[cam.id] = i
+        if self.cluster.role == "hub" and self.cameras:
+            raise Problem("cameras", 'a hub ([cluster] role = "hub") has no cameras')
 
     def camera(self, camera_id: str) -> CameraConfig:
         for cam in self.cameras:

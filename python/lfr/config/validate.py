@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from lfr.config.schema import Problem
+from lfr.config.problem import Problem
 from lfr.errors import ConfigError
 
 T = TypeVar("T")

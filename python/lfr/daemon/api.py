@@ -11,13 +11,16 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from lfr.cluster.watchlists import ClusterCommandError
 from lfr.daemon.store_api import StoreDaemonApi
 from lfr.pipeline.alerts import alert_wire
 from lfr.pipeline.camera_actor import camera_snapshots
-from lfr.protocol.api import Wire
+from lfr.protocol.api import NotFoundError, UnavailableError, Wire
 from lfr.store.alerts import Alert
+from lfr.store.errors import WatchlistNotFound
 
 if TYPE_CHECKING:
+    from lfr.cluster.actor import ClusterActor
     from lfr.daemon.rates import RateBoard
     from lfr.kernel.registry import Registry
     from lfr.pipeline.engine import Engine
@@ -36,8 +39,11 @@ class EngineApi(StoreDaemonApi):
         registry: Registry,
         rates: RateBoard,
         reload: Callable[[str | None], Awaitable[list[ReloadOutcome]]],
+        *,
+        cluster: ClusterActor | None = None,
     ) -> None:
         super().__init__(engine.store, reload=self._reload_wire)
+        self._cluster = cluster
         self._engine = engine
         self._registry = registry
         self._rates = rates
@@ -59,6 +65,8 @@ class EngineApi(StoreDaemonApi):
             counts=counts,
             actors=self._registry.counters(),
         )
+        if self._cluster is not None:
+            out["cluster"] = self._cluster.describe()
         return out
 
     async def cameras_list(self) -> Sequence[Wire]:
@@ -85,6 +93,13 @@ class EngineApi(StoreDaemonApi):
             "alerts": snap.analysis.alerts,
         }
 
+    def verdict_recorded(self, judged: Wire) -> None:
+        """Publish the verdict (the hook), then count it: where the daemon records verdicts."""
+        super().verdict_recorded(judged)
+        metrics = self._engine.telemetry.metrics
+        if metrics is not None:
+            metrics.verdict(str(judged.get("status")))
+
     async def watchlists_list(self) -> Sequence[Wire]:
         return self._engine.watchlists.describe()
 
@@ -97,3 +112,21 @@ class EngineApi(StoreDaemonApi):
     async def _reload_wire(self, name: str | None) -> Wire:
         outcomes = await self._reload_outcomes(name)
         return {"reloaded": [dataclasses.asdict(o) for o in outcomes]}
+
+    async def watchlist_publish(self, name: str, sites: list[str], *, actor: str) -> Wire:
+        if self._cluster is None:
+            return await super().watchlist_publish(name, sites, actor=actor)
+        try:
+            return await self._cluster.publish_watchlist(name, sites, actor)
+        except WatchlistNotFound as exc:
+            raise NotFoundError(str(exc)) from None
+        except ClusterCommandError as exc:
+            raise UnavailableError(str(exc)) from None
+
+    async def watchlist_withdraw(self, name: str, *, actor: str) -> Wire:
+        if self._cluster is None:
+            return await super().watchlist_withdraw(name, actor=actor)
+        try:
+            return await self._cluster.withdraw_watchlist(name, actor)
+        except ClusterCommandError as exc:
+            raise UnavailableError(str(exc)) from None

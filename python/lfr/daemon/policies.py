@@ -4,7 +4,9 @@ Read top to bottom, this is what the daemon does when something breaks: a camera
 crashing is left FAILED and tried again every 5 minutes while everything else runs on; a
 broken alert path, socket or camera supervisor is restarted a few times and then stops the
 daemon (with the error) so a service manager restarts it whole, since running without them
-would lose alerts silently. `shutdown_s` adds up to the stop deadline the operations guide
+would lose alerts silently. The console and the metrics endpoint are the exceptions: alerts
+reach the socket and the logs without them, so each is left FAILED and retried, like
+housekeeping. `shutdown_s` adds up to the stop deadline the operations guide
 promises (under 5 s): cameras drain the frame in hand first, the alert actor its queue next.
 
 `lfr scan` uses the same tree, but a scan that crashes must fail, not start the file over.
@@ -27,6 +29,9 @@ class Policies:
     cameras: RestartPolicy  # the cameras' supervisor itself
     camera: RestartPolicy  # each camera
     housekeeping: RestartPolicy
+    cluster: RestartPolicy  # the link to the other sites (lfr.cluster)
+    console: RestartPolicy
+    metrics: RestartPolicy  # the Prometheus endpoint
 
 
 DAEMON = Policies(
@@ -44,6 +49,38 @@ DAEMON = Policies(
         shutdown_s=CAMERA_STOP_S,
     ),
     housekeeping=RestartPolicy(
+        max_restarts=5,
+        within_s=60.0,
+        restart=Restart.PERMANENT,
+        give_up=GiveUp.FAIL,
+        retry_after_s=300.0,
+        shutdown_s=0.5,
+    ),
+    # A lost NATS link is not a crash (the actor retries it itself, and the site alerts on
+    # locally); a crash is a bug, retried a few times, then left FAILED and tried again
+    # later, never stopping the daemon: the store keeps the outbox meanwhile.
+    cluster=RestartPolicy(
+        max_restarts=5,
+        within_s=60.0,
+        backoff=Backoff(0.5, 10.0),
+        give_up=GiveUp.FAIL,
+        retry_after_s=300.0,
+        shutdown_s=3.0,
+    ),
+    # Alerts still reach the socket and the logs without it: a console that keeps crashing is
+    # left FAILED and tried again later rather than stopping the daemon. Its stop ends the
+    # pages' event streams first, then gives requests in flight a second.
+    console=RestartPolicy(
+        max_restarts=5,
+        within_s=60.0,
+        restart=Restart.PERMANENT,
+        give_up=GiveUp.FAIL,
+        retry_after_s=300.0,
+        shutdown_s=1.5,
+    ),
+    # Observability, not alerting: a broken endpoint is left FAILED (`lfr status` shows it,
+    # the scrape target goes down) and retried, while the cameras and alerts run on.
+    metrics=RestartPolicy(
         max_restarts=5,
         within_s=60.0,
         restart=Restart.PERMANENT,

@@ -21,24 +21,33 @@ from typing import TYPE_CHECKING
 
 import trio
 
+from lfr.cluster.actor import build as build_cluster
 from lfr.config import Config, ConfigError, load_config
 from lfr.daemon import policies
 from lfr.daemon.api import EngineApi
 from lfr.daemon.cameras import CameraSet
 from lfr.daemon.housekeeping import Housekeeping
+from lfr.daemon.metrics import DaemonCollector, build_info, metrics_actor
 from lfr.daemon.rates import RateBoard
 from lfr.daemon.socket_actor import SocketActor
+from lfr.daemon.tracing import TraceOptions, record_trace
 from lfr.daemon.tree import ServiceTree
 from lfr.errors import StateError
 from lfr.kernel.registry import Registry
 from lfr.pipeline.alert_log import JsonlOutput
-from lfr.pipeline.alerts import StreamOutput
+from lfr.pipeline.alerts import EmittedAlert, StreamOutput
+from lfr.pipeline.camera_actor import camera_snapshots
 from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.watchlists import ReloadOutcome
+from lfr.protocol.feed import AlertFeed
 from lfr.protocol.hub import EventHub
-from lfr.protocol.server import SocketEndpoints, SocketSettings
+from lfr.protocol.server import SocketEndpoints
+from lfr.telemetry import PipelineMetrics, Telemetry
 
 if TYPE_CHECKING:
+    from lfr.cluster.actor import ClusterActor
+    from lfr.console import ConsoleActor
+    from lfr.http import HttpActor
     from lfr.inference import FaceAnalyzer
     from lfr.pipeline.camera_actor import CameraActor
     from lfr.store import Store
@@ -61,9 +70,11 @@ class Daemon:
         handle_signals: bool = True,
         announce: Callable[[str], None] | None = None,
         analyzer: FaceAnalyzer | None = None,
+        trace: TraceOptions | None = None,
     ) -> None:
         """`analyzer`: models already loaded by the caller (tests share one); it should
-        detect down to `DETECTION_FLOOR` like the daemon's own."""
+        detect down to `DETECTION_FLOOR` like the daemon's own. `trace`: record a per-frame
+        trace of the first seconds of the run."""
         self.config = config
         self.config_path = config_path
         self.handle_signals = handle_signals
@@ -71,15 +82,37 @@ class Daemon:
         self.engine: Engine | None = None
         self.tree: ServiceTree | None = None
         self.hub = EventHub(max_frame_bytes=config.socket.max_frame_bytes)
+        self.alert_feed: AlertFeed | None = None
         self.endpoints: SocketEndpoints | None = None
+        self.console: ConsoleActor | None = None
         self._stop = trio.Event()
         self._cameras: CameraSet | None = None
         self._analyzer = analyzer  # models already loaded by the caller (the demo)
+        self.trace = trace
+        self.metrics: HttpActor | None = None
+        self.cluster: ClusterActor | None = None
 
     def request_stop(self) -> None:
         self._stop.set()
 
     async def run(self, *, task_status: trio.TaskStatus[Daemon] = trio.TASK_STATUS_IGNORED) -> None:
+
+        # Bound first: a taken port stops the start at once, naming `metrics.listen`.
+        instruments = None
+        if self.config.metrics is not None:
+            instruments = PipelineMetrics()
+            self.metrics = metrics_actor(self.config.metrics, instruments.registry)
+        tracer = self.trace.recorder() if self.trace is not None else None
+        telemetry = Telemetry(metrics=instruments, tracer=tracer)
+        try:
+            await self._open_stores(telemetry, task_status)
+        finally:
+            if self.metrics is not None:
+                self.metrics.close()
+
+    async def _open_stores(
+        self, telemetry: Telemetry, task_status: trio.TaskStatus[Daemon]
+    ) -> None:
         from lfr.store import Store
 
         data_dir = Path(self.config.daemon.data_dir)
@@ -94,7 +127,7 @@ class Daemon:
                 functools.partial(Store.open, data_dir, check=False, audit_key_file=key_file)
             )
             try:
-                await self._serve(store, alert_store, data_dir, task_status)
+                await self._serve(store, alert_store, data_dir, telemetry, task_status)
             finally:
                 alert_store.close()
         finally:
@@ -105,6 +138,7 @@ class Daemon:
         store: Store,
         alert_store: Store,
         data_dir: Path,
+        telemetry: Telemetry,
         task_status: trio.TaskStatus[Daemon],
     ) -> None:
         cfg = self.config
@@ -112,24 +146,53 @@ class Daemon:
         # first verdict an officer records.
         fingerprint = await trio.to_thread.run_sync(store.audit.fingerprint)
         analyzer = await trio.to_thread.run_sync(self._load_models)
+        feed = self.alert_feed = AlertFeed(
+            self.hub,
+            start_after=await trio.to_thread.run_sync(store.alerts.last_seq),
+            poll_s=cfg.socket.alert_poll_s,
+        )
         engine = self.engine = Engine(
             store,
             analyzer,
             self._outputs(store),
             self._engine_settings(),
-            publish=self.hub.publish_alert,
+            publish=self._publish_alert,
             alert_store=alert_store,
+            telemetry=telemetry,
         )
         rates, registry = RateBoard(), Registry()
+        if telemetry.metrics is not None:
+            telemetry.metrics.registry.register(
+                DaemonCollector(registry, engine.watchlists.describe, build_info(analyzer))
+            )
         housekeeping = Housekeeping(
             engine, self.hub, rates, registry, alerts_days=cfg.retention.alerts_days
         )
         await trio.to_thread.run_sync(housekeeping.retention)
         await self._load_watchlists(engine)
-        api = EngineApi(engine, registry, rates, self.reload_watchlists)
-        socket = SocketActor(api, self.hub, SocketSettings.from_config(cfg.socket, data_dir))
+        cluster = self.cluster = build_cluster(
+            cfg,
+            store,
+            engine,
+            announce=feed.offer_alert,
+            camera_states=lambda: [
+                {"id": c.camera, "state": c.state}
+                for c in camera_snapshots(registry, latency=False)
+            ],
+        )
+        api = EngineApi(engine, registry, rates, self.reload_watchlists, cluster=cluster)
+        api.on_verdict = functools.partial(self.hub.publish, "verdicts")
+        socket = SocketActor(api, self.hub, cfg.socket, data_dir, alerts=feed)
+        console = self.console = self._console(store, api, engine)
         tree = self.tree = ServiceTree(
-            engine, policies.DAEMON, socket=socket, housekeeping=housekeeping, registry=registry
+            engine,
+            policies.DAEMON,
+            socket=socket,
+            console=console,
+            housekeeping=housekeeping,
+            metrics=self.metrics,
+            registry=registry,
+            cluster=cluster,
         )
         self._cameras = CameraSet(tree)
         reason = "error"
@@ -137,6 +200,11 @@ class Daemon:
             async with trio.open_nursery() as outer:
                 if self.handle_signals:
                     await outer.start(self._signals)
+                if telemetry.tracer is not None:
+                    assert self.trace is not None
+                    outer.start_soon(
+                        record_trace, telemetry.tracer, self.trace.path, self._announce
+                    )
                 async with trio.open_nursery() as nursery:
                     await nursery.start(tree.run)
                     self.endpoints = socket.endpoints
@@ -151,10 +219,25 @@ class Daemon:
                 reason = "stop"
                 outer.cancel_scope.cancel()
         finally:
+            if console is not None:
+                console.close()
             with trio.CancelScope(shield=True):
                 await trio.to_thread.run_sync(engine.end_run, reason)
                 await trio.to_thread.run_sync(store.export_head, "daemon.stop")
         self._announce("lfr-run: stopped")
+
+    def _console(self, store: Store, api: EngineApi, engine: Engine) -> ConsoleActor | None:
+        """The operator console when `[console]` is configured (its port bound now)."""
+        if self.config.console is None:
+            return None
+        from lfr.console import console_actor
+
+        try:
+            return console_actor(
+                self.config.console, store, api, self.hub, analyzer=engine.analyzer
+            )
+        except ConfigError as exc:
+            raise DaemonStartError(str(exc)) from None
 
     def _announce_ready(self, store: Store, data_dir: Path, fingerprint: str) -> None:
         self._announce(f"lfr-run: data dir {data_dir.absolute()}")
@@ -166,6 +249,12 @@ class Daemon:
         unix = self.endpoints.unix_path if self.endpoints is not None else None
         tcp = self.endpoints.tcp if self.endpoints is not None else None
         self._announce(f"lfr-run: socket {unix}" + (f", tcp {tcp[0]}:{tcp[1]}" if tcp else ""))
+        if self.console is not None:
+            self._announce(f"lfr-run: console {self.console.url}/")
+        if self.metrics is not None:
+            self._announce(f"lfr-run: metrics {self.metrics.url}/metrics")
+        if self.trace is not None:
+            self._announce(f"lfr-run: tracing {self.trace.seconds:g} s to {self.trace.path}")
         assert self.engine is not None
         self._announce(
             f"lfr-run: {len(self.config.cameras)} camera(s), watchlists "
@@ -201,12 +290,22 @@ class Daemon:
         )
 
     def _engine_settings(self) -> EngineSettings:
-        tracker = self.config.tracker
+        tracker, cluster = self.config.tracker, self.config.cluster
+        site = cluster.site_name if cluster.role == "edge" else None
         return EngineSettings(
             threshold=tracker.threshold,
             tracker=tracker.settings,
+            site=site,
             full_frame_every=self.config.models.full_frame_every,
         )
+
+    def _publish_alert(self, alert: EmittedAlert) -> None:
+        """A persisted alert: to the socket's subscribers (through the feed, in seq order),
+        and to the cluster's outbox."""
+        assert self.alert_feed is not None
+        self.alert_feed.offer_alert(alert)
+        if self.cluster is not None:
+            self.cluster.notify()
 
     def _outputs(self, store: Store) -> list:
         return [

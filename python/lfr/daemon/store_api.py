@@ -3,7 +3,8 @@
 The daemon subclasses it (or wraps it) and overrides `status`, `cameras_list` and
 `watchlist_reload` with live pipeline data; the socket tests use it as is over a real Store.
 Alerts go out in the one wire shape (`lfr.pipeline.alerts.alert_wire`), the shape the
-pipeline publishes live, so live events and replays are identical.
+pipeline offers to the `AlertFeed` live, so live events and replays are identical (the feed
+also publishes what `alerts_since` returns for alerts other processes stored).
 
 SQLite work runs in a worker thread (the store's connection is lock-protected and not bound to
 a thread), so the socket never stalls the trio loop on disk I/O.
@@ -19,7 +20,7 @@ import trio
 
 import lfr
 from lfr.pipeline.alerts import alert_wire
-from lfr.protocol.api import InvalidArgumentError, NotFoundError, Wire
+from lfr.protocol.api import InvalidArgumentError, NotFoundError, UnavailableError, Wire
 from lfr.store import AlertNotFound, Store, StoreError, WatchlistNotFound
 from lfr.store.alerts import Alert, normalise_verdict
 
@@ -32,9 +33,18 @@ def _midnight(now: float) -> float:
 
 
 class StoreDaemonApi:
-    def __init__(self, store: Store, *, reload: ReloadHook | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        reload: ReloadHook | None = None,
+        on_verdict: Callable[[Wire], object] | None = None,
+    ) -> None:
+        """`on_verdict(alert)`: told of every verdict recorded here, as the adjudicated alert
+        (the daemon publishes it on the hub's `verdicts` topic)."""
         self.store = store
         self._reload = reload
+        self.on_verdict = on_verdict
         self._started = time.monotonic()
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -107,7 +117,13 @@ class StoreDaemonApi:
         return next((i.label for i in known if i.identity_id == identity), None)
 
     async def alert_adjudicate(
-        self, alert_id: str, verdict: str, by: str, note: str | None
+        self,
+        alert_id: str,
+        verdict: str,
+        *,
+        actor: str,
+        on_behalf_of: str | None = None,
+        note: str | None = None,
     ) -> Wire:
         try:
             value = normalise_verdict(verdict)
@@ -115,12 +131,28 @@ class StoreDaemonApi:
             raise InvalidArgumentError(str(exc)) from None
 
         def judge() -> dict[str, Any]:
-            return self.wire(self.store.alerts.adjudicate(alert_id, value, actor=by, note=note))
+            judged = self.store.alerts.adjudicate(
+                alert_id, value, actor=actor, on_behalf_of=on_behalf_of, note=note
+            )
+            return self.wire(judged)
 
         try:
             result: dict[str, Any] = await self._run(judge)
         except AlertNotFound as exc:
             raise NotFoundError(str(exc)) from None
-        except StoreError as exc:  # e.g. no officer named
+        except StoreError as exc:
             raise InvalidArgumentError(str(exc)) from None
+        self.verdict_recorded(result)
         return result
+
+    def verdict_recorded(self, judged: Wire) -> None:
+        """Every verdict recorded in the daemon (through the socket or the console) is told
+        here once, as the adjudicated alert."""
+        if self.on_verdict is not None:
+            self.on_verdict(judged)
+
+    async def watchlist_publish(self, name: str, sites: list[str], *, actor: str) -> Wire:
+        raise UnavailableError('this daemon is not a cluster hub ([cluster] role = "hub")')
+
+    async def watchlist_withdraw(self, name: str, *, actor: str) -> Wire:
+        raise UnavailableError('this daemon is not a cluster hub ([cluster] role = "hub")')

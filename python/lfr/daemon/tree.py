@@ -2,7 +2,10 @@
 
     lfr                      root supervisor; stops its children in reverse order
     ├── socket               SocketActor          (daemon only)
+    ├── console              ConsoleActor         (daemon with [console] only)
+    ├── metrics              HttpActor            (daemon with [metrics]): GET /metrics
     ├── alerts               AlertActor           mailbox: tracker decisions, in order
+    ├── cluster              ClusterActor         (daemon with [cluster] only): NATS link
     ├── cameras              Supervisor
     │   └── camera:<id>      CameraActor          mailbox: the source's frames
     └── housekeeping         Housekeeping         mailbox: the supervisors' lifecycle events
@@ -10,7 +13,8 @@
 The daemon runs it whole; `lfr scan` runs the same tree with one camera and no listeners
 (no socket, no housekeeping). Restart rules come from `lfr.daemon.policies`. Stop order:
 housekeeping, then the cameras (each finishes its frame in hand), then the alert actor (it
-persists what the cameras handed it), then the socket (subscribers see those alerts first).
+persists what the cameras handed it), then the metrics endpoint, then the console, then
+the socket (subscribers see those alerts first).
 """
 
 from __future__ import annotations
@@ -25,9 +29,12 @@ from lfr.pipeline.alert_actor import AlertActor
 from lfr.pipeline.camera_actor import CameraActor, camera_actor_name, camera_snapshots
 
 if TYPE_CHECKING:
+    from lfr.cluster.actor import ClusterActor
+    from lfr.console import ConsoleActor
     from lfr.daemon.housekeeping import Housekeeping
     from lfr.daemon.policies import Policies
     from lfr.daemon.socket_actor import SocketActor
+    from lfr.http import HttpActor
     from lfr.pipeline.camera import CameraContext
     from lfr.pipeline.engine import Engine
     from lfr.pipeline.snapshot import CameraSnapshot
@@ -44,19 +51,33 @@ class ServiceTree:
         policies: Policies,
         *,
         socket: SocketActor | None = None,
+        console: ConsoleActor | None = None,
         housekeeping: Housekeeping | None = None,
+        metrics: HttpActor | None = None,
         registry: Registry | None = None,
+        cluster: ClusterActor | None = None,
     ) -> None:
         self.engine = engine
         self.policies = policies
         self.registry = registry if registry is not None else Registry()
         events = housekeeping.mailbox if housekeeping is not None else None
         self.root = Supervisor(ROOT, registry=self.registry, events=events, ordered_stop=True)
-        self.alerts = AlertActor(engine.dispatcher, engine.watchlists.label_of, engine.latency)
+        self.alerts = AlertActor(
+            engine.dispatcher,
+            engine.watchlists.label_of,
+            engine.latency,
+            telemetry=engine.telemetry,
+        )
         self.cameras = Supervisor(CAMERAS, registry=self.registry, events=events)
         if socket is not None:
             self.root.add(socket, policies.socket)
+        if console is not None:
+            self.root.add(console, policies.console)
+        if metrics is not None:
+            self.root.add(metrics, policies.metrics)
         self.root.add(self.alerts, policies.alerts)
+        if cluster is not None:  # stops after the cameras: what they raised is in the outbox
+            self.root.add(cluster, policies.cluster)
         self.root.add(self.cameras, policies.cameras)
         if housekeeping is not None:
             self.root.add(housekeeping, policies.housekeeping)

@@ -7,6 +7,7 @@ GStreamer is installed, else the clip paced in real time like a live camera.
 
 from __future__ import annotations
 
+import signal
 import sys
 import tempfile
 import time
@@ -17,6 +18,7 @@ import av
 import trio
 
 from lfr.config import parse_config
+from lfr.demo.console import LISTEN, DemoLogin, banner, create_demo_officer
 from lfr.demo.media import DemoMedia, pick_media
 from lfr.paths import sample_data_dir
 from lfr.pipeline.session import print_summary
@@ -66,7 +68,8 @@ def enrol_subject(home: Path, media: DemoMedia, analyzer: object) -> None:
         )
 
 
-def run_demo(*, rtsp: bool | None = None, as_json: bool = False) -> int:
+def run_demo(*, rtsp: bool | None = None, as_json: bool = False, keep: bool = False) -> int:
+    """`keep`: after the clip, keep the daemon and its console up until Ctrl-C."""
     from lfr.daemon import Daemon
     from lfr.inference import FaceAnalyzer
 
@@ -78,6 +81,7 @@ def run_demo(*, rtsp: bool | None = None, as_json: bool = False) -> int:
         analyzer = FaceAnalyzer.create()
         enrol_subject(home, media, analyzer)
         _say(f"watchlist {WATCHLIST!r}: enrolled {media.label} from {media.enrol.name}")
+        login = create_demo_officer(home)
         server = _rtsp_server(media.clip) if rtsp is not False else None
         try:
             url = server.start() if server is not None else str(media.clip)
@@ -86,13 +90,14 @@ def run_demo(*, rtsp: bool | None = None, as_json: bool = False) -> int:
                 {
                     "daemon": {"data_dir": str(home)},
                     "logging": {"json": as_json, "level": "WARNING"},
+                    "console": {"listen": LISTEN},
                     "cameras": [
                         {"id": CAMERA, "url": url, "watchlist": WATCHLIST, "loop": server is None}
                     ],
                 }
             )
             daemon = Daemon(config, handle_signals=False, announce=_say)
-            trio.run(_watch, daemon, clip_seconds(media.clip))
+            trio.run(_watch, daemon, clip_seconds(media.clip), login, keep)
             summary = daemon.summary()
         finally:
             if server is not None:
@@ -101,18 +106,27 @@ def run_demo(*, rtsp: bool | None = None, as_json: bool = False) -> int:
     return 0
 
 
-async def _watch(daemon: Daemon, seconds: float) -> None:
-    """Run the daemon for one pass of the clip from the moment the camera is live."""
+async def _watch(daemon: Daemon, seconds: float, login: DemoLogin, keep: bool) -> None:
+    """Run the daemon for one pass of the clip from the moment the camera is live (and on,
+    with `keep`, until Ctrl-C)."""
     from lfr.stream import CameraState
 
     async with trio.open_nursery() as nursery:
         await nursery.start(daemon.run)
+        if daemon.console is not None:
+            _say(banner(daemon.console.url, login))
         camera = daemon.camera(CAMERA)
         if camera is not None:
             with trio.move_on_after(30):
                 await camera.source.wait_state(CameraState.LIVE)
         _say(f"camera live; watching one pass ({seconds:.1f} s)")
         await trio.sleep(seconds + 0.5)
+        if keep:
+            url = daemon.console.url if daemon.console is not None else "-"
+            _say(f"clip done; daemon and console kept up at {url}/ (Ctrl-C to stop)")
+            with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                async for _signum in signals:
+                    break
         daemon.request_stop()
 
 

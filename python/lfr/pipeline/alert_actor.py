@@ -11,15 +11,17 @@ alerts are written and fanned out); this actor only orders and retries them.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import trio
 
 from lfr.kernel.actor import Actor, Counters
 from lfr.kernel.mailbox import Mailbox, MailboxPolicy
 from lfr.pipeline.store_writer import StoreWriter
+from lfr.telemetry import OFF, Telemetry
 
 if TYPE_CHECKING:
     from lfr.pipeline.alerts import AlertDispatcher
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from lfr.pipeline.latency import LatencyBook
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R")
 
 ALERTS_ACTOR = "alerts"
 PENDING_ALERTS = 1024  # decisions that may wait for the store before a camera has to
@@ -50,6 +54,7 @@ class AlertActor(Actor[AlertJob]):
         *,
         capacity: int = PENDING_ALERTS,
         writer: StoreWriter | None = None,
+        telemetry: Telemetry = OFF,
     ) -> None:
         super().__init__(
             ALERTS_ACTOR, mailbox=Mailbox(capacity, MailboxPolicy.BLOCK, name="alerts.mailbox")
@@ -58,6 +63,7 @@ class AlertActor(Actor[AlertJob]):
         self._label_of = label_of
         self._latency = latency
         self.writer = writer or StoreWriter(ALERTS_ACTOR)
+        self.telemetry = telemetry
         self._in_hand = 0
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
@@ -81,14 +87,19 @@ class AlertActor(Actor[AlertJob]):
         # In order per camera, so a track's alert is stored before its revision arrives.
         alert_id = ctx.alert_ids.of(cand.track_id) if cand.kind == "alert_update" else None
         self._in_hand = 1
+        t_persist = time.monotonic()
         try:
             if alert_id is None:
-                stored = await self.writer.write(self._dispatcher.persist, cand, label)
+                persist = self._traced(self._dispatcher.persist, cand)
+                stored = await self.writer.write(persist, cand, label)
             else:
-                stored = await self.writer.write(self._dispatcher.revise, alert_id, cand, label)
+                revise = self._traced(self._dispatcher.revise, cand)
+                stored = await self.writer.write(revise, alert_id, cand, label)
+            t_publish = time.monotonic()
             alert = self._dispatcher.announce(stored)
         finally:
             self._in_hand = 0
+        self._measured(cand, alert.revision, alert.latency_ms, t_persist, t_publish)
         if alert.revision:
             ctx.counters.revisions += 1
             return
@@ -98,6 +109,64 @@ class AlertActor(Actor[AlertJob]):
         self._latency.record(time_to_alert)
         ctx.latency.record(time_to_alert)
         ctx.counters.alerts += 1
+
+    def _traced(self, write: Callable[..., R], cand: AlertCandidate) -> Callable[..., R]:
+        """`write`, recording its span on the worker thread that runs it when tracing."""
+        tracer = self.telemetry.tracer
+        if tracer is None:
+            return write
+
+        def traced(*args: Any) -> R:
+            start = time.monotonic()
+            try:
+                return write(*args)
+            finally:
+                tracer.alert_stage(
+                    "persist",
+                    cand.camera,
+                    cand.frame,
+                    start,
+                    time.monotonic(),
+                    track_id=cand.track_id,
+                    revision=cand.revision,
+                    last=False,
+                )
+
+        return traced
+
+    def _measured(
+        self,
+        cand: AlertCandidate,
+        revision: int,
+        latency_ms: float | None,
+        t_persist: float,
+        t_publish: float,
+    ) -> None:
+        """Book the decision's persist and publish stages (and a new alert's glass-to-alert)
+        on the Prometheus instruments and the trace, where they are on."""
+        metrics, tracer = self.telemetry.metrics, self.telemetry.tracer
+        if metrics is None and tracer is None:
+            return
+        t_done = time.monotonic()
+        if metrics is not None:
+            metrics.alert(
+                cand.camera,
+                cand.watchlist,
+                persist_s=t_publish - t_persist,
+                publish_s=t_done - t_publish,
+                glass_to_alert_s=None if revision else (latency_ms or 0.0) / 1e3,
+            )
+        if tracer is not None:
+            tracer.alert_stage(
+                "publish",
+                cand.camera,
+                cand.frame,
+                t_publish,
+                t_done,
+                track_id=cand.track_id,
+                revision=cand.revision,
+                last=True,
+            )
 
     @property
     def inbox(self) -> Mailbox[AlertJob]:

@@ -60,6 +60,7 @@ class EmittedAlert:
     adjudicated_at: float | None
     note: str | None
     has_crop: bool
+    site: str | None  # the cluster site that raised it; None for a stand-alone daemon
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,6 +88,7 @@ class EmittedAlert:
             adjudicated_at=alert.adjudicated_at,
             note=alert.note,
             has_crop=alert.crop_jpeg is not None,
+            site=alert.site,
         )
 
 
@@ -137,8 +139,10 @@ class AlertDispatcher:
         *,
         publish: Callable[[EmittedAlert], object] | None = None,
         keep_crops: bool = True,
+        site: str | None = None,
     ) -> None:
         self._store = store
+        self._site = site  # the cluster site this daemon is (lfr.cluster); None stand-alone
         self._outputs = list(outputs)
         self._latency = latency
         self._publish = publish
@@ -162,6 +166,7 @@ class AlertDispatcher:
             crop_jpeg=crop,
             latency_ms=(time.monotonic() - cand.t_decoded) * 1e3,
             run_id=self.run_id,
+            site=self._site,
         )
         return EmittedAlert.from_stored(self._store.alerts.record(record), label)
 

@@ -51,6 +51,7 @@ class AlertCandidate:
     watchlist_hash: str
     threshold: float
     crop: np.ndarray  # the aligned 112x112 BGR face that tipped the decision: a match may be kept
+    frame: int = 0  # the index of the frame that raised it (traces link the two)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,7 @@ class Detections:
     landmarks: np.ndarray  # f32 [n, 10]
     whole_frame: bool  # False: only the plan's regions were searched
     t_dequeued: float  # when the frame left the camera's mailbox (monotonic)
+    t_start: float  # when detection began (monotonic)
     detect_ms: float
 
 
@@ -71,7 +73,8 @@ class FrameResult:
     templates: int = 0
     unmatched: int = 0  # templates that left their track short of any identity (discarded)
     candidates: list[AlertCandidate] = field(default_factory=list)
-    stage_ms: dict[str, float] = field(default_factory=dict)
+    stage_ms: dict[str, float] = field(default_factory=dict)  # per stage; track..match back to back
+    t_start: float = 0.0  # when the decision step (track onwards) began (time.monotonic())
 
 
 def quality_weights(landmarks: np.ndarray, scores: np.ndarray, crops: np.ndarray) -> np.ndarray:
@@ -124,6 +127,7 @@ class FrameAnalysis:
             landmarks,
             whole_frame=regions is None,
             t_dequeued=t_dequeued,
+            t_start=t0,
             detect_ms=(time.monotonic() - t0) * 1e3,
         )
 
@@ -171,6 +175,7 @@ class FrameAnalysis:
                         watchlist_hash=watchlist.content_hash,
                         threshold=threshold,
                         crop=crops[ev.index].copy(),
+                        frame=frame.index,
                     )
                 )
             t4 = time.monotonic()
@@ -180,4 +185,5 @@ class FrameAnalysis:
         stage_ms["total"] = found.detect_ms + (t_done - t1) * 1e3
         stage_ms["glass_to_decision"] = (t_done - frame.t_decoded) * 1e3
         result.stage_ms = stage_ms
+        result.t_start = t1
         return result

@@ -35,6 +35,7 @@ class CameraCounters:
     alerts: int = 0
     revisions: int = 0
     errors: int = 0
+    passers_by: int = 0  # tracks the camera's tracker started: people who passed
 
 
 class AlertIds:

@@ -48,6 +48,7 @@ class CameraActor(Actor[Frame]):
         alerts: Mailbox[AlertJob],
     ) -> None:
         super().__init__(camera_actor_name(ctx.camera_id), mailbox=source.frames)
+        source.tracer = runner.telemetry.tracer  # the decode spans, when a trace is recorded
         self.source = source
         self.ctx = ctx
         self._runner = runner

@@ -22,6 +22,7 @@ from lfr.pipeline.runner import AnalysisRunner
 from lfr.pipeline.snapshot import CameraSnapshot, added, since
 from lfr.pipeline.summary import run_summary
 from lfr.pipeline.watchlists import WatchlistSet
+from lfr.telemetry import OFF, Telemetry
 
 if TYPE_CHECKING:
     from lfr.inference import FaceAnalyzer
@@ -44,6 +45,7 @@ class EngineSettings:
     # faces of the frame before in between (`lfr.inference.regions`); 1: always the whole.
     full_frame_every: int = 2
     keep_crops: bool = True  # store the matched face's crop with its alert
+    site: str | None = None  # the cluster site this daemon is, recorded on its alerts
 
 
 class Engine:
@@ -56,11 +58,14 @@ class Engine:
         *,
         publish: Callable[[EmittedAlert], object] | None = None,
         alert_store: Store | None = None,
+        telemetry: Telemetry = OFF,
     ) -> None:
         """`alert_store`: a second connection for the alert actor's writes (the daemon's), so
         a write waiting out another process's lock never holds the connection that serves
-        reads (`lfr status`, replays); default: `store`."""
+        reads (`lfr status`, replays); default: `store`. `telemetry`: the Prometheus
+        instruments and the trace recorder to feed, where they are on."""
         self.store = store
+        self.telemetry = telemetry
         self.analyzer = analyzer
         self.settings = settings
         self.latency = LatencyBook()
@@ -73,11 +78,13 @@ class Engine:
             self.latency,
             publish=publish,
             keep_crops=settings.keep_crops,
+            site=settings.site,
         )
         self.runner = AnalysisRunner(
             FrameAnalysis(analyzer, threshold_override=settings.threshold),
             self.latency,
             concurrency=settings.concurrency,
+            telemetry=telemetry,
         )
         self.cameras: dict[str, CameraContext] = {}
         self.started = time.monotonic()
@@ -123,6 +130,7 @@ class Engine:
             templates_computed=delta.templates,
             templates_discarded=delta.unmatched,
             frames=delta.frames_analysed,
+            passers_by=delta.passers_by,
         )
         self._flushed = now
 

@@ -13,11 +13,13 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-# Stages in the order a frame passes them. `glass_to_decision` spans decode -> the frame's
+# Stages in the order a frame passes them. `decode` is the picture's own decode and conversion
+# (not the wait for it); `glass_to_decision` spans decoded -> the frame's
 # tracker decisions made; `glass_to_alert` decode -> alert persisted and published;
 # `time_to_alert` a track's first frame -> its alert (tracker clock: how long the decision
 # gathered evidence).
 STAGES: tuple[str, ...] = (
+    "decode",
     "queue",
     "detect",
     "track",

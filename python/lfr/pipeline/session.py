@@ -11,6 +11,7 @@ from pathlib import Path
 from lfr.pipeline.alerts import AlertOutput
 from lfr.pipeline.engine import DETECTION_FLOOR, Engine, EngineSettings
 from lfr.pipeline.summary import format_summary
+from lfr.telemetry import OFF, Telemetry
 
 
 @contextmanager
@@ -21,6 +22,7 @@ def open_engine(
     home: Path | None = None,
     models_dir: Path | None = None,
     threads: int | None = None,
+    telemetry: Telemetry = OFF,
 ) -> Iterator[Engine]:
     """Store (under `home`, default $LFR_HOME) + models + engine; the store is closed after."""
     from lfr.inference import FaceAnalyzer
@@ -30,7 +32,7 @@ def open_engine(
         models_dir=models_dir, threads=threads, score_threshold=DETECTION_FLOOR
     )
     with Store.open(home) as store:
-        yield Engine(store, analyzer, outputs, settings)
+        yield Engine(store, analyzer, outputs, settings, telemetry=telemetry)
 
 
 def print_summary(summary: dict[str, object], *, as_json: bool) -> None:

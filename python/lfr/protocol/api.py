@@ -74,6 +74,7 @@ class AlertWire(TypedDict):
     adjudicated_at: float | None
     note: str | None
     has_crop: bool
+    site: str | None  # the cluster site that raised it (a hub serves many); None stand-alone
 
 
 class CameraWire(TypedDict, total=False):
@@ -125,15 +126,32 @@ class DaemonApi(Protocol):
         loaded. Raises NotFoundError for an unknown name."""
         ...
 
+    async def watchlist_publish(self, name: str, sites: list[str], *, actor: str) -> Wire:
+        """At a cluster hub: seal `name` and send it to `sites`; what was published (hash,
+        bucket, sites). Elsewhere an `InvalidStateError`-coded refusal."""
+        ...
+
+    async def watchlist_withdraw(self, name: str, *, actor: str) -> Wire:
+        """At a cluster hub: delete the bundle and tell every site to purge `name`."""
+        ...
+
     async def alerts_list(self, since_seq: int, limit: int) -> Sequence[Wire]:
         """Alerts with seq > since_seq, ordered by seq, at most `limit` (`AlertWire` maps)."""
         ...
 
     async def alert_adjudicate(
-        self, alert_id: str, verdict: str, by: str, note: str | None
+        self,
+        alert_id: str,
+        verdict: str,
+        *,
+        actor: str,
+        on_behalf_of: str | None = None,
+        note: str | None = None,
     ) -> Wire:
-        """Record a human verdict; returns the updated alert. alert_id is the idempotency key:
-        repeating the same verdict is not an error."""
+        """Record a human verdict; returns the updated alert. `actor` is who the connection
+        is (the Unix peer's user or the TCP token's name), never a name the client sent;
+        `on_behalf_of` is the officer the client named (its `by`), if any. alert_id is the
+        idempotency key: repeating the same verdict is not an error."""
         ...
 
     async def alerts_since(self, seq: int, limit: int) -> Sequence[Wire]:

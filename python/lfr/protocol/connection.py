@@ -1,83 +1,79 @@
-"""One client connection: auth, hello, then requests and subscription pumps.
+"""One client connection: auth (TCP), hello, then requests; subscriptions pump events.
 
-The reader task handles requests one at a time, in order. Each subscribed topic has a pump task
-that moves events from its hub queue to the socket. All writes go through one lock and a send
-deadline: a client that stops reading is disconnected after `send_timeout_s`, and meanwhile the
-hub keeps dropping (and counting) its events, so nobody upstream waits.
+The reader task handles requests one at a time, in order. All writes go through one lock and a
+send deadline: a client that stops reading is disconnected after `send_timeout_s`, and
+meanwhile the hub keeps dropping (and counting) its events, so nobody upstream waits.
+
+Before a TCP client has authenticated it is a stranger: its frames are limited to
+`preauth_frame_bytes`, it has `auth_timeout_s` to present a token, a wrong token is answered
+only after `auth_failure_delay_s` (and logged with the peer), and it may be evicted to make
+room for another (see `admission`). Who the client is (`actor`) comes from the connection
+itself: the Unix peer's OS user, or the name of the token it presented.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hmac
 import logging
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import trio
 
 from lfr.protocol import messages as m
+from lfr.protocol.api import DaemonApi
+from lfr.protocol.auth import unix_peer_user
 from lfr.protocol.codec import FrameDecoder, FrameError, encode_frame
-from lfr.protocol.hub import Subscriber
 from lfr.protocol.listeners import is_peer_gone
 from lfr.protocol.requests import RequestHandlers, error_for
+from lfr.protocol.subscriptions import Subscriptions
 
 if TYPE_CHECKING:
     from lfr.protocol.server import ServerContext
 
 log = logging.getLogger(__name__)
-REPLAY_BATCH = 256
-MAX_REPLAY_PASSES = 8
-
-
-class Disconnect(Exception):
-    """Close this connection, telling the client why (`code`) when the stream still works;
-    `code=None` closes silently (the reason was already sent as a reply)."""
-
-    def __init__(self, code: str | None, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-@dataclass
-class Pump:
-    sub: Subscriber
-    done: trio.Event = field(default_factory=trio.Event)
-    delivered_seq: int | None = None
-    acked_seq: int | None = None
-    started: bool = False
-    lag_times: deque[float] = field(default_factory=deque)
 
 
 class Connection:
-    def __init__(
-        self, ctx: ServerContext, stream: trio.abc.Stream, peer: str, token: bytes | None
-    ) -> None:
+    def __init__(self, ctx: ServerContext, stream: trio.abc.Stream, peer: str, kind: str) -> None:
         self.ctx = ctx
         self.peer = peer
+        self.kind = kind  # "unix" or "tcp"
         self.client_name = ""
-        self.pumps: dict[str, Pump] = {}
+        self.actor = unix_peer_user(getattr(stream, "socket", None)) if kind == "unix" else ""
+        self.subscriptions = Subscriptions(ctx.hub, ctx.api, ctx.config, self.send)
         self._stream = stream
-        self._token = token
-        self._decoder = FrameDecoder(ctx.settings.limits)
+        self._needs_auth = kind == "tcp"
+        self._decoder = FrameDecoder(ctx.preauth_limits if self._needs_auth else ctx.limits)
         self._inbox: deque[dict[str, Any]] = deque()
         self._send_lock = trio.Lock()
         self._broken = False
-        self._nursery: trio.Nursery | None = None
+        self._scope = trio.CancelScope()
         self._handlers = RequestHandlers(self)
 
+    # ---- what request handlers see (`requests.Session`) ---------------------------------
+    @property
+    def api(self) -> DaemonApi:
+        return self.ctx.api
+
+    def socket_status(self) -> dict[str, Any]:
+        return self.ctx.describe()
+
     # ---- lifecycle --------------------------------------------------------------------------
+    def evict(self) -> None:
+        """Close now, without a word: a stranger that has not authenticated."""
+        self._scope.cancel()
+
     async def run(self) -> None:
         try:
-            async with trio.open_nursery() as nursery:
-                self._nursery = nursery
-                await self._handshake()
-                await self._serve()
-                nursery.cancel_scope.cancel()
-        except* (Disconnect, FrameError) as group:
+            with self._scope:
+                async with trio.open_nursery() as nursery:
+                    self.subscriptions.bind(nursery)
+                    await self._handshake()
+                    await self._serve()
+                    nursery.cancel_scope.cancel()
+        except* (m.Disconnect, FrameError) as group:
             exc = group.exceptions[0]
             code = getattr(exc, "code", None)
             if code is not None:
@@ -88,8 +84,7 @@ class Connection:
         except* Exception:  # a bug here must cost one connection, never the server
             log.exception("connection %s failed", self.peer)
         finally:
-            for pump in self.pumps.values():
-                pump.sub.close()
+            self.subscriptions.close_all()
             with trio.CancelScope(shield=True):
                 await trio.aclose_forcefully(self._stream)
 
@@ -105,7 +100,7 @@ class Connection:
         async with self._send_lock:
             if self._broken:
                 raise trio.ClosedResourceError("connection already failed")
-            with trio.move_on_after(self.ctx.settings.send_timeout_s) as scope:
+            with trio.move_on_after(self.ctx.config.send_timeout_s) as scope:
                 try:
                     await self._stream.send_all(data)
                 except BaseException:
@@ -113,15 +108,17 @@ class Connection:
                     raise
             if scope.cancelled_caught:
                 self._broken = True  # a frame may be half written: the stream is unusable
-                raise Disconnect(m.ErrorCode.TOO_SLOW, "client stopped reading")
+                raise m.Disconnect(m.ErrorCode.TOO_SLOW, "client stopped reading")
 
     async def send_message(self, message: dict[str, Any]) -> None:
-        await self.send(encode_frame(message, self.ctx.settings.limits.max_frame_bytes))
+        await self.send(encode_frame(message, self.ctx.limits.max_frame_bytes))
 
     async def receive(self) -> dict[str, Any] | None:
-        """Next decoded message, None at a clean end of stream."""
+        """Next decoded message, None at a clean end of stream. Reads at most one frame's
+        worth under the current limits, so a stranger cannot make us buffer more."""
         while not self._inbox:
-            data = await self._stream.receive_some(self._decoder.wanted())
+            limit = self._decoder.limits.max_frame_bytes + 4
+            data = await self._stream.receive_some(min(self._decoder.wanted(), limit))
             if not data:
                 if self._decoder.pending:
                     raise FrameError(
@@ -134,61 +131,68 @@ class Connection:
     # ---- handshake and request loop ---------------------------------------------------------
     async def _handshake(self) -> None:
         try:
-            await self._handshake_steps()
+            with trio.move_on_after(self.ctx.config.handshake_timeout_s) as scope:
+                if self._needs_auth:
+                    await self._authenticate()
+                await self._hello()
         except m.ProtocolError as exc:
             await self._refuse(exc)
-            raise Disconnect(None, str(exc)) from None
-
-    async def _handshake_steps(self) -> None:
-        with trio.move_on_after(self.ctx.settings.handshake_timeout_s) as scope:
-            if self._token is not None:
-                request = await self._expect(
-                    m.Auth,
-                    m.ErrorCode.AUTH_REQUIRED,
-                    "authenticate first: send `auth` with the token",
-                )
-                assert isinstance(request, m.Auth)
-                if not hmac.compare_digest(request.token.encode(), self._token):
-                    raise m.ProtocolError(
-                        m.ErrorCode.AUTH_FAILED, "wrong token", request_id=request.id
-                    )
-                await self.send_message(m.reply_ok(request.id, {"authenticated": True}))
-            hello = await self._expect(m.Hello, m.ErrorCode.HELLO_REQUIRED, "say `hello` first")
-            assert isinstance(hello, m.Hello)
-            if hello.version not in m.SUPPORTED_VERSIONS:
-                raise m.ProtocolError(
-                    m.ErrorCode.UNSUPPORTED_VERSION,
-                    f"protocol version {hello.version} is not supported; this server speaks "
-                    f"{sorted(m.SUPPORTED_VERSIONS)}",
-                    request_id=hello.id,
-                )
-            self.client_name = hello.client[:64]
-            await self.send_message(
-                m.reply_ok(hello.id, self.ctx.hello_result(authenticated=self._token is not None))
-            )
+            raise m.Disconnect(None, str(exc)) from None
         if scope.cancelled_caught:
-            raise Disconnect(
+            raise m.Disconnect(
                 m.ErrorCode.TIMEOUT,
-                f"no handshake within {self.ctx.settings.handshake_timeout_s:g}s",
+                f"no handshake within {self.ctx.config.handshake_timeout_s:g}s",
             )
+
+    async def _authenticate(self) -> None:
+        config = self.ctx.config
+        with trio.move_on_after(config.auth_timeout_s) as deadline:
+            request = await self._expect(
+                m.Auth, m.ErrorCode.AUTH_REQUIRED, "authenticate first: send `auth` with the token"
+            )
+        if deadline.cancelled_caught:
+            self.ctx.failed_auth.failed(self.peer, "no `auth` in time")
+            raise m.Disconnect(m.ErrorCode.TIMEOUT, f"no `auth` within {config.auth_timeout_s:g}s")
+        assert isinstance(request, m.Auth)
+        name = self.ctx.tokens.match(request.token)
+        if name is None:
+            self.ctx.failed_auth.failed(self.peer, "wrong token")
+            await trio.sleep(config.auth_failure_delay_s)  # guessing costs time, not only CPU
+            raise m.ProtocolError(m.ErrorCode.AUTH_FAILED, "wrong token", request_id=request.id)
+        self.actor = name
+        self._needs_auth = False
+        self._decoder.limits = self.ctx.limits
+        self.ctx.admission.authenticated(self)
+        await self.send_message(m.reply_ok(request.id, {"authenticated": True}))
+
+    async def _hello(self) -> None:
+        hello = await self._expect(m.Hello, m.ErrorCode.HELLO_REQUIRED, "say `hello` first")
+        assert isinstance(hello, m.Hello)
+        if hello.version not in m.SUPPORTED_VERSIONS:
+            raise m.ProtocolError(
+                m.ErrorCode.UNSUPPORTED_VERSION,
+                f"protocol version {hello.version} is not supported; this server speaks "
+                f"{sorted(m.SUPPORTED_VERSIONS)}",
+                request_id=hello.id,
+            )
+        self.client_name = hello.client[:64]
+        result = self.ctx.hello_result(authenticated=self.kind == "tcp")
+        await self.send_message(m.reply_ok(hello.id, {**result, "actor": self.actor}))
 
     async def _expect(self, kind: type[m.Request], code: str, message: str) -> m.Request:
         while True:
             raw = await self.receive()
             if raw is None:
                 raise trio.BrokenResourceError("client left during the handshake")
-            try:
-                request = m.parse_request(raw)
-            except m.ProtocolError as exc:
-                await self._refuse(exc)
-                raise Disconnect(None, str(exc)) from None
+            request = m.parse_request(raw)
             if isinstance(request, kind):
                 return request
-            if isinstance(request, m.Auth):  # auth where none is needed: harmless
-                await self.send_message(m.reply_ok(request.id, {"authenticated": False}))
+            if isinstance(request, m.Auth):  # where none is needed (any more): harmless
+                await self.send_message(
+                    m.reply_ok(request.id, {"authenticated": self.kind == "tcp"})
+                )
                 continue
-            await self._refuse(m.ProtocolError(code, message, request_id=request.id))
-            raise Disconnect(None, message)
+            raise m.ProtocolError(code, message, request_id=request.id)
 
     async def _refuse(self, exc: m.ProtocolError) -> None:
         await self.send_message(m.reply_error(exc.request_id, exc.code, str(exc)))
@@ -207,7 +211,7 @@ class Connection:
             try:
                 result = await self._handlers.dispatch(request, after)
                 frame = encode_frame(
-                    m.reply_ok(request.id, result), self.ctx.settings.limits.max_frame_bytes
+                    m.reply_ok(request.id, result), self.ctx.limits.max_frame_bytes
                 )
             except Exception as exc:
                 code, text = error_for(exc)
@@ -217,84 +221,6 @@ class Connection:
             await self.send(frame)
             for step in after:
                 await _maybe_await(step())
-
-    # ---- subscriptions ----------------------------------------------------------------------
-    def add_pump(self, topic: str, sub: Subscriber) -> Pump:
-        """Own `sub` from now on (closed with the connection), before its task starts."""
-        pump = Pump(sub)
-        self.pumps[topic] = pump
-        return pump
-
-    def start_pump(self, topic: str, pump: Pump, since_seq: int | None) -> None:
-        assert self._nursery is not None
-        pump.started = True
-        self._nursery.start_soon(self._pump, topic, pump, since_seq)
-
-    async def stop_pump(self, topic: str) -> None:
-        pump = self.pumps.pop(topic, None)
-        if pump is not None:
-            pump.sub.close()
-            if pump.started:
-                await pump.done.wait()
-
-    async def _pump(self, topic: str, pump: Pump, since_seq: int | None) -> None:
-        try:
-            last = since_seq
-            if topic == "alerts" and since_seq is not None:
-                last = await self._replay(pump, since_seq)
-            while True:
-                backlog = await pump.sub.take()
-                if pump.sub.closed:
-                    return
-                frames = []
-                for seq, frame in backlog.items:
-                    if last is None or seq > last:  # replayed already, or a duplicate
-                        frames.append(frame)
-                        last = seq
-                if frames:
-                    pump.delivered_seq = last  # before the send: an ack may beat our wakeup
-                    await self.send(b"".join(frames))
-                if backlog.missed:
-                    await self.send_message(m.lagged(topic, backlog.missed, last))
-                    self._note_lag(pump)
-        finally:
-            pump.done.set()
-
-    def _note_lag(self, pump: Pump) -> None:
-        now = time.monotonic()
-        window = self.ctx.settings.lag_window_s
-        pump.lag_times.append(now)
-        while pump.lag_times and now - pump.lag_times[0] > window:
-            pump.lag_times.popleft()
-        if len(pump.lag_times) > self.ctx.settings.max_lag_episodes:
-            raise Disconnect(
-                m.ErrorCode.TOO_SLOW,
-                f"lagged {len(pump.lag_times)} times in {window:g}s; reconnect with since_seq",
-            )
-
-    async def _replay(self, pump: Pump, since_seq: int) -> int:
-        """Send persisted alerts after `since_seq`; the live queue (registered before this
-        started) covers the rest. If it overflowed meanwhile, read the store again: what was
-        dropped was persisted before it was published."""
-        last = since_seq
-        for _ in range(MAX_REPLAY_PASSES):
-            while True:
-                batch = await self.ctx.api.alerts_since(last, REPLAY_BATCH)
-                frames = []
-                for alert in batch:
-                    seq = alert.get("seq")
-                    if not isinstance(seq, int) or seq <= last:
-                        raise RuntimeError(f"alerts_since({last}) returned seq {seq!r}")
-                    frames.append(encode_frame(m.event("alerts", seq, dict(alert))))
-                    last = seq
-                if frames:
-                    pump.delivered_seq = last
-                    await self.send(b"".join(frames))
-                if len(batch) < REPLAY_BATCH:
-                    break
-            if not pump.sub.discard_backlog_if_overflowed():
-                return last
-        raise Disconnect(m.ErrorCode.TOO_SLOW, "alerts arrive faster than the replay")
 
 
 async def _maybe_await(value: Awaitable[None] | None) -> None:

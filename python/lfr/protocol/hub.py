@@ -1,13 +1,14 @@
 """EventHub: fan-out of events to socket subscribers without ever waiting for one.
 
 `publish()` is synchronous and O(subscribers): it encodes the event frame once, then offers the
-shared bytes to every subscriber's bounded queue. A full queue does not block: the subscriber
-enters a lagged episode, further events are counted as missed (not queued) until its pump takes
-the backlog, and the pump then tells the client how many it missed. So the pipeline's cost per
-alert does not depend on how slowly anyone reads.
+shared bytes to every subscriber's mailbox (`MailboxPolicy.MARK_LAGGED`). A full mailbox does
+not block: the subscriber enters a lag episode, further events are counted as missed (not
+queued) until its pump takes the backlog, and the pump then tells the client how many it
+missed. So the pipeline's cost per alert does not depend on how slowly anyone reads.
 
 Sequence numbers: on `alerts` the seq is the store's alert seq (persisted first, so a replay
-from the store can fill any gap); on other topics the hub assigns them, starting from the
+from the store can fill any gap; `AlertFeed` publishes every stored alert in seq order, also
+those other processes wrote); on other topics the hub assigns them, starting from the
 wall clock in microseconds so they keep increasing across daemon restarts.
 
 Call `publish()` from the trio thread (it wakes trio tasks).
@@ -17,13 +18,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-import trio
-
+from lfr.kernel.mailbox import Drained, Mailbox, MailboxPolicy
 from lfr.protocol.codec import DEFAULT_MAX_FRAME, encode_frame
 from lfr.protocol.messages import TOPICS, event
 
@@ -32,87 +30,67 @@ log = logging.getLogger(__name__)
 
 class AlertOrderError(ValueError):
     """An alert was published with a seq not above the previous one. Live subscribers skip
-    seqs they have passed, so this would hide the alert from them: persist-and-publish must be
-    serialised (one lock around `store.alerts.record` + `publish`) so publish order = seq
-    order."""
-
-
-class AlertLike(Protocol):
-    @property
-    def seq(self) -> int: ...
-
-    def to_json(self) -> dict[str, Any]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Backlog:
-    """What a pump takes at once: queued (seq, frame) pairs, then how many were dropped after
-    them (and the seq of the first dropped one)."""
-
-    items: list[tuple[int, bytes]]
-    missed: int
-    first_missed_seq: int | None
+    seqs they have passed, so this would hide the alert from them: alerts reach the hub through
+    `lfr.protocol.feed.AlertFeed`, which puts them in seq order."""
 
 
 class Subscriber:
-    """One connection's subscription to one topic: a bounded queue filled by the hub."""
+    """One connection's subscription to one topic: a MARK_LAGGED mailbox the hub fills.
+
+    When the mailbox is full the subscriber enters a lag episode: later events are counted,
+    not queued, until its pump drains the mailbox and tells the client how many it missed
+    (and, for alerts, re-reads them from the store). So nobody upstream ever waits for it."""
 
     def __init__(self, hub: EventHub, topic: str, capacity: int) -> None:
         if capacity < 1:
             raise ValueError("queue capacity must be at least 1")
         self.topic = topic
-        self.capacity = capacity
-        self.closed = False
-        self.lag_episodes = 0
-        self.missed_total = 0
+        self.mailbox: Mailbox[tuple[int, bytes]] = Mailbox(
+            capacity, MailboxPolicy.MARK_LAGGED, name=f"subscriber.{topic}"
+        )
         self._hub = hub
-        self._items: deque[tuple[int, bytes]] = deque()
-        self._missed = 0
-        self._first_missed: int | None = None
-        self._wakeup = trio.Event()
+
+    @property
+    def capacity(self) -> int:
+        return self.mailbox.capacity
 
     @property
     def depth(self) -> int:
-        return len(self._items)
+        return self.mailbox.depth
+
+    @property
+    def closed(self) -> bool:
+        return self.mailbox.closed
+
+    @property
+    def lag_episodes(self) -> int:
+        return self.mailbox.lag_episodes
+
+    @property
+    def missed_total(self) -> int:
+        return self.mailbox.dropped
 
     def offer(self, seq: int, frame: bytes) -> None:
-        """Called by the hub; never blocks. Once an episode of lag starts, drop until taken."""
-        if self.closed:
-            return
-        if self._missed or len(self._items) >= self.capacity:
-            if not self._missed:
-                self.lag_episodes += 1
-                self._first_missed = seq
-            self._missed += 1
-            self.missed_total += 1
-        else:
-            self._items.append((seq, frame))
-        self._wakeup.set()
+        """Called by the hub; never blocks."""
+        if not self.closed:
+            episodes = self.mailbox.lag_episodes
+            self.mailbox.put_nowait((seq, frame))
+            self._hub.lag_episodes += self.mailbox.lag_episodes - episodes
 
-    async def take(self) -> Backlog:
-        """Wait until there is something (or the subscription closes), then take it all."""
-        while not self._items and not self._missed and not self.closed:
-            await self._wakeup.wait()
-            self._wakeup = trio.Event()
-        backlog = Backlog(list(self._items), self._missed, self._first_missed)
-        self._items.clear()
-        self._missed, self._first_missed = 0, None
-        return backlog
+    async def take(self) -> Drained[tuple[int, bytes]]:
+        """Wait until there is something (or the subscription closes), then take it all:
+        queued (seq, frame) pairs, then how many were missed after them."""
+        return await self.mailbox.drain()
 
     def discard_backlog_if_overflowed(self) -> bool:
         """After an overflow, drop everything queued and return True (the caller re-reads the
         store, which holds all of it); otherwise keep the queue and return False."""
-        if not self._missed:
-            return False
-        self._items.clear()
-        self._missed, self._first_missed = 0, None
-        return True
+        return self.mailbox.discard_if_lagged()
 
     def close(self) -> None:
         if not self.closed:
-            self.closed = True
+            self.mailbox.close()
             self._hub._remove(self)
-            self._wakeup.set()
 
 
 class EventHub:
@@ -127,6 +105,7 @@ class EventHub:
         self._last: dict[str, int | None] = {t: (None if t == "alerts" else start) for t in topics}
         self.published: dict[str, int] = {t: 0 for t in topics}
         self.out_of_order = 0
+        self.lag_episodes = 0  # subscribers that fell behind, over the hub's life
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -168,10 +147,6 @@ class EventHub:
         for sub in tuple(self._subs[topic].values()):
             sub.offer(seq, frame)
         return seq
-
-    def publish_alert(self, alert: AlertLike) -> int:
-        """Convenience for the alert dispatcher: `publish("alerts", alert.to_json(), seq=...)`."""
-        return self.publish("alerts", alert.to_json(), seq=int(alert.seq))
 
     def subscribe(self, topic: str, capacity: int) -> Subscriber:
         """Register a live subscriber. It receives every event published from now on."""

@@ -1,4 +1,4 @@
-"""Opening the socket's listeners safely: a private Unix socket, a loopback TCP port, a token.
+"""Opening the socket's Unix listener safely: a private socket file that replaces nothing.
 
 The Unix socket is bound under a temporary name, chmod 0600 and put in place with link(2),
 which fails rather than replace anything that appeared meanwhile: we never clobber a file that
@@ -10,7 +10,6 @@ daemon and is left alone.
 from __future__ import annotations
 
 import errno
-import ipaddress
 import os
 import secrets
 import socket as stdsocket
@@ -22,7 +21,6 @@ import trio
 from lfr.errors import ConfigError, StateError
 
 MAX_UNIX_PATH = 107  # sun_path is 108 bytes including the NUL
-MIN_TOKEN_LEN = 16
 
 
 class SocketPathError(ConfigError):
@@ -92,49 +90,6 @@ def remove_unix_socket(path: Path, inode: int) -> None:
             path.unlink()
     except FileNotFoundError:
         pass
-
-
-def parse_tcp(address: str, *, allow_remote: bool = False) -> tuple[str, int]:
-    """`HOST:PORT`, `[V6]:PORT`, `:PORT` or `PORT` (loopback). Non-loopback hosts need
-    `allow_remote`, so a typo cannot expose the socket to the network."""
-    text = address.strip()
-    host, _, port_text = text.rpartition(":") if ":" in text else ("", "", text)
-    host = host.strip("[]") or "127.0.0.1"
-    try:
-        port = int(port_text)
-    except ValueError:
-        raise ConfigError(f"socket.tcp: {address!r} is not HOST:PORT") from None
-    if not 0 <= port <= 65535:
-        raise ConfigError(f"socket.tcp: port {port} out of range")
-    loopback = host == "localhost"
-    if not loopback:
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            raise ConfigError(f"socket.tcp: host {host!r} is not an IP address") from None
-    if not loopback and not allow_remote:
-        raise ConfigError(
-            f"socket.tcp: {host} is not a loopback address; set "
-            "socket.allow_remote to listen beyond this machine"
-        )
-    return host, port
-
-
-def read_token(path: Path) -> bytes:
-    """The TCP auth token: the file's content, stripped. The file must be private."""
-    try:
-        st = os.stat(path)
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"socket.token_file: cannot read {path}: {exc.strerror or exc}") from None
-    if st.st_mode & 0o077:
-        raise ConfigError(f"socket.token_file: {path} is readable by others; chmod 600 it")
-    token = data.strip()
-    if len(token) < MIN_TOKEN_LEN:
-        raise ConfigError(
-            f"socket.token_file: token in {path} is shorter than {MIN_TOKEN_LEN} characters"
-        )
-    return token
 
 
 def is_peer_gone(exc: BaseException) -> bool:

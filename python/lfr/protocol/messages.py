@@ -16,7 +16,7 @@ from lfr.errors import InputError
 
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS = frozenset({1})
-TOPICS = ("alerts", "camera_state", "stats")
+TOPICS = ("alerts", "verdicts", "camera_state", "stats")
 CAPABILITIES = (
     "auth",
     "subscribe",
@@ -65,6 +65,15 @@ class ProtocolError(InputError):
         super().__init__(message)
         self.code = code
         self.request_id = request_id
+
+
+class Disconnect(Exception):
+    """Close this connection, telling the client why (`code`) when the stream still works;
+    `code=None` closes silently (the reason was already sent as a reply)."""
+
+    def __init__(self, code: str | None, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _bounded(lo: int, hi: int) -> dict[str, int]:
@@ -117,6 +126,24 @@ class WatchlistReload(Request):
 
 
 @dataclass(frozen=True, slots=True)
+class WatchlistPublish(Request):
+    """At a cluster hub: push the sealed watchlist to these sites (lfr.cluster); the actor
+    is the connection's."""
+
+    TYPE: ClassVar[str] = "watchlist.publish"
+    name: str
+    sites: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistWithdraw(Request):
+    """At a cluster hub: take the watchlist back from every site."""
+
+    TYPE: ClassVar[str] = "watchlist.withdraw"
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class AlertsList(Request):
     TYPE: ClassVar[str] = "alerts.list"
     since_seq: int = field(default=0, metadata=_bounded(0, MAX_SEQ))
@@ -125,10 +152,12 @@ class AlertsList(Request):
 
 @dataclass(frozen=True, slots=True)
 class AlertAdjudicate(Request):
+    """`by`: the officer the verdict is recorded for, when not the connection's own actor."""
+
     TYPE: ClassVar[str] = "alert.adjudicate"
     alert_id: str
     verdict: str
-    by: str
+    by: str | None = None
     note: str | None = None
 
 
@@ -162,6 +191,8 @@ REQUEST_TYPES: dict[str, type[Request]] = {
         CamerasList,
         WatchlistsList,
         WatchlistReload,
+        WatchlistPublish,
+        WatchlistWithdraw,
         AlertsList,
         AlertAdjudicate,
         Subscribe,

@@ -2,24 +2,42 @@
 on `DaemonApi` (or on the connection's subscriptions) and a result map.
 
 Kept apart from `connection.py` so the transport state machine and the request semantics can
-be read (and changed) separately.
+be read (and changed) separately: the handlers see a connection only through `Session`, the
+four things a request may use.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from lfr.errors import InputError, LfrError, StateError
 from lfr.protocol import messages as m
-from lfr.protocol.api import ApiError
+from lfr.protocol.api import ApiError, DaemonApi
 from lfr.protocol.codec import FrameTooLarge
-
-if TYPE_CHECKING:
-    from lfr.protocol.connection import Connection
+from lfr.protocol.subscriptions import Subscriptions
 
 After = list[Callable[[], Awaitable[None] | None]]
+
+
+class Session(Protocol):
+    """What a request may use of the connection it arrived on."""
+
+    @property
+    def api(self) -> DaemonApi: ...
+
+    @property
+    def actor(self) -> str:
+        """Who is on the other end: the Unix peer's user, or the TCP token's name."""
+        ...
+
+    @property
+    def subscriptions(self) -> Subscriptions: ...
+
+    def socket_status(self) -> dict[str, Any]:
+        """The `socket` section of `status`."""
+        ...
 
 
 def error_for(exc: BaseException) -> tuple[str, str]:
@@ -45,9 +63,13 @@ def _nonempty(name: str, value: str) -> str:
     return value
 
 
+def _optional(name: str, value: str | None) -> str | None:
+    return None if value is None else _nonempty(name, value)
+
+
 class RequestHandlers:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+    def __init__(self, session: Session) -> None:
+        self._session = session
         self._table: dict[type[m.Request], Callable[[Any, After], Awaitable[Any]]] = {
             m.Auth: self._already,
             m.Hello: self._already,
@@ -56,6 +78,8 @@ class RequestHandlers:
             m.CamerasList: self.cameras_list,
             m.WatchlistsList: self.watchlists_list,
             m.WatchlistReload: self.watchlist_reload,
+            m.WatchlistPublish: self.watchlist_publish,
+            m.WatchlistWithdraw: self.watchlist_withdraw,
             m.AlertsList: self.alerts_list,
             m.AlertAdjudicate: self.alert_adjudicate,
             m.Subscribe: self.subscribe,
@@ -76,34 +100,45 @@ class RequestHandlers:
         return {"time": time.time()}
 
     async def status(self, request: m.Status, after: After) -> Any:
-        result = dict(await self._conn.ctx.api.status())
-        result["socket"] = self._conn.ctx.describe()
+        result = dict(await self._session.api.status())
+        result["socket"] = self._session.socket_status()
         return result
 
     async def cameras_list(self, request: m.CamerasList, after: After) -> Any:
-        return list(await self._conn.ctx.api.cameras_list())
+        return list(await self._session.api.cameras_list())
 
     async def watchlists_list(self, request: m.WatchlistsList, after: After) -> Any:
-        return list(await self._conn.ctx.api.watchlists_list())
+        return list(await self._session.api.watchlists_list())
 
     async def watchlist_reload(self, request: m.WatchlistReload, after: After) -> Any:
-        return await self._conn.ctx.api.watchlist_reload(request.name)
+        return await self._session.api.watchlist_reload(request.name)
+
+    async def watchlist_publish(self, request: m.WatchlistPublish, after: After) -> Any:
+        return await self._session.api.watchlist_publish(
+            _nonempty("name", request.name), list(request.sites), actor=self._session.actor
+        )
+
+    async def watchlist_withdraw(self, request: m.WatchlistWithdraw, after: After) -> Any:
+        return await self._session.api.watchlist_withdraw(
+            _nonempty("name", request.name), actor=self._session.actor
+        )
 
     async def alerts_list(self, request: m.AlertsList, after: After) -> Any:
-        return list(await self._conn.ctx.api.alerts_list(request.since_seq, request.limit))
+        return list(await self._session.api.alerts_list(request.since_seq, request.limit))
 
     async def alert_adjudicate(self, request: m.AlertAdjudicate, after: After) -> Any:
-        return await self._conn.ctx.api.alert_adjudicate(
+        return await self._session.api.alert_adjudicate(
             _nonempty("alert_id", request.alert_id),
             _nonempty("verdict", request.verdict),
-            _nonempty("by", request.by),
-            request.note,
+            actor=self._session.actor,
+            on_behalf_of=_optional("by", request.by),
+            note=request.note,
         )
 
     def _topics(self, topics: tuple[str, ...]) -> tuple[str, ...]:
         if not topics:
             raise m.ProtocolError(m.ErrorCode.INVALID_REQUEST, "`topics` must not be empty")
-        known = self._conn.ctx.hub.topics
+        known = self._session.subscriptions.hub.topics
         for topic in topics:
             if topic not in known:
                 raise m.ProtocolError(
@@ -123,27 +158,29 @@ class RequestHandlers:
             raise m.ProtocolError(
                 m.ErrorCode.INVALID_REQUEST, "`since_seq` applies to the `alerts` topic only"
             )
-        conn, hub = self._conn, self._conn.ctx.hub
+        subs = self._session.subscriptions
         for topic in topics:
-            await conn.stop_pump(topic)
-        pumps = {
-            t: conn.add_pump(t, hub.subscribe(t, conn.ctx.settings.queue_size)) for t in topics
-        }
+            await subs.stop(topic)
+        pumps = {t: subs.open(t) for t in topics}
 
         def start() -> None:
             for topic, pump in pumps.items():
-                conn.start_pump(topic, pump, request.since_seq if topic == "alerts" else None)
+                subs.start(topic, pump, request.since_seq if topic == "alerts" else None)
 
         after.append(start)
-        return {"topics": sorted(conn.pumps), "last_seq": {t: hub.last_seq(t) for t in topics}}
+        return {
+            "topics": sorted(subs.pumps),
+            "last_seq": {t: subs.hub.last_seq(t) for t in topics},
+        }
 
     async def unsubscribe(self, request: m.Unsubscribe, after: After) -> Any:
+        subs = self._session.subscriptions
         for topic in self._topics(request.topics):
-            await self._conn.stop_pump(topic)
-        return {"topics": sorted(self._conn.pumps)}
+            await subs.stop(topic)
+        return {"topics": sorted(subs.pumps)}
 
     async def ack(self, request: m.Ack, after: After) -> Any:
-        pump = self._conn.pumps.get(request.topic)
+        pump = self._session.subscriptions.pumps.get(request.topic)
         if pump is None:
             raise m.ProtocolError(
                 m.ErrorCode.INVALID_STATE, f"not subscribed to {request.topic[:64]!r}"

@@ -44,7 +44,8 @@ def revise_alert(
     seq = conn.execute(
         "INSERT INTO alerts (alert_id, run_id, camera, ts, watchlist, watchlist_hash, "
         "identity, score, threshold, track_id, latency_ms, recorded_at, revision, "
-        "previous_identity, revised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "previous_identity, revised_at, site) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             alert_id,
             old.run_id,
@@ -61,6 +62,7 @@ def revise_alert(
             old.revision + 1,
             old.identity,
             float(rev.ts),
+            old.site,
         ),
     ).lastrowid
     crop = rev.crop_jpeg if rev.crop_jpeg is not None else old.crop_jpeg

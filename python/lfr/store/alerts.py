@@ -34,7 +34,7 @@ _COLUMNS = (
     "a.alert_id, a.seq, a.camera, a.ts, a.watchlist, a.watchlist_hash, a.identity, "
     "a.score, a.threshold, a.track_id, a.latency_ms, a.run_id, a.status, "
     "a.adjudicated_by, a.adjudicated_at, a.note, a.recorded_at, a.revision, "
-    "a.previous_identity, a.revised_at, c.jpeg"
+    "a.previous_identity, a.revised_at, a.site, c.jpeg"
 )
 _FROM = "FROM alerts a LEFT JOIN alert_crops c ON c.seq = a.seq"
 
@@ -54,6 +54,7 @@ class AlertRecord:
     crop_jpeg: bytes | None = None
     latency_ms: float | None = None
     run_id: str | None = None
+    site: str | None = None  # the cluster site that raised it; None stand-alone
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Alert:
     revision: int = 0  # 0 as raised; 1, 2, ... each time the evidence moved to another identity
     previous_identity: str | None = None  # what the alert named before its latest revision
     revised_at: float | None = None  # capture time of the frame that revised it
+    site: str | None = None  # the cluster site that raised it (lfr.cluster); None stand-alone
     crop_jpeg: bytes | None = field(default=None, repr=False)
 
     def as_dict(self, *, include_crop: bool = False) -> dict[str, Any]:
@@ -108,8 +110,8 @@ class Alerts:
         with self._db.transaction() as conn:
             seq = conn.execute(
                 "INSERT INTO alerts (alert_id, run_id, camera, ts, watchlist, watchlist_hash, "
-                "identity, score, threshold, track_id, latency_ms, recorded_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "identity, score, threshold, track_id, latency_ms, recorded_at, site) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     alert_id,
                     rec.run_id,
@@ -123,6 +125,7 @@ class Alerts:
                     int(rec.track_id),
                     rec.latency_ms,
                     now,
+                    rec.site,
                 ),
             ).lastrowid
             if rec.crop_jpeg is not None:
@@ -147,6 +150,7 @@ class Alerts:
             None,
             None,
             now,
+            site=rec.site,
             crop_jpeg=rec.crop_jpeg,
         )
 

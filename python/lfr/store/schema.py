@@ -146,6 +146,41 @@ _V4 = (
     "INSERT INTO meta (key, value) SELECT 'audit_seal', 'sha256' WHERE EXISTS (SELECT 1 FROM audit)",
 )
 
-MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4))
+# Console accounts (lfr.store.users): a role each, a scrypt hash with its parameters, never a
+# password. Sessions are not stored: they live in the daemon's memory and end with it.
+_V8 = (
+    """CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('officer', 'supervisor', 'auditor')),
+        password_hash TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        password_changed_at REAL NOT NULL
+    )""",
+)
+
+# Many sites, one control room (lfr.cluster): each alert names the site that raised it (NULL:
+# this daemon, stand-alone), and `cluster_marks` holds the cluster link's positions, each
+# moved in the same transaction as what it marks: how far this edge's alerts were acked by
+# JetStream (the store is the outbox: everything past the mark is unsent, in seq order), how
+# far the hub's verdicts were sent back, and the last hub verdict an edge applied.
+_V9 = (
+    "ALTER TABLE alerts ADD COLUMN site TEXT",
+    """CREATE TABLE cluster_marks (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL CHECK (value >= 0)
+    )""",
+)
+
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (1, _V1),
+    (2, _V2),
+    (3, _V3),
+    (4, _V4),
+    (8, _V8),
+    (9, _V9),
+)
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -12,10 +12,12 @@ from lfr.store.alerts import Alerts
 from lfr.store.audit import AuditLog
 from lfr.store.audit_head import HEAD_LOG, HeadLine, export_head
 from lfr.store.audit_seal import get_meta
+from lfr.store.cluster import ClusterLedger
 from lfr.store.db import DB_FILENAME, Database
 from lfr.store.errors import StoreError
 from lfr.store.retention import DEFAULT_ALERTS_DAYS, Retention, RetentionResult
 from lfr.store.runs import Runs
+from lfr.store.users import Users
 from lfr.store.watchlists import Watchlists
 
 
@@ -27,9 +29,11 @@ class Store:
         self.audit = AuditLog(db, audit_key_file)
         self.watchlists = Watchlists(db, self.audit)
         self.alerts = Alerts(db, self.audit)
+        self.cluster = ClusterLedger(db, self.alerts)
         self.runs = Runs(db, self.audit)
         self.alert_log = AlertLogFiles(db.path.parent)
         self.retention = Retention(db, self.audit, self.alert_log)
+        self.users = Users(db, self.audit)
 
     @classmethod
     def open(

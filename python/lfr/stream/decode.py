@@ -140,7 +140,7 @@ def run_session(
         # closing(): however the loop ends (a stop raises Cancelled here), the container is
         # closed now, in this thread, not whenever the generator happens to be collected.
         with closing(frames):
-            for pts_s, decoded in frames:
+            for pts_s, decoded, picture_s in frames:
                 trio.from_thread.check_cancelled()
                 if pts_s is None:
                     pacer.reset()
@@ -151,8 +151,11 @@ def run_session(
                 on_decoded(admitted)
                 if not admitted:
                     continue
+                t_convert = time.monotonic()
                 image = decoded()
-                deliver(Frame(spec.camera_id, index, pts_s, time.monotonic(), time.time(), image))
+                t = time.monotonic()
+                decode_s = picture_s + (t - t_convert)
+                deliver(Frame(spec.camera_id, index, pts_s, t, time.time(), image, decode_s))
                 index += 1
         return SessionEnd.DISCONNECTED if spec.kind.live else SessionEnd.ENDED
 
@@ -173,7 +176,8 @@ def _errors_without_credentials() -> Iterator[None]:
         ) from None
 
 
-Decoded = tuple[float | None, Callable[[], np.ndarray]]
+# (media time, the conversion to BGR, seconds spent decoding the picture)
+Decoded = tuple[float | None, Callable[[], np.ndarray], float]
 
 
 def _container_frames(
@@ -203,11 +207,15 @@ def _container_frames(
                 opened = True
             last = 0.0
             rate = float(stream.average_rate or 25)
-            for frame in container.decode(stream):
-                pts = None if frame.time is None else float(frame.time) + offset
-                decoder.frame_out(pts)
-                last = pts if pts is not None else last
-                yield pts, _bgr(frame)
+            for packet in container.demux(stream):  # what container.decode() does, timed
+                t = time.monotonic()
+                pictures = packet.decode()
+                decode_s = (time.monotonic() - t) / max(1, len(pictures))
+                for frame in pictures:
+                    pts = None if frame.time is None else float(frame.time) + offset
+                    decoder.frame_out(pts)
+                    last = pts if pts is not None else last
+                    yield pts, _bgr(frame), decode_s
         finally:
             container.close()
         if not spec.loop or spec.kind is not InputKind.FILE:
@@ -230,11 +238,12 @@ def _folder_frames(spec: SourceSpec, on_open: Callable[[], None]) -> Generator[D
     skipped: set[Path] = set()
     while True:
         for path in images:
+            start = time.monotonic()
             image = None if path in skipped else _read_image(path)
             if image is None:
                 skipped.add(path)
                 continue
-            yield (t if period else None), _constant(image)
+            yield (t if period else None), _constant(image), time.monotonic() - start
             t += period or 0.0
         if not spec.loop:
             return

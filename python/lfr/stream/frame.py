@@ -29,12 +29,15 @@ class FrameLike(Protocol):
     def wall_ts(self) -> float: ...
     @property
     def image(self) -> np.ndarray: ...
+    @property
+    def decode_s(self) -> float: ...
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Frame:
     """One decoded picture. `t_decoded` (time.monotonic()) starts the glass-to-alert clock;
-    `pts_s` is the media time (None for sources without one, e.g. a folder of images)."""
+    `pts_s` is the media time (None for sources without one, e.g. a folder of images);
+    `decode_s` the time spent decoding and converting this picture (not the wait for it)."""
 
     camera_id: str
     index: int
@@ -42,6 +45,7 @@ class Frame:
     t_decoded: float
     wall_ts: float
     image: np.ndarray  # uint8 [H, W, 3] BGR, C-contiguous
+    decode_s: float = 0.0
 
 
 class CameraState(enum.Enum):

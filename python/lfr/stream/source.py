@@ -21,6 +21,7 @@ import dataclasses
 import logging
 import random
 import time
+from typing import TYPE_CHECKING
 
 import av.error
 import trio
@@ -32,6 +33,9 @@ from lfr.stream.decode import NoVideoStream, SessionEnd, SourceSpec, run_session
 from lfr.stream.frame import Backoff, CameraState, CameraStats, Frame
 from lfr.stream.inputs import InputKind
 from lfr.stream.transport import RtspTransport, TransportError, TransportRefused, is_refusal
+
+if TYPE_CHECKING:
+    from lfr.telemetry import TraceRecorder
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +101,9 @@ class CameraSource(Actor[None]):
         # The decode thread lives as long as the camera: it must not hold one of the tokens
         # of trio's shared default limiter, which every short blocking call needs.
         self._thread_limiter = trio.CapacityLimiter(1)
+        # Set by the camera's actor while a trace is recorded: each delivered frame's decode
+        # span, recorded on the decode thread.
+        self.tracer: TraceRecorder | None = None
 
     # --- the actor -------------------------------------------------------------------------
 
@@ -209,6 +216,10 @@ class CameraSource(Actor[None]):
 
     def _deliver(self, frame: Frame) -> None:
         self._next_index = frame.index + 1
+        if self.tracer is not None:
+            self.tracer.decoded(
+                self.name, frame.index, frame.t_decoded - frame.decode_s, frame.t_decoded
+            )
         if self.every_frame:
             trio.from_thread.run(self._publish_wait, frame)
         else:

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,17 @@ from lfr.store.audit import canonical_json
 from lfr.store.content import content_hash, template_to_blob
 from lfr.watchlist.bundle_payload import BundleError, parse_payload
 
-__all__ = ["BundleError", "bundle_key", "export_bundle", "import_bundle", "read_bundle", "read_key"]
+__all__ = [
+    "BundleError",
+    "bundle_key",
+    "export_bundle",
+    "import_bundle",
+    "import_payload",
+    "open_bundle",
+    "read_bundle",
+    "read_key",
+    "seal_bundle",
+]
 
 FORMAT = "lfr-watchlist-bundle"
 VERSION = 1
@@ -73,6 +84,15 @@ def export_bundle(
     store: Store, name: str, path: Path, *, actor: str, key: bytes | None = None
 ) -> str:
     """Write the bundle (atomically: temp file + rename); returns the content hash."""
+    text, details = seal_bundle(store, name, key)
+    _write_new(path, text)
+    store.audit.append("watchlist.export", actor, {**details, "file": str(path)})
+    return str(details["content_hash"])
+
+
+def seal_bundle(store: Store, name: str, key: bytes | None) -> tuple[str, dict[str, Any]]:
+    """The bundle of watchlist `name` as text (hashed, and signed with `key`), and what its
+    export audit record says about it (hash, counts, signed)."""
     info = store.watchlists.get(name)
     identities = store.watchlists.identities(name)
     templates = store.watchlists.templates(name)
@@ -121,20 +141,13 @@ def export_bundle(
         "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
         "hmac_sha256": _mac(key, text) if key else None,
     }
-    _write_new(path, json.dumps(envelope))
-    store.audit.append(
-        "watchlist.export",
-        actor,
-        {
-            "watchlist": name,
-            "content_hash": info.content_hash,
-            "file": str(path),
-            "signed": key is not None,
-            "identities": len(identities),
-            "templates": len(templates),
-        },
-    )
-    return info.content_hash
+    return json.dumps(envelope), {
+        "watchlist": name,
+        "content_hash": info.content_hash,
+        "signed": key is not None,
+        "identities": len(identities),
+        "templates": len(templates),
+    }
 
 
 def read_bundle(path: Path, *, key: bytes | None = None) -> dict[str, Any]:
@@ -142,8 +155,20 @@ def read_bundle(path: Path, *, key: bytes | None = None) -> dict[str, Any]:
     try:
         if path.stat().st_size > MAX_BUNDLE_BYTES:
             raise BundleError(f"{path} is larger than {MAX_BUNDLE_BYTES} bytes")
-        envelope = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BundleError(f"{path} is not a readable watchlist bundle: {exc}") from exc
+    return open_bundle(raw, str(path), key=key)
+
+
+def open_bundle(raw: bytes, path: str, *, key: bytes | None = None) -> dict[str, Any]:
+    """Check a bundle's bytes (from a file, or from another site) as `read_bundle` does;
+    `path` names where they came from in every error."""
+    if len(raw) > MAX_BUNDLE_BYTES:
+        raise BundleError(f"{path} is larger than {MAX_BUNDLE_BYTES} bytes")
+    try:
+        envelope = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
         raise BundleError(f"{path} is not a readable watchlist bundle: {exc}") from exc
     if not isinstance(envelope, dict) or envelope.get("format") != FORMAT:
         raise BundleError(f"{path} is not an lfr watchlist bundle")
@@ -183,11 +208,42 @@ def read_bundle(path: Path, *, key: bytes | None = None) -> dict[str, Any]:
 
 
 def import_bundle(
-    store: Store, path: Path, *, actor: str, key: bytes | None = None, name: str | None = None
+    store: Store,
+    path: Path,
+    *,
+    actor: str,
+    key: bytes | None = None,
+    name: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> str:
-    """Create the watchlist from a bundle in one transaction; returns the content hash."""
-    payload = read_bundle(path, key=key)
-    meta, updates = parse_payload(payload, str(path))
+    """Create the watchlist from a bundle in one transaction; returns the content hash.
+    `progress(done, total)` after each identity read (the write is one transaction)."""
+    return import_payload(
+        store,
+        read_bundle(path, key=key),
+        str(path),
+        actor=actor,
+        signed=key is not None,
+        name=name,
+        progress=progress,
+    )
+
+
+def import_payload(
+    store: Store,
+    payload: dict[str, Any],
+    path: str,
+    *,
+    actor: str,
+    signed: bool,
+    name: str | None = None,
+    replace: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> str:
+    """Create the watchlist from a checked payload (`open_bundle`) in one transaction;
+    `replace` deletes a watchlist of that name first, in the same transaction (audited),
+    so a site never runs half of the old and half of the new list."""
+    meta, updates = parse_payload(payload, path, progress=progress)
     try:
         expected = content_hash(
             (
@@ -204,6 +260,8 @@ def import_bundle(
         raise BundleError(f"{path}: contents do not match the watchlist hash recorded in it")
     target = name or meta.name
     with store.db.transaction():
+        if replace and target in {w.name for w in store.watchlists.all()}:
+            store.watchlists.delete(target, actor=actor, reason="replace")
         store.watchlists.create(
             target,
             actor=actor,
@@ -220,8 +278,8 @@ def import_bundle(
             actor=actor,
             action="watchlist.import",
             details={
-                "file": str(path),
-                "signed": key is not None,
+                "file": path,
+                "signed": signed,
                 "source_name": meta.name,
                 "bundle_hash": meta.content_hash,
             },

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +42,11 @@ class BundleWatchlist:
     target_fpir: float = DEFAULT_TARGET_FPIR  # bundles older than calibration carry none
 
 
-def parse_payload(payload: Any, where: str) -> tuple[BundleWatchlist, list[IdentityUpdate]]:
-    """The watchlist and its identities' templates; BundleError naming the bad field."""
+def parse_payload(
+    payload: Any, where: str, *, progress: Callable[[int, int], None] | None = None
+) -> tuple[BundleWatchlist, list[IdentityUpdate]]:
+    """The watchlist and its identities' templates; BundleError naming the bad field.
+    `progress(done, total)` after each identity."""
     doc = _table(payload, "payload", where)
     meta = _table(doc.get("watchlist"), "watchlist", where)
     watchlist = BundleWatchlist(
@@ -58,7 +62,12 @@ def parse_payload(payload: Any, where: str) -> tuple[BundleWatchlist, list[Ident
     identities = doc.get("identities")
     if not isinstance(identities, list):
         raise BundleError(f"{where}: malformed bundle (identities is not a list)")
-    return watchlist, [_identity(item, i, where) for i, item in enumerate(identities)]
+    updates = []
+    for i, item in enumerate(identities):
+        updates.append(_identity(item, i, where))
+        if progress is not None:
+            progress(i + 1, len(identities))
+    return watchlist, updates
 
 
 def _or_default(target_fpir: float | None) -> float:
