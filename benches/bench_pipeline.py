@@ -1,15 +1,16 @@
 """Pipeline benchmark (issue: the live daemon). In one run, on this machine:
 
 1. analysed fps on both sample clips, every frame, whole process against whole process:
-   `lfr scan` vs `reference_loop.py` (PyAV -> cv2.FaceDetectorYN -> cv2.FaceRecognizerSF
-   -> numpy, every face of every frame), same converted models, same frames;
+   `lfr scan` vs `reference_loop.py` (PyAV -> cv2.FaceDetectorYN at lfr's detector input size
+   -> cv2.FaceRecognizerSF -> numpy, every face of every frame), same converted models, same
+   frames, start-up included (`--before DIR` adds another checkout's lfr to the same rounds);
 2. glass-to-decision and glass-to-alert p50/p99 at live pace: one 720p camera (the Hamilton
    clip upscaled, served by the real RTSP server) at a 10 fps analysis cap;
-3. how many live 720p cameras at 10 analysed fps the box sustains (looped files paced in real
-   time, so no RTSP encoder competes for the CPU): a camera keeps up when it analyses >= 9.5
-   fps with a bounded p99 glass-to-decision.
+3. how many live 720p cameras at 10 analysed fps the box sustains, in-process and with the
+   default 30 s cooldown (the figure before issue 14; `bench_capacity.py` measures it the hard
+   way, through the real daemon and `lfr status`).
 
-    python benches/bench_pipeline.py [--quick] [--out FILE]
+    python benches/bench_pipeline.py [--quick] [--out FILE] [--repeats N] [--before DIR]
 """
 
 from __future__ import annotations
@@ -48,10 +49,15 @@ def prepare_home(home: Path, enrol: Path) -> None:
         do_enrol(store, FaceAnalyzer.create(), "wl", "subject", [enrol], actor="bench")
 
 
-def whole_process(clip: Path, enrol: Path, home: Path, repeats: int) -> dict[str, object]:
+def whole_process(
+    clip: Path, enrol: Path, home: Path, repeats: int, before: Path | None = None
+) -> dict[str, object]:
+    """lfr against the reference loop, interleaved; with `before` (another checkout), that
+    checkout's lfr too, in the same rounds."""
     from lfr.paths import models_dir
 
     env = {**os.environ, "LFR_HOME": str(home)}
+    before_env = {**env, "PYTHONPATH": str(before / "python")} if before else None
     ref_cmd = [
         sys.executable,
         str(ROOT / "benches/reference_loop.py"),
@@ -70,8 +76,12 @@ def whole_process(clip: Path, enrol: Path, home: Path, repeats: int) -> dict[str
         "wl",
         "--json",
     ]
-    ref_walls, lfr_walls, ref_out, lfr_sum = [], [], {}, {}
+    ref_walls, lfr_walls, before_walls, ref_out, lfr_sum = [], [], [], {}, {}
     for _ in range(repeats):  # interleaved, so drifting load hits both alike
+        if before_env is not None:
+            t0 = time.perf_counter()
+            subprocess.run(lfr_cmd, capture_output=True, text=True, check=True, env=before_env)
+            before_walls.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         out = subprocess.run(ref_cmd, capture_output=True, text=True, check=True)
         ref_walls.append(time.perf_counter() - t0)
@@ -82,6 +92,12 @@ def whole_process(clip: Path, enrol: Path, home: Path, repeats: int) -> dict[str
         lfr_sum = json.loads(out.stderr.strip().splitlines()[-1])
     frames = int(ref_out["frames"])
     ref_fps, lfr_fps = frames / _median(ref_walls), lfr_sum["frames_analysed"] / _median(lfr_walls)
+    extra = {}
+    if before_walls:
+        extra = {
+            "before_fps": round(frames / _median(before_walls), 1),
+            "before_ratio": round(_median(ref_walls) / _median(before_walls), 2),
+        }
     return {
         "clip": clip.name,
         "frames": frames,
@@ -92,6 +108,9 @@ def whole_process(clip: Path, enrol: Path, home: Path, repeats: int) -> dict[str
         "lfr_templates": lfr_sum["templates"],
         "lfr_alerts": lfr_sum["alerts"],
         "lfr_inner_fps": lfr_sum["fps"],
+        "reference_wall_s": round(_median(ref_walls), 2),
+        "lfr_wall_s": round(_median(lfr_walls), 2),
+        **extra,
     }
 
 
@@ -169,6 +188,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--repeats", type=int, default=None, help="whole-process rounds (2)")
+    ap.add_argument("--before", type=Path, default=None, help="also time this checkout's lfr")
     ap.add_argument(
         "--parts",
         default="whole,live,capacity",
@@ -186,13 +207,13 @@ def main() -> None:
         tmpd = Path(tmp)
         base = tmpd / "base"
         prepare_home(base, ex / "lin-manuel-miranda.png")
-        repeats = 1 if args.quick else 2
+        repeats = args.repeats or (1 if args.quick else 2)
         parts = set(args.parts.split(","))
         results["whole_process"] = []
         for clip in (hamilton, crowd) if "whole" in parts else ():
             home = tmpd / f"home-{clip.stem}"
             shutil.copytree(base, home)
-            row = whole_process(clip, ex / "lin-manuel-miranda.png", home, repeats)
+            row = whole_process(clip, ex / "lin-manuel-miranda.png", home, repeats, args.before)
             print(json.dumps(row), flush=True)
             results["whole_process"].append(row)  # type: ignore[union-attr]
         clip720 = upscale_720p(hamilton, tmpd / "hamilton720.mp4")

@@ -16,3 +16,12 @@ def home(lin_home: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "home"
     shutil.copytree(lin_home, copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def live_analyzer():
+    """The models as the daemon loads them: detections down to the tracker's low score."""
+    from lfr.inference import FaceAnalyzer
+    from lfr.pipeline.engine import DETECTION_FLOOR
+
+    return FaceAnalyzer.create(score_threshold=DETECTION_FLOOR)

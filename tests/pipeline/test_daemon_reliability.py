@@ -58,14 +58,14 @@ async def test_a_camera_that_keeps_crashing_is_failed_while_the_others_alert(
         retry_after_s=10.0,
     )
     monkeypatch.setattr(policies, "DAEMON", replace(policies.DAEMON, camera=quick))
-    analyse = FrameAnalysis.analyse
+    decide = FrameAnalysis.decide
 
-    def broken_for_one_camera(self, ctx, frame, t_dequeued):
+    def broken_for_one_camera(self, ctx, frame, found):
         if ctx.camera_id == "broken":
             raise RuntimeError("analysis bug on every frame")
-        return analyse(self, ctx, frame, t_dequeued)
+        return decide(self, ctx, frame, found)
 
-    monkeypatch.setattr(FrameAnalysis, "analyse", broken_for_one_camera)
+    monkeypatch.setattr(FrameAnalysis, "decide", broken_for_one_camera)
     daemon = make_daemon(
         home,
         [_camera("broken", hamilton_clip), _camera("healthy", hamilton_clip)],

@@ -117,11 +117,11 @@ def test_a_scan_whose_analysis_crashes_fails_with_the_error(
     from lfr.cli.admin import main
     from lfr.pipeline.analysis import FrameAnalysis
 
-    def crash(self, ctx, frame, t_dequeued):
+    def crash(self, ctx, frame, found):
         raise RuntimeError("analysis bug")
 
     monkeypatch.setenv("LFR_HOME", str(home))
-    monkeypatch.setattr(FrameAnalysis, "analyse", crash)
+    monkeypatch.setattr(FrameAnalysis, "decide", crash)
     code = main(["scan", str(hamilton_clip), "--watchlist", "wl", "--camera", "clip"])
     err = capsys.readouterr().err
     assert code == 1, err

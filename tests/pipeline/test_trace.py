@@ -38,10 +38,13 @@ def test_a_scan_trace_accounts_for_every_analysed_frame(
         decode, analyse = frame.spans["decode"], frame.spans["analyse"]
         assert analyse["args"]["faces"] >= 0
         assert decode["ts"] + decode["dur"] <= analyse["ts"], key  # decoded before analysed
-        # Stages on the thread that ran them: decode on the camera's decode thread, the
-        # analysis together on one worker thread.
+        # Stages on the thread that ran them: decode on the camera's decode thread, detection
+        # on a worker thread, the decision (track, embed, match) together on one worker thread.
         assert trace.threads[decode["tid"]] == f"lfr-decode:{camera}"
-        assert {frame.spans[s]["tid"] for s in frame.spans if s != "decode"} == {analyse["tid"]}
+        assert decode["ts"] + decode["dur"] <= frame.spans["detect"]["ts"], key
+        assert frame.spans["detect"]["ts"] + frame.spans["detect"]["dur"] <= analyse["ts"], key
+        decision = set(frame.spans) - {"decode", "detect"}
+        assert {frame.spans[s]["tid"] for s in decision} == {analyse["tid"]}
         analysis_threads.add(analyse["tid"])
     # (trio may reuse the decode thread for the last frames' analysis once the file ended)
     assert analysis_threads - {frame.spans["decode"]["tid"] for frame in trace.frames.values()}
@@ -50,7 +53,7 @@ def test_a_scan_trace_accounts_for_every_analysed_frame(
         sum(f.spans["analyse"]["args"]["faces"] for f in trace.frames.values())
         == (summary["faces"])
     )
-    # Spans nest: detect..match inside analyse, nothing overlapping on any thread.
+    # Spans nest: track..match inside analyse, nothing overlapping on any thread.
     assert assert_spans_nest(trace.events) == 2
 
     # One flow per frame, decode -> detect -> track (-> embed -> match), each step inside the

@@ -42,14 +42,18 @@ def write_h264(
     fmt: str | None = None,
     gop: int = 25,
     options: dict[str, str] | None = None,
+    x264_params: str | None = None,
 ) -> Path:
     """Encode BGR frames as H.264 (libx264, ultrafast) into `path` (`fmt`: the muxer, e.g.
-    "hls"; by default from the file name), with a key frame every `gop` frames."""
+    "hls"; by default from the file name), with a key frame every `gop` frames; `x264_params`
+    adds encoder settings (e.g. "bframes=2:b-pyramid=none" for B-frames)."""
     with av.open(str(path), "w", format=fmt, options=options or {}) as out:
         stream = out.add_stream("libx264", rate=rate)
         stream.pix_fmt = "yuv420p"
         stream.codec_context.gop_size = gop
-        stream.codec_context.options = {"preset": "ultrafast"}
+        stream.codec_context.options = {"preset": "ultrafast"} | (
+            {"x264-params": x264_params} if x264_params else {}
+        )
         for n, image in enumerate(frames):
             if n == 0:
                 stream.height, stream.width = image.shape[:2]
@@ -61,7 +65,11 @@ def write_h264(
 
 
 def make_clip(
-    path: Path, seconds: float = 1.0, size: tuple[int, int] = (160, 120), rate: int = 25
+    path: Path,
+    seconds: float = 1.0,
+    size: tuple[int, int] = (160, 120),
+    rate: int = 25,
+    x264_params: str | None = None,
 ) -> Path:
     """A moving test pattern (colour bars that shift one step a frame)."""
     w, h = size
@@ -74,7 +82,7 @@ def make_clip(
                 np.stack([row, 255 - row, row // 2], axis=-1)[None].repeat(h, 0)
             )
 
-    return write_h264(frames(), path, Fraction(rate), gop=rate)
+    return write_h264(frames(), path, Fraction(rate), gop=rate, x264_params=x264_params)
 
 
 def make_hls(clip: Path, out: Path, seconds: float = 3.0) -> Path:

@@ -20,7 +20,7 @@ def add_analyzer_options(parser: argparse.ArgumentParser) -> None:
         "--threads",
         type=int,
         default=None,
-        help="ONNX Runtime intra-op threads (default: ORT's choice)",
+        help="ONNX Runtime intra-op threads per model (default: 1)",
     )
     group.add_argument(
         "--providers",

@@ -120,11 +120,16 @@ class CameraConfig:
 @dataclass(frozen=True, slots=True)
 class ModelsConfig:
     dir: Path | None = None  # None: lfr.paths.models_dir() ($LFR_MODELS_DIR)
-    threads: int | None = None
+    threads: int | None = None  # ONNX Runtime intra-op threads per session; None: 1
     providers: list[str] | None = None
     det_size: int = 640
+    # A camera detects on its whole frame every this many analysed frames, and only around
+    # the faces of the frame before in between (lfr.inference.regions); 1: always the whole.
+    full_frame_every: int = 2
 
     def check(self) -> None:
+        if not 1 <= self.full_frame_every <= 100:
+            raise Problem("full_frame_every", f"must be in 1..100, got {self.full_frame_every}")
         if self.threads is not None and not 1 <= self.threads <= 256:
             raise Problem("threads", f"must be in 1..256, got {self.threads}")
         if self.providers is not None and not self.providers:

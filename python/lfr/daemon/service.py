@@ -292,7 +292,12 @@ class Daemon:
     def _engine_settings(self) -> EngineSettings:
         tracker, cluster = self.config.tracker, self.config.cluster
         site = cluster.site_name if cluster.role == "edge" else None
-        return EngineSettings(threshold=tracker.threshold, tracker=tracker.settings, site=site)
+        return EngineSettings(
+            threshold=tracker.threshold,
+            tracker=tracker.settings,
+            site=site,
+            full_frame_every=self.config.models.full_frame_every,
+        )
 
     def _publish_alert(self, alert: EmittedAlert) -> None:
         """A persisted alert: to the socket's subscribers (through the feed, in seq order),

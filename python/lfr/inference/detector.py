@@ -20,6 +20,8 @@ from lfr._native import resize_to_blob
 from lfr.errors import ConfigError, InputError
 
 STRIDES = (8, 16, 32)
+CUT_MARGIN = 8  # network pixels: a box this close to a region's inner edge is a cut face
+Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]  # boxes [n, 4], scores [n], landmarks [n, 10]
 
 
 @dataclass(frozen=True)
@@ -96,16 +98,7 @@ class Detector:
             scale = min(scale, 1.0)
         return scale, max(1, round(h * scale)), max(1, round(w * scale))
 
-    def preprocess(self, img: np.ndarray) -> tuple[np.ndarray, float, float]:
-        check_frame(img)
-        _scale, rh, rw = self.input_shape(*img.shape[:2])
-        blob = resize_to_blob(np.ascontiguousarray(img), rh, rw, _round_up(rh), _round_up(rw))
-        # exact scale per axis after rounding, so coordinates map back without drift
-        return blob, rw / img.shape[1], rh / img.shape[0]
-
-    def decode(
-        self, outs: list[np.ndarray], ph: int, pw: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def decode(self, outs: list[np.ndarray], ph: int, pw: int) -> Arrays:
         boxes, scores, kps = [], [], []
         thr = self.config.score_threshold
         for i, stride in enumerate(STRIDES):
@@ -128,25 +121,36 @@ class Detector:
             kps.append(((lmk[idx].reshape(-1, 5, 2) + cell[:, None, :]) * stride).reshape(-1, 10))
             scores.append(score[idx])
         if not boxes:
-            return (
-                np.zeros((0, 4), np.float32),
-                np.zeros(0, np.float32),
-                np.zeros((0, 10), np.float32),
-            )
+            return _EMPTY
         return np.concatenate(boxes), np.concatenate(scores), np.concatenate(kps)
 
-    def detect_arrays(self, img: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """boxes f32 [n, 4] (x1, y1, x2, y2), scores f32 [n], landmarks f32 [n, 10], in the
-        original image's pixels, best score first."""
-        blob, sx, sy = self.preprocess(img)
+    def shrink_step(self, h: int, w: int) -> int:
+        """The integer factor a frame of h x w is shrunk by (1 when it is not an integer):
+        regions snapped to multiples of it shrink exactly like the whole frame."""
+        scale = self.input_shape(h, w)[0]
+        inverse = 1.0 / scale
+        return max(1, round(inverse)) if abs(inverse - round(inverse)) < 1e-6 else 1
+
+    def _run(self, img: np.ndarray, rh: int, rw: int) -> Arrays:
+        """Raw candidates (boxes, scores, landmarks) in `img`'s pixels, before NMS."""
+        blob = resize_to_blob(np.ascontiguousarray(img), rh, rw, _round_up(rh), _round_up(rw))
         outs = self.session.run(self._outputs, {self._input: blob})
         boxes, scores, kps = self.decode(outs, blob.shape[2], blob.shape[3])
+        # exact scale per axis after rounding, so coordinates map back without drift
+        sx, sy = rw / img.shape[1], rh / img.shape[0]
+        return (
+            boxes / np.array([sx, sy] * 2, np.float32),
+            scores,
+            kps / np.array([sx, sy] * 5, np.float32),
+        )
+
+    def _finish(self, found: Arrays, h: int, w: int) -> Arrays:
+        """Non-maximum suppression, clipping to the frame and the minimum size."""
+        boxes, scores, kps = found
         cfg = self.config
         if scores.size:
             keep = nms(boxes, scores, cfg.nms_iou, cfg.max_faces)
-            boxes = boxes[keep] / np.array([sx, sy, sx, sy], dtype=np.float32)
-            scores, kps = scores[keep], kps[keep] / np.array([sx, sy] * 5, dtype=np.float32)
-            h, w = img.shape[:2]
+            boxes, scores, kps = boxes[keep], scores[keep], kps[keep]
             boxes = np.clip(boxes, 0, [w, h, w, h])
             side = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
             big = side >= cfg.min_face_px
@@ -156,3 +160,45 @@ class Detector:
             np.ascontiguousarray(scores, dtype=np.float32),
             np.ascontiguousarray(kps, dtype=np.float32),
         )
+
+    def detect_arrays(self, img: np.ndarray) -> Arrays:
+        """boxes f32 [n, 4] (x1, y1, x2, y2), scores f32 [n], landmarks f32 [n, 10], in the
+        original image's pixels, best score first."""
+        check_frame(img)
+        h, w = img.shape[:2]
+        _scale, rh, rw = self.input_shape(h, w)
+        return self._finish(self._run(img, rh, rw), h, w)
+
+    def detect_regions(self, img: np.ndarray, regions: np.ndarray) -> Arrays:
+        """`detect_arrays` searching only `regions` (int [m, 4] x0, y0, x1, y1 in frame
+        pixels, non-overlapping), each at the scale the whole frame is detected at. A face
+        cut by a region's edge inside the frame (its box within `CUT_MARGIN` network pixels
+        of the edge) is left out: it belongs to the next whole-frame detection, not to a box
+        truncated by the region."""
+        check_frame(img)
+        h, w = img.shape[:2]
+        _scale, fh, fw = self.input_shape(h, w)
+        near = CUT_MARGIN * w / fw  # frame pixels
+        parts: list[Arrays] = []
+        for x0, y0, x1, y1 in np.asarray(regions, dtype=np.int64).reshape(-1, 4):
+            if not (0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h):
+                raise InputError(f"region {(x0, y0, x1, y1)} outside the {w}x{h} frame")
+            rh = max(1, round((y1 - y0) * fh / h))
+            rw = max(1, round((x1 - x0) * fw / w))
+            boxes, scores, kps = self._run(img[y0:y1, x0:x1], rh, rw)
+            offset = np.array([x0, y0], np.float32)
+            boxes, kps = boxes + np.tile(offset, 2), kps + np.tile(offset, 5)
+            cut = (
+                ((x0 > 0) & (boxes[:, 0] <= x0 + near))
+                | ((y0 > 0) & (boxes[:, 1] <= y0 + near))
+                | ((x1 < w) & (boxes[:, 2] >= x1 - near))
+                | ((y1 < h) & (boxes[:, 3] >= y1 - near))
+            )
+            parts.append((boxes[~cut], scores[~cut], kps[~cut]))
+        if not parts:
+            return self._finish(_EMPTY, h, w)
+        boxes, scores, kps = (np.concatenate(p) for p in zip(*parts, strict=True))
+        return self._finish((boxes, scores, kps), h, w)
+
+
+_EMPTY = (np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros((0, 10), np.float32))

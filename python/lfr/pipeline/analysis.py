@@ -1,8 +1,12 @@
 """One analysed frame: detect -> track -> embed what the tracker asks for -> fuse, match and
 decide per track.
 
-This is the synchronous core of the pipeline, run in a worker thread: ONNX Runtime and the Rust
-extension both release the GIL, so two cameras' frames can be analysed on two cores at once.
+This is the synchronous core of the pipeline, run in worker threads: ONNX Runtime and the Rust
+extension both release the GIL, so two frames can be analysed on two cores at once. It comes
+in two steps, `detect` and `decide`, so a camera can detect its next frame while its current
+one is tracked and embedded (the tracker needs its frames in order; detection does not).
+Detection follows the camera's `RegionPlan`: the whole frame now and then, the regions around
+the faces of the frame before in between.
 
 What is kept about a face that matches nobody: its crop and its template live only in local
 variables of `analyse` and are gone when the call returns; the template is also folded into
@@ -50,14 +54,27 @@ class AlertCandidate:
     frame: int = 0  # the index of the frame that raised it (traces link the two)
 
 
+@dataclass(frozen=True, slots=True)
+class Detections:
+    """What the detection step found in one frame, in frame pixels, best score first."""
+
+    boxes: np.ndarray  # f32 [n, 4]
+    scores: np.ndarray  # f32 [n]
+    landmarks: np.ndarray  # f32 [n, 10]
+    whole_frame: bool  # False: only the plan's regions were searched
+    t_dequeued: float  # when the frame left the camera's mailbox (monotonic)
+    t_start: float  # when detection began (monotonic)
+    detect_ms: float
+
+
 @dataclass(slots=True)
 class FrameResult:
     faces: int = 0
     templates: int = 0
     unmatched: int = 0  # templates that left their track short of any identity (discarded)
     candidates: list[AlertCandidate] = field(default_factory=list)
-    stage_ms: dict[str, float] = field(default_factory=dict)  # detect..match back to back
-    t_start: float = 0.0  # when detect began (time.monotonic())
+    stage_ms: dict[str, float] = field(default_factory=dict)  # per stage; track..match back to back
+    t_start: float = 0.0  # when the decision step (track onwards) began (time.monotonic())
 
 
 def quality_weights(landmarks: np.ndarray, scores: np.ndarray, crops: np.ndarray) -> np.ndarray:
@@ -90,17 +107,42 @@ class FrameAnalysis:
         return float(self._fa.default_threshold)
 
     def analyse(self, ctx: CameraContext, frame: FrameLike, t_dequeued: float) -> FrameResult:
-        result = FrameResult()
+        """Both steps, one after the other (offline replays; the camera pipelines them)."""
+        return self.decide(ctx, frame, self.detect(ctx, frame, t_dequeued))
+
+    def detect(self, ctx: CameraContext, frame: FrameLike, t_dequeued: float) -> Detections:
+        """Faces in `frame` where the camera's plan says to look. Frames of one camera must
+        come in order (the plan follows the faces of the frame before)."""
         t0 = time.monotonic()
-        boxes, scores, landmarks = self._fa.detector.detect_arrays(frame.image)
+        detector = self._fa.detector
+        regions = ctx.regions.next(frame.image.shape[:2], detector)
+        if regions is None:
+            boxes, scores, landmarks = detector.detect_arrays(frame.image)
+        else:
+            boxes, scores, landmarks = detector.detect_regions(frame.image, regions)
+        ctx.regions.found(boxes, whole_frame=regions is None)
+        return Detections(
+            boxes,
+            scores,
+            landmarks,
+            whole_frame=regions is None,
+            t_dequeued=t_dequeued,
+            t_start=t0,
+            detect_ms=(time.monotonic() - t0) * 1e3,
+        )
+
+    def decide(self, ctx: CameraContext, frame: FrameLike, found: Detections) -> FrameResult:
+        """Track `found`, embed what the tracker asks for, match and decide. In frame order."""
+        result = FrameResult()
+        boxes, scores, landmarks = found.boxes, found.scores, found.landmarks
         t1 = time.monotonic()
         ts = ctx.track_time(frame)
         track_ids, need_embed = ctx.tracker.update(ts, boxes, scores, landmarks)
         t2 = time.monotonic()
         result.faces = len(scores)
         stage_ms = {
-            "queue": (t_dequeued - frame.t_decoded) * 1e3,
-            "detect": (t1 - t0) * 1e3,
+            "queue": (found.t_dequeued - frame.t_decoded) * 1e3,
+            "detect": found.detect_ms,
             "track": (t2 - t1) * 1e3,
         }
         watchlist = ctx.watchlist()
@@ -140,8 +182,8 @@ class FrameAnalysis:
             stage_ms["embed"] = (t3 - t2) * 1e3
             stage_ms["match"] = (t4 - t3) * 1e3
         t_done = time.monotonic()
-        stage_ms["total"] = (t_done - t0) * 1e3
+        stage_ms["total"] = found.detect_ms + (t_done - t1) * 1e3
         stage_ms["glass_to_decision"] = (t_done - frame.t_decoded) * 1e3
         result.stage_ms = stage_ms
-        result.t_start = t0
+        result.t_start = t1
         return result

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lfr._native import Tracker
+from lfr.inference.regions import RegionPlan
 from lfr.pipeline.latency import LatencyBook
 
 if TYPE_CHECKING:
@@ -67,6 +68,8 @@ class CameraContext:
     counters: CameraCounters = field(default_factory=CameraCounters)
     latency: LatencyBook = field(default_factory=lambda: LatencyBook(1024))
     alert_ids: AlertIds = field(default_factory=AlertIds)
+    # Where detection looks in the next frame; by default the whole of every frame.
+    regions: RegionPlan = field(default_factory=lambda: RegionPlan(full_every=1))
     _last_ts: float = float("-inf")
     _offset: float = 0.0
 

@@ -17,6 +17,7 @@ import trio
 
 from lfr.kernel.actor import Actor, ActorState, Counters
 from lfr.pipeline.alert_actor import AlertJob
+from lfr.pipeline.analysis import Detections
 from lfr.pipeline.latency import rounded
 from lfr.pipeline.snapshot import CameraSnapshot
 from lfr.stream.frame import Frame
@@ -57,10 +58,22 @@ class CameraActor(Actor[Frame]):
         async with trio.open_nursery() as nursery:
             await nursery.start(self.source.run)
             task_status.started()
-            # Ends when the source's frame mailbox closes: a file played out, or a stop.
+            send, detected = trio.open_memory_channel[tuple[Frame, Detections]](0)
+            nursery.start_soon(self._detect_ahead, send)
+            async with detected:
+                async for frame, found in detected:
+                    for candidate in await self._runner.decide(self.ctx, frame, found):
+                        await self._alerts.put(AlertJob(candidate, self.ctx))
+
+    async def _detect_ahead(self, send: trio.MemorySendChannel[tuple[Frame, Detections]]) -> None:
+        """Detect each frame while the one before is tracked and embedded: a camera's two
+        steps run side by side (one core each), frames still tracked in order. Ends when the
+        source's frame mailbox closes (a file played out, or a stop)."""
+        async with send:
             async for frame in self.source.frames:
-                for candidate in await self._runner.analyse(self.ctx, frame):
-                    await self._alerts.put(AlertJob(candidate, self.ctx))
+                found = await self._runner.detect(self.ctx, frame)
+                if found is not None:
+                    await send.send((frame, found))
 
     def request_stop(self) -> None:
         # Stopping the source closes its mailbox; the analysis finishes the frame in hand and

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from lfr.inference.regions import RegionPlan
 from lfr.pipeline.alerts import AlertDispatcher, AlertOutput, EmittedAlert
 from lfr.pipeline.analysis import FrameAnalysis
 from lfr.pipeline.camera import CameraContext, CameraCounters
@@ -40,6 +41,9 @@ class EngineSettings:
     # tracker validates them when the first camera starts.
     tracker: Mapping[str, float] = field(default_factory=dict)
     concurrency: int = 2  # frames in analysis at once, across cameras
+    # A whole-frame detection every this many frames of a camera, the regions around the
+    # faces of the frame before in between (`lfr.inference.regions`); 1: always the whole.
+    full_frame_every: int = 2
     keep_crops: bool = True  # store the matched face's crop with its alert
     site: str | None = None  # the cluster site this daemon is, recorded on its alerts
 
@@ -94,6 +98,7 @@ class Engine:
             media_clock=media_clock,
             tracker_settings=self.settings.tracker,
             lookup=self.watchlists.get,
+            regions=RegionPlan(full_every=self.settings.full_frame_every),
         )
         self.cameras[camera_id] = ctx
         return ctx

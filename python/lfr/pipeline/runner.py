@@ -1,9 +1,10 @@
 """One camera frame's analysis, bridged into trio.
 
-Each camera is analysed one frame at a time (its tracker is sequential by nature), in a worker
-thread, while trio keeps decoding, serving the socket and persisting alerts. A capacity limiter
-bounds how many frames are in analysis at once across cameras: on a 2-core box more than two
-would only make every camera slower. The frame source decides what happens to frames that
+Each camera's frames are tracked one at a time, in order (its tracker is sequential by
+nature), in worker threads, while trio keeps decoding, serving the socket and persisting
+alerts; a camera may detect its next frame meanwhile. A capacity limiter bounds how many steps
+are running at once across cameras: on a 2-core box more than two would only make every
+camera slower. The frame source decides what happens to frames that
 arrive while one is analysed (keep-latest for live cameras, wait for files scanned whole); the
 tracker decisions go on to the alert actor's mailbox, so a slow or busy store never holds a
 camera's analysis.
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from lfr.pipeline.analysis import AlertCandidate, FrameAnalysis, FrameResult
+from lfr.pipeline.analysis import AlertCandidate, Detections, FrameAnalysis, FrameResult
 from lfr.pipeline.latency import LatencyBook
 from lfr.telemetry import OFF, Telemetry
 
@@ -31,11 +32,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TRACED_STAGES = ("detect", "track", "embed", "match")  # back to back from `t_start`
+TRACED_STAGES = ("track", "embed", "match")  # back to back from the decision step's start
 
 
 class AnalysisRunner:
-    """Runs `FrameAnalysis` for any camera and books what it found on the camera's counters."""
+    """Runs `FrameAnalysis`'s two steps for any camera and books what they found on the
+    camera's counters. A frame the detector or the tracker refuses (bad frame, bad detections
+    or timestamps) is counted and logged, and the camera carries on with the next one;
+    anything else raised crashes the camera's actor."""
 
     def __init__(
         self,
@@ -50,19 +54,30 @@ class AnalysisRunner:
         self._limiter = trio.CapacityLimiter(max(1, concurrency))
         self.telemetry = telemetry
 
-    async def analyse(self, ctx: CameraContext, frame: FrameLike) -> list[AlertCandidate]:
-        """Analyse one frame; returns the tracker's decisions for the alert actor. A frame the
-        tracker refuses (bad detections or timestamps) is counted and logged, and the camera
-        carries on with the next one; anything else raised crashes the camera's actor."""
+    async def detect(self, ctx: CameraContext, frame: FrameLike) -> Detections | None:
+        """The frame's faces, or None when it was refused."""
         t_dequeued = time.monotonic()
-        work = self._analysis.analyse if self.telemetry.tracer is None else self._traced
+        work = self._analysis.detect if self.telemetry.tracer is None else self._traced_detect
         try:
-            result = await trio.to_thread.run_sync(
+            return await trio.to_thread.run_sync(
                 work, ctx, frame, t_dequeued, limiter=self._limiter
             )
         except ValueError as exc:
-            ctx.counters.errors += 1
-            log.warning("camera %s: frame %d not analysed: %s", ctx.camera_id, frame.index, exc)
+            self._refused(ctx, frame, exc)
+            return None
+
+    async def decide(
+        self, ctx: CameraContext, frame: FrameLike, found: Detections
+    ) -> list[AlertCandidate]:
+        """Track, embed and decide on detected faces; the tracker's decisions for the alert
+        actor."""
+        work = self._analysis.decide if self.telemetry.tracer is None else self._traced_decide
+        try:
+            result = await trio.to_thread.run_sync(
+                work, ctx, frame, found, limiter=self._limiter
+            )
+        except ValueError as exc:
+            self._refused(ctx, frame, exc)
             return []
         counters = ctx.counters
         counters.frames_analysed += 1
@@ -77,9 +92,31 @@ class AnalysisRunner:
             self.telemetry.metrics.frame(ctx.camera_id, result.stage_ms)
         return result.candidates
 
-    def _traced(self, ctx: CameraContext, frame: FrameLike, t_dequeued: float) -> FrameResult:
-        """The analysis, then its spans, on the worker thread that ran it."""
-        result = self._analysis.analyse(ctx, frame, t_dequeued)
+    @staticmethod
+    def _refused(ctx: CameraContext, frame: FrameLike, exc: ValueError) -> None:
+        ctx.counters.errors += 1
+        log.warning("camera %s: frame %d not analysed: %s", ctx.camera_id, frame.index, exc)
+
+    # --- the trace's spans, on the worker thread that ran each step ---------------------------
+
+    def _traced_detect(self, ctx: CameraContext, frame: FrameLike, t_dequeued: float) -> Detections:
+        found = self._analysis.detect(ctx, frame, t_dequeued)
+        tracer = self.telemetry.tracer
+        assert tracer is not None
+        tracer.detected(
+            ctx.camera_id,
+            frame.index,
+            decoded=frame.t_decoded,
+            dequeued=t_dequeued,
+            start=found.t_start,
+            end=found.t_start + found.detect_ms / 1e3,
+        )
+        return found
+
+    def _traced_decide(
+        self, ctx: CameraContext, frame: FrameLike, found: Detections
+    ) -> FrameResult:
+        result = self._analysis.decide(ctx, frame, found)
         tracer = self.telemetry.tracer
         assert tracer is not None
         ms = result.stage_ms
@@ -87,8 +124,6 @@ class AnalysisRunner:
             ctx.camera_id,
             frame.index,
             faces=result.faces,
-            decoded=frame.t_decoded,
-            dequeued=t_dequeued,
             start=result.t_start,
             stages=[(stage, ms[stage] / 1e3) for stage in TRACED_STAGES if stage in ms],
             alerts=[(c.track_id, c.revision) for c in result.candidates],

@@ -1,10 +1,14 @@
 """The blocking half of a camera source: PyAV demux + decode, run in one worker thread.
 
 Everything here runs in the thread that `trio.to_thread.run_sync` gives the source, and talks
-back to trio only through `trio.from_thread`: a frame is handed over with `deliver`, pacing
-sleeps are trio sleeps (so a stop interrupts them at once), and `check_cancelled()` between
-frames ends the thread promptly when its actor is cancelled. The one wait trio cannot
-interrupt is FFmpeg's own read, bounded by the read timeout given to `av.open`.
+back to trio only through `trio.from_thread`: a frame is handed over with `deliver`, and
+`check_cancelled()` between frames ends the thread promptly when its actor is cancelled.
+Pacing sleeps stay in this thread (`time.sleep` in slices of at most `CANCEL_CHECK_S`, each
+followed by a cancellation check): a paced camera waits 25-30 times a second, and a round
+trip into trio for each wait cost more CPU than decoding the frame's colour conversion
+(measured: ~0.5 ms of Python and scheduler work per frame, a third of a 720p decode). The
+one wait trio cannot interrupt is FFmpeg's own read, bounded by the read timeout given to
+`av.open`.
 
 A session ends by returning (the input ended: EOF, or a live server that went away, which
 PyAV reports as a plain end of the packet iterator) or by raising (`av.error.FFmpegError`
@@ -30,6 +34,7 @@ import trio
 
 from lfr.errors import InputError
 from lfr.imageio import ImageError, load_image
+from lfr.stream.decoder_setup import DecoderSetup
 from lfr.stream.frame import Frame
 from lfr.stream.inputs import InputKind, folder_images, local_path, open_options, redact
 
@@ -84,9 +89,21 @@ class RateCap:
         return True
 
 
+CANCEL_CHECK_S = 0.05  # longest pacing sleep between two cancellation checks
+
+
+def sleep_unless_cancelled(delay: float) -> None:
+    """Sleep `delay` seconds in this worker thread; a stop of the trio side ends it within
+    `CANCEL_CHECK_S` (trio.Cancelled is raised here)."""
+    end = time.monotonic() + delay
+    while (left := end - time.monotonic()) > 0:
+        time.sleep(min(left, CANCEL_CHECK_S))
+        trio.from_thread.check_cancelled()
+
+
 class Pacer:
-    """Sleeps (in trio, interruptibly) until a frame's media time comes round on the wall
-    clock; re-anchors instead of bursting when decoding fell behind or the clock jumped."""
+    """Sleeps (interruptibly) until a frame's media time comes round on the wall clock;
+    re-anchors instead of bursting when decoding fell behind or the clock jumped."""
 
     def __init__(self) -> None:
         self.anchor: float | None = None
@@ -101,7 +118,7 @@ class Pacer:
             return
         delay = self.anchor + media_t - now
         if delay > 0:
-            trio.from_thread.run(trio.sleep, delay)
+            sleep_unless_cancelled(delay)
 
 
 def run_session(
@@ -175,6 +192,7 @@ def _container_frames(
         rtsp_transport=spec.rtsp_transport,
     )
     url = str(local_path(spec.url)) if spec.kind is InputKind.FILE else spec.url
+    decoder = DecoderSetup(spec.fps, paced=spec.kind.live or spec.realtime or spec.loop)
     offset = 0.0
     opened = False
     while True:
@@ -183,7 +201,7 @@ def _container_frames(
             if not container.streams.video:
                 raise NoVideoStream(f"{spec.shown_url}: no video stream")
             stream = container.streams.video[0]
-            stream.thread_type = "AUTO" if not spec.kind.live else "SLICE"
+            decoder.configure(stream)
             if not opened:
                 trio.from_thread.run_sync(on_open)
                 opened = True
@@ -195,6 +213,7 @@ def _container_frames(
                 decode_s = (time.monotonic() - t) / max(1, len(pictures))
                 for frame in pictures:
                     pts = None if frame.time is None else float(frame.time) + offset
+                    decoder.frame_out(pts)
                     last = pts if pts is not None else last
                     yield pts, _bgr(frame), decode_s
         finally:

@@ -4,13 +4,15 @@ chrome://tracing), to see where one slow frame spent its time.
 The format, kept stable for the tools that read it (`benches/`, the trace test):
 
 - one complete span (`"ph": "X"`, category `stage`) per stage per frame, on the thread that ran
-  it: `decode` on the camera's decode thread; `analyse` on the analysis worker thread, holding
-  `detect`, `track` and, when templates were computed, `embed` and `match`; `persist` on the
+  it: `decode` on the camera's decode thread; `detect` on the worker thread that detected the
+  frame (a camera detects its next frame while the one before is tracked); `analyse` on the
+  worker thread that decided on it, holding `track` and, when templates were computed, `embed`
+  and `match`; `persist` on the
   worker thread that wrote the alert, `publish` on the trio thread. Every span's `args` carry
   `camera` and `frame` (the frame's index); `decode` and `analyse` also `faces` where known.
 - waits as async spans (`"ph": "b"`/`"e"`, category `wait`, `id` the frame's flow id):
-  `queue` (decoded -> taken from the camera's mailbox) and `slot` (taken -> an analysis thread
-  started on it).
+  `queue` (decoded -> taken from the camera's mailbox) and `slot` (taken -> a worker thread
+  started detecting it).
 - flow events (`"s"`, `"t"`, `"f"`, at the middle of the span they belong to, and bound to
   it with `"bp": "e"`): category
   `frame` links a frame's decode -> detect -> track -> embed -> match; category `alert` links
@@ -112,32 +114,46 @@ class TraceRecorder:
             ]
         )
 
+    def detected(
+        self, camera: str, index: int, *, decoded: float, dequeued: float, start: float, end: float
+    ) -> None:
+        """A frame's waits and its detection; call it on the thread that detected it (a camera
+        detects its next frame while the one before is tracked, often on another thread)."""
+        if not self.active:
+            return
+        flow = self.frame_flow(camera, index)
+        tid = self._tid()
+        args = {"camera": camera, "frame": index}
+        self._add(
+            [
+                self._wait("b", "queue", decoded, flow, args),
+                self._wait("e", "queue", dequeued, flow, args),
+                self._wait("b", "slot", dequeued, flow, args),
+                self._wait("e", "slot", start, flow, args),
+                self._span("detect", start, end, tid, args),
+                self._flow("t", "frame", flow, (start + end) / 2, tid),
+            ]
+        )
+
     def analysed(
         self,
         camera: str,
         index: int,
         *,
         faces: int,
-        decoded: float,
-        dequeued: float,
         start: float,
         stages: Iterable[tuple[str, float]],
         alerts: Iterable[tuple[int, int]] = (),
     ) -> None:
-        """A frame's waits and analysis; call it on the thread that analysed it. `stages` are
-        (name, seconds) back to back from `start`; `alerts` the (track id, revision) of each
-        decision the frame raised (a flow starts at its last stage)."""
+        """A frame's decision step (after `detected`); call it on the thread that ran it.
+        `stages` are (name, seconds) back to back from `start`; `alerts` the (track id,
+        revision) of each decision the frame raised (a flow starts at its last stage)."""
         if not self.active:
             return
         flow = self.frame_flow(camera, index)
         tid = self._tid()
         args = {"camera": camera, "frame": index}
-        events = [
-            self._wait("b", "queue", decoded, flow, args),
-            self._wait("e", "queue", dequeued, flow, args),
-            self._wait("b", "slot", dequeued, flow, args),
-            self._wait("e", "slot", start, flow, args),
-        ]
+        events = []
         t = start
         spans: list[tuple[str, float, float]] = []
         for name, seconds in stages:

@@ -13,24 +13,30 @@ fn box_reduce(img: &ImageRef<'_>, k: usize) -> (Vec<f32>, usize, usize) {
     }
 }
 
+/// Sums the `k` rows of output row `r`'s blocks into `acc` (one u32 per input value).
+#[inline]
+fn sum_rows(img: &ImageRef<'_>, k: usize, r: usize, acc: &mut [u32]) {
+    let row_len = img.width * img.channels;
+    let used = acc.len();
+    let first = &img.data[r * k * row_len..][..used];
+    for (a, &v) in acc.iter_mut().zip(first) {
+        *a = u32::from(v);
+    }
+    for i in 1..k {
+        let row = &img.data[(r * k + i) * row_len..][..used];
+        for (a, &v) in acc.iter_mut().zip(row) {
+            *a += u32::from(v);
+        }
+    }
+}
+
 fn box_reduce_c<const C: usize>(img: &ImageRef<'_>, k: usize) -> (Vec<f32>, usize, usize) {
     let (rh, rw) = (img.height / k, img.width / k);
-    let row_len = img.width * C;
-    let used = rw * k * C;
-    let mut acc = vec![0u32; used];
+    let mut acc = vec![0u32; rw * k * C];
     let mut out = vec![0f32; rh * rw * C];
     let norm = 1.0 / (k * k) as f32;
     for r in 0..rh {
-        let first = &img.data[r * k * row_len..][..used];
-        for (a, &v) in acc.iter_mut().zip(first) {
-            *a = u32::from(v);
-        }
-        for i in 1..k {
-            let row = &img.data[(r * k + i) * row_len..][..used];
-            for (a, &v) in acc.iter_mut().zip(row) {
-                *a += u32::from(v);
-            }
-        }
+        sum_rows(img, k, r, &mut acc);
         let dst = &mut out[r * rw * C..][..rw * C];
         for (px, block) in dst.chunks_exact_mut(C).zip(acc.chunks_exact(k * C)) {
             let mut s = [0u32; C];
@@ -45,6 +51,61 @@ fn box_reduce_c<const C: usize>(img: &ImageRef<'_>, k: usize) -> (Vec<f32>, usiz
         }
     }
     (out, rh, rw)
+}
+
+/// The box filter written straight into the planar blob, for a target that is exactly the
+/// block-reduced size (the usual case: 1280 or 1920 wide to 640): no intermediate image and
+/// no second, strided pass to split the channels. Each plane's row is written contiguously;
+/// for `k = 2` (720p) and `k = 3` (1080p) the column taps are summed without an inner loop.
+fn box_reduce_planar<const C: usize>(
+    img: &ImageRef<'_>,
+    k: usize,
+    (dst_h, dst_w): (usize, usize),
+    pad_w: usize,
+    plane: usize,
+    out: &mut [f32],
+) {
+    let mut acc = vec![0u32; dst_w * k * C];
+    let norm = 1.0 / (k * k) as f32;
+    for r in 0..dst_h {
+        sum_rows(img, k, r, &mut acc);
+        for ch in 0..C {
+            let dst = &mut out[ch * plane + r * pad_w..][..dst_w];
+            match k {
+                2 => {
+                    for (d, b) in dst.iter_mut().zip(acc.chunks_exact(2 * C)) {
+                        *d = (b[ch] + b[C + ch]) as f32 * norm;
+                    }
+                }
+                3 => {
+                    for (d, b) in dst.iter_mut().zip(acc.chunks_exact(3 * C)) {
+                        *d = (b[ch] + b[C + ch] + b[2 * C + ch]) as f32 * norm;
+                    }
+                }
+                _ => {
+                    for (d, b) in dst.iter_mut().zip(acc.chunks_exact(k * C)) {
+                        *d = (0..k).map(|t| b[t * C + ch]).sum::<u32>() as f32 * norm;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn box_planar(
+    img: &ImageRef<'_>,
+    k: usize,
+    dst: (usize, usize),
+    pad_w: usize,
+    plane: usize,
+    out: &mut [f32],
+) {
+    match img.channels {
+        1 => box_reduce_planar::<1>(img, k, dst, pad_w, plane, out),
+        2 => box_reduce_planar::<2>(img, k, dst, pad_w, plane, out),
+        3 => box_reduce_planar::<3>(img, k, dst, pad_w, plane, out),
+        _ => box_reduce_planar::<4>(img, k, dst, pad_w, plane, out),
+    }
 }
 
 /// Interleaved `[h, w, c]` -> planar `[c, pad_h, pad_w]` (top-left), no resampling.
@@ -153,13 +214,11 @@ pub fn resize_into_planar(
     }
     let c = img.channels;
     let k = (img.height / dst_h).min(img.width / dst_w).max(1);
-    if k >= 2 {
+    if k >= 2 && (img.height / k, img.width / k) == (dst_h, dst_w) {
+        box_planar(img, k, (dst_h, dst_w), pad_w, plane, out);
+    } else if k >= 2 {
         let (reduced, rh, rw) = box_reduce(img, k);
-        if (rh, rw) == (dst_h, dst_w) {
-            copy_planar(&reduced, rh, rw, c, pad_w, plane, out);
-        } else {
-            bilinear_planar(&reduced, rh, rw, c, dst_h, dst_w, pad_w, plane, out);
-        }
+        bilinear_planar(&reduced, rh, rw, c, dst_h, dst_w, pad_w, plane, out);
     } else if (img.height, img.width) == (dst_h, dst_w) {
         copy_planar(img.data, dst_h, dst_w, c, pad_w, plane, out);
     } else {
@@ -206,6 +265,26 @@ mod tests {
         let mut out = vec![0f32; 4];
         resize_into_planar(&img, 2, 2, 2, 2, &mut out).unwrap();
         assert_eq!(out, vec![25.0, 45.0, 112.5, 135.0]); // (80 + 100 + 130 + 140) / 4 = 112.5
+    }
+
+    #[test]
+    fn box_into_planes_equals_box_then_split() {
+        // The fused path against the two-step one it replaces, for every channel count and
+        // the factors with and without a dedicated loop, with padding around the target.
+        for c in 1..=4 {
+            for k in 2..=5 {
+                let (h, w) = (7 * k + k - 1, 9 * k + 1); // leftover rows/columns are dropped
+                let data = ramp(h, w, c);
+                let img = ImageRef::new(&data, h, w, c).unwrap();
+                let (pad_h, pad_w) = (8, 12);
+                let mut fused = vec![-1f32; c * pad_h * pad_w];
+                resize_into_planar(&img, 7, 9, pad_h, pad_w, &mut fused).unwrap();
+                let (reduced, rh, rw) = box_reduce(&img, k);
+                let mut split = vec![-1f32; c * pad_h * pad_w];
+                copy_planar(&reduced, rh, rw, c, pad_w, pad_h * pad_w, &mut split);
+                assert_eq!(fused, split, "c={c} k={k}");
+            }
+        }
     }
 
     #[test]
