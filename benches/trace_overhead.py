@@ -64,7 +64,9 @@ def recorder_cost_us(frames: int = 20000) -> float:
     for i in range(frames):
         now = time.monotonic()
         rec.decoded("bench", i, now - 0.002, now)
-        rec.detected("bench", i, decoded=now, dequeued=now + 0.001, start=now + 0.002, end=now + 0.006)
+        rec.detected(
+            "bench", i, decoded=now, dequeued=now + 0.001, start=now + 0.002, end=now + 0.006
+        )
         rec.analysed("bench", i, faces=3, start=now + 0.006, stages=stages, alerts=[(1, 0)])
     return (time.perf_counter() - t0) / frames * 1e6
 

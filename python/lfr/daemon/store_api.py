@@ -19,12 +19,12 @@ from typing import Any
 import trio
 
 import lfr
+from lfr.calibration import CalibrationError
 from lfr.pipeline.alerts import alert_wire
 from lfr.protocol.api import InvalidArgumentError, NotFoundError, UnavailableError, Wire
-from lfr.calibration import CalibrationError
 from lfr.store import AlertNotFound, Store, StoreError, WatchlistNotFound
-from lfr.store.watchlist_records import WatchlistInfo
 from lfr.store.alerts import Alert, normalise_verdict
+from lfr.store.watchlist_records import WatchlistInfo
 
 ReloadHook = Callable[[str | None], Awaitable[Wire]]
 

@@ -73,9 +73,7 @@ class AnalysisRunner:
         actor."""
         work = self._analysis.decide if self.telemetry.tracer is None else self._traced_decide
         try:
-            result = await trio.to_thread.run_sync(
-                work, ctx, frame, found, limiter=self._limiter
-            )
+            result = await trio.to_thread.run_sync(work, ctx, frame, found, limiter=self._limiter)
         except ValueError as exc:
             self._refused(ctx, frame, exc)
             return []
