@@ -10,6 +10,7 @@ daemon's resident memory, and the CPU its threads and everyone else's jobs used 
 
     python benches/bench_capacity.py --cameras 12 [--seconds 60] [--warmup 20]
         [--set models.threads=1 ...] [--source CHECKOUT] [--sample-every 60] [--out FILE]
+        [--trace FILE]
 
 `--cameras 3,4,6` runs one daemon per count, in turn. `--source DIR` runs another checkout's
 `python/` (e.g. the code before a change) with this venv and its native extension. A camera
@@ -161,6 +162,9 @@ def run_one(args: argparse.Namespace, n: int, clip: Path, base_home: Path) -> di
         env["PYTHONPATH"] = str(Path(args.source).resolve() / "python")
     log = (work / "daemon.log").open("w")
     cmd = [sys.executable, "-m", "lfr.cli.run", "--config", str(cfg)]
+    if args.trace:  # the warm-up and the first 30 s of the window
+        seconds = args.warmup + min(args.seconds, 30.0) + 15.0  # + the daemon's start-up
+        cmd += ["--trace", str(args.trace.resolve()), "--trace-seconds", str(seconds)]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     sock = home / "lfr.sock"
     load_before = os.getloadavg()
@@ -274,6 +278,9 @@ def main() -> None:
     ap.add_argument("--source", default=None, help="another checkout whose python/ to run")
     ap.add_argument("--sample-every", type=float, default=10.0, help="RSS sampling period (s)")
     ap.add_argument("--keep", action="store_true", help="keep the daemon's folder (log)")
+    ap.add_argument(
+        "--trace", type=Path, default=None, help="lfr-run --trace FILE (see trace_stages.py)"
+    )
     ap.add_argument("--out", type=Path, default=None, help="append JSON lines here")
     ap.add_argument("--table", type=Path, default=None, help="print an --out file as Markdown")
     args = ap.parse_args()
