@@ -30,6 +30,7 @@ EXPECTED = {
     "lfr_frames_skipped": "counter",
     "lfr_faces_detected": "counter",
     "lfr_templates_computed": "counter",
+    "lfr_templates_shed": "counter",
     "lfr_stage_seconds": "histogram",
     "lfr_glass_to_decision_seconds": "histogram",
     "lfr_glass_to_alert_seconds": "histogram",

@@ -93,6 +93,8 @@ class EngineApi(StoreDaemonApi):
             "restarts": snap.restarts,
             "last_error": snap.last_error,
             "faces": snap.analysis.faces,
+            "templates": snap.analysis.templates,
+            "templates_shed": snap.analysis.shed,
             "alerts": snap.analysis.alerts,
         }
 

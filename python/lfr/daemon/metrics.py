@@ -64,6 +64,11 @@ CAMERA_COUNTERS: tuple[tuple[str, str, Callable[[CameraSnapshot], int]], ...] = 
         lambda s: s.analysis.templates,
     ),
     (
+        "lfr_templates_shed",
+        "Due templates left for a later frame because the frame was late (cores busy).",
+        lambda s: s.analysis.shed,
+    ),
+    (
         "lfr_camera_reconnects",
         "Times the camera was connected again after its first connection.",
         lambda s: max(0, s.source.connects - 1),

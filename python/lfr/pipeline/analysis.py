@@ -72,9 +72,27 @@ class FrameResult:
     faces: int = 0
     templates: int = 0
     unmatched: int = 0  # templates that left their track short of any identity (discarded)
+    shed: int = 0  # faces the tracker asked a template of, left for later: the frame was late
     candidates: list[AlertCandidate] = field(default_factory=list)
     stage_ms: dict[str, float] = field(default_factory=dict)  # per stage; track..match back to back
     t_start: float = 0.0  # when the decision step (track onwards) began (time.monotonic())
+
+
+# A live frame whose decision starts this long after it was decoded is late: the cameras
+# together ask for more than the cores do (faces arrive in bursts: a crowd walks into view on
+# several cameras at once). It then embeds only its largest due face, so every camera keeps
+# its frame rate and the work left waits for a frame that is on time, instead of frames being
+# dropped at the keep-latest slot while the cores idle between bursts. The tracker asks again
+# for a face that was left: at once while a track gathers its first templates or is close to
+# a decision, at its next probe otherwise. Files scanned on their media clock never shed, so
+# a scan's result does not depend on the machine's load.
+LATE_S = 0.05
+
+
+def shed_embeds(wanted: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, int]:
+    """(the largest of the `wanted` faces, how many were left)."""
+    heights = boxes[wanted, 3] - boxes[wanted, 1]
+    return wanted[[int(np.argmax(heights))]], len(wanted) - 1
 
 
 def quality_weights(landmarks: np.ndarray, scores: np.ndarray, crops: np.ndarray) -> np.ndarray:
@@ -147,6 +165,8 @@ class FrameAnalysis:
         }
         watchlist = ctx.watchlist()
         wanted = np.flatnonzero(need_embed & (track_ids >= 0))
+        if len(wanted) > 1 and not ctx.media_clock and t1 - frame.t_decoded > LATE_S:
+            wanted, result.shed = shed_embeds(wanted, boxes)
         if watchlist is not None and len(wanted):
             crops = self._fa.aligner.align_arrays(frame.image, landmarks[wanted])
             templates = self._fa.embed_crops(crops)

@@ -32,6 +32,7 @@ class CameraCounters:
     faces: int = 0
     templates: int = 0
     unmatched: int = 0
+    shed: int = 0  # due templates left for a later frame because the frame was late
     alerts: int = 0
     revisions: int = 0
     errors: int = 0

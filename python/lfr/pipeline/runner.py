@@ -82,6 +82,7 @@ class AnalysisRunner:
         counters.faces += result.faces
         counters.templates += result.templates
         counters.unmatched += result.unmatched
+        counters.shed += result.shed
         counters.passers_by = int(ctx.tracker.stats()["tracks_started"])
         result.stage_ms["decode"] = frame.decode_s * 1e3
         self._latency.record(result.stage_ms)
