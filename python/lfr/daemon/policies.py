@@ -34,60 +34,40 @@ class Policies:
     metrics: RestartPolicy  # the Prometheus endpoint
 
 
+def _left_failed(shutdown_s: float, **overrides: object) -> RestartPolicy:
+    """A service the daemon runs on without: restarted up to 5 times a minute, then left
+    FAILED (`lfr status`, the audit trail) and tried again every 5 minutes."""
+    rule = RestartPolicy(
+        max_restarts=5,
+        within_s=60.0,
+        restart=Restart.PERMANENT,
+        give_up=GiveUp.FAIL,
+        retry_after_s=300.0,
+        shutdown_s=shutdown_s,
+    )
+    return replace(rule, **overrides)  # type: ignore[arg-type]
+
+
 DAEMON = Policies(
     socket=RestartPolicy(max_restarts=5, within_s=60.0, restart=Restart.PERMANENT, shutdown_s=0.5),
     alerts=RestartPolicy(max_restarts=5, within_s=60.0, restart=Restart.PERMANENT, shutdown_s=1.0),
     cameras=RestartPolicy(
         max_restarts=3, within_s=60.0, restart=Restart.PERMANENT, shutdown_s=CAMERA_STOP_S + 0.2
     ),
-    camera=RestartPolicy(
-        max_restarts=5,
-        within_s=60.0,
-        backoff=Backoff(0.5, 10.0),
-        give_up=GiveUp.FAIL,
-        retry_after_s=300.0,
-        shutdown_s=CAMERA_STOP_S,
-    ),
-    housekeeping=RestartPolicy(
-        max_restarts=5,
-        within_s=60.0,
-        restart=Restart.PERMANENT,
-        give_up=GiveUp.FAIL,
-        retry_after_s=300.0,
-        shutdown_s=0.5,
-    ),
+    # A file may end: only a crash restarts a camera, with back-off.
+    camera=_left_failed(CAMERA_STOP_S, restart=Restart.TRANSIENT, backoff=Backoff(0.5, 10.0)),
+    housekeeping=_left_failed(0.5),
     # A lost NATS link is not a crash (the actor retries it itself, and the site alerts on
     # locally); a crash is a bug, retried a few times, then left FAILED and tried again
     # later, never stopping the daemon: the store keeps the outbox meanwhile.
-    cluster=RestartPolicy(
-        max_restarts=5,
-        within_s=60.0,
-        backoff=Backoff(0.5, 10.0),
-        give_up=GiveUp.FAIL,
-        retry_after_s=300.0,
-        shutdown_s=3.0,
-    ),
+    cluster=_left_failed(3.0, restart=Restart.TRANSIENT, backoff=Backoff(0.5, 10.0)),
     # Alerts still reach the socket and the logs without it: a console that keeps crashing is
     # left FAILED and tried again later rather than stopping the daemon. Its stop ends the
     # pages' event streams first, then gives requests in flight a second.
-    console=RestartPolicy(
-        max_restarts=5,
-        within_s=60.0,
-        restart=Restart.PERMANENT,
-        give_up=GiveUp.FAIL,
-        retry_after_s=300.0,
-        shutdown_s=1.5,
-    ),
+    console=_left_failed(1.5),
     # Observability, not alerting: a broken endpoint is left FAILED (`lfr status` shows it,
     # the scrape target goes down) and retried, while the cameras and alerts run on.
-    metrics=RestartPolicy(
-        max_restarts=5,
-        within_s=60.0,
-        restart=Restart.PERMANENT,
-        give_up=GiveUp.FAIL,
-        retry_after_s=300.0,
-        shutdown_s=0.5,
-    ),
+    metrics=_left_failed(0.5),
 )
 
 SCAN = replace(
