@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import urllib.request
 from pathlib import Path
 
 import trio
@@ -21,6 +22,7 @@ from cluster_helpers import (
     wait_for,
     with_nats,
 )
+from prometheus_client.parser import text_string_to_metric_families
 
 from lfr.client import Endpoint, open_client
 from lfr.cluster.link import bundle_bucket
@@ -100,6 +102,17 @@ async def _tampered(url: str, hub_home: Path, key_file: Path) -> None:
     await with_nats(url, job)
 
 
+def _scrape(url: str) -> dict[str, dict[tuple[str, ...], float]]:
+    """Every sample of a /metrics page, by name, keyed by its label values."""
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        text = resp.read().decode()
+    samples: dict[str, dict[tuple[str, ...], float]] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples.setdefault(sample.name, {})[tuple(sample.labels.values())] = sample.value
+    return samples
+
+
 def _running(daemon, name: str) -> str | None:
     found = [w for w in daemon.engine.watchlists.describe() if w["name"] == name]
     return str(found[0]["content_hash"]) if found else None
@@ -111,6 +124,7 @@ async def test_two_edges_and_a_hub(
     hub_home = site_home("hub")
     template_fragment, national_hash = _national(hub_home, bundle_key)
     hub_cfg = site_config(hub_home, role="hub", url=nats.url, bundle_key=bundle_key, sites=SITES)
+    hub_cfg["metrics"] = {"listen": "127.0.0.1:0"}
     homes = {site: site_home(site) for site in SITES}
     edges = {
         site: make(
@@ -160,6 +174,12 @@ async def test_two_edges_and_a_hub(
                 alert.crop_jpeg,
             )
             assert alert.crop_jpeg and alert.crop_jpeg.startswith(b"\xff\xd8")
+        # The hub's /metrics labels each site: its alerts, its heartbeats.
+        metrics = await trio.to_thread.run_sync(_scrape, f"{hub.metrics.url}/metrics")
+        assert metrics["lfr_cluster_connected"] == {(): 1.0}
+        assert metrics["lfr_cluster_site_alerts_total"] == {(s,): 1.0 for s in SITES}
+        assert metrics["lfr_cluster_site_up"] == {(s,): 1.0 for s in SITES}
+        assert metrics["lfr_cluster_messages_total"][("ingested",)] == 2.0
         async with open_client(Endpoint(unix=hub.endpoints.unix_path)) as client:
             listed = await client.alerts_list(0, 10)
             assert sorted(a["site"] for a in listed) == SITES

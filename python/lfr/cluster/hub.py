@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,7 @@ class HubLink:
         self.s = session
         self._announce = announce
         self.sites: dict[str, dict[str, Any]] = {}
+        self.site_alerts: Counter[str] = Counter()  # alerts ingested, by the site that raised them
         self.last_edge_seq: dict[str, int] = {}  # site -> the edge seq of its latest alert in
 
     # --- alerts in -------------------------------------------------------------------------
@@ -61,6 +63,7 @@ class HubLink:
                 self.s.counts["duplicates"] += 1
             else:
                 self.s.counts["ingested"] += 1
+                self.site_alerts[alert.site or ""] += 1
                 self.last_edge_seq[alert.site or ""] = alert.seq
                 self._announce(EmittedAlert.from_stored(stored, None))
             await self.s.nats(self.s.link.ack, msg)

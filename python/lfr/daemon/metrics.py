@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from lfr.cluster.actor import ClusterActor
 from lfr.daemon.socket_actor import SocketActor
 from lfr.http import HttpActor, bind
 from lfr.pipeline.camera_actor import camera_snapshots
@@ -111,6 +112,7 @@ class DaemonCollector:
             restarts.add_metric([actor.name], actor.stats.restarts)
         yield restarts
         yield from self._socket()
+        yield from self._cluster()
         templates = GaugeMetricFamily(
             "lfr_watchlist_templates", "Templates of a loaded watchlist.", labels=["watchlist"]
         )
@@ -136,6 +138,41 @@ class DaemonCollector:
         )
         lagged.add_metric([], sum(s.hub.lag_episodes for s in sockets))
         yield lagged
+
+    def _cluster(self) -> Iterator[Metric]:
+        """The NATS link (with `[cluster]`): its state, what happened to its messages, and at
+        a hub every site's alerts and heartbeats, labelled with the site."""
+        links = self._registry.of_kind(ClusterActor)
+        if not links:
+            return
+        link = links[0]
+        connected = GaugeMetricFamily("lfr_cluster_connected", "1 while the NATS link is up.")
+        connected.add_metric([], float(link.session.link.connected))
+        yield connected
+        events = CounterMetricFamily(
+            "lfr_cluster_messages",
+            "Cluster messages by what became of them (published, ingested, rejected, ...).",
+            labels=["event"],
+        )
+        for event, count in sorted(link.session.counts.items()):
+            events.add_metric([event], count)
+        yield events
+        if link.hub is None:
+            return
+        alerts = CounterMetricFamily(
+            "lfr_cluster_site_alerts",
+            "Alerts ingested at the hub, by the site that raised them.",
+            labels=["site"],
+        )
+        up = GaugeMetricFamily(
+            "lfr_cluster_site_up", "1 while the site's heartbeats arrive.", labels=["site"]
+        )
+        for site in link.hub.describe_sites():
+            name = str(site["site"])
+            alerts.add_metric([name], link.hub.site_alerts[name])
+            up.add_metric([name], 1.0 if site.get("alive") else 0.0)
+        yield alerts
+        yield up
 
 
 def build_info(analyzer: object) -> dict[str, str]:
