@@ -91,7 +91,7 @@ def live_analyzer():
 
 @pytest.fixture(scope="session")
 def analyzer():  # -> lfr.inference.FaceAnalyzer
-    """One FaceAnalyzer per test session (owned by the inference engineer). Models are fetched
+    """One FaceAnalyzer per test session. Models are fetched
     into the normal cache (`LFR_MODELS_DIR`, else the user cache) on first use and verified by
     sha256 on every load; 1 ORT thread each, since the test machine's cores are shared."""
     from lfr.inference import FaceAnalyzer

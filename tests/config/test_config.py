@@ -202,7 +202,7 @@ def test_socket_addresses_and_tokens_that_are_accepted(
     assert cfg.socket.tcp_address() == address
 
 
-ISSUE_EXAMPLE = """
+DOCUMENTED_EXAMPLE = """
 [daemon]
 data_dir = "/var/lib/lfr"          # default: $LFR_HOME
 [tracker]
@@ -221,7 +221,7 @@ loop = false                       # files only: play again at the end, paced in
 
 
 def test_the_documented_example_loads(write) -> None:
-    cfg = load_config(write(ISSUE_EXAMPLE))
+    cfg = load_config(write(DOCUMENTED_EXAMPLE))
     assert cfg.daemon.data_dir == Path("/var/lib/lfr")
     assert cfg.socket.token_path(cfg.daemon.data_dir) == Path("/var/lib/lfr/token")
     assert cfg.cameras[0].fps == 10.0 and cfg.tracker.threshold == 0.363
