@@ -74,8 +74,8 @@ async def inject(daemon: Daemon, store: Store, stop: trio.Event) -> int:
     while not stop.is_set():
         record = AlertRecord("bench", time.time(), "nobody-here", "h" * 64, "x", 0.6, 0.4, n)
         alert = await trio.to_thread.run_sync(store.alerts.record, record)
-        wire = api.wire(alert)
-        daemon.hub.publish("alerts", wire, seq=wire["seq"])
+        assert daemon.alert_feed is not None
+        daemon.alert_feed.offer(api.wire(alert))  # in seq order, as the alert actor does
         n += 1
         await trio.sleep(max(0.0, t0 + n / RATE - time.monotonic()))
     return n
