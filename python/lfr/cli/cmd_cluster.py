@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lfr.cli.store_args import settings
-from lfr.client import Client, Endpoint
 from lfr.errors import InputError
+
+if TYPE_CHECKING:
+    from lfr.client import Client
 
 
 def register(sub: Any, leaf: Any) -> None:
@@ -41,26 +43,29 @@ def _socket_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _endpoint(args: argparse.Namespace) -> Endpoint:
+def _connect(args: argparse.Namespace) -> Client:
+    """The hub daemon's socket (the client is imported here: `lfr` starts faster without)."""
+    from lfr.client import Client, Endpoint
+
     if args.socket is not None:
-        return Endpoint(unix=args.socket)
+        return Client.connect(Endpoint(unix=args.socket), name="lfr-watchlist")
     cfg = settings(args)
     home = getattr(args, "home", None) or cfg.daemon.data_dir
-    return Endpoint(unix=Path(home) / cfg.socket.unix)
+    return Client.connect(Endpoint(unix=Path(home) / cfg.socket.unix), name="lfr-watchlist")
 
 
 def _publish(args: argparse.Namespace) -> int:
     sites = [s.strip() for s in args.sites.split(",") if s.strip()]
     if not sites:
         raise InputError("--sites: name at least one site")
-    with Client.connect(_endpoint(args), name="lfr-watchlist") as client:
+    with _connect(args) as client:
         result = client.watchlist_publish(args.name, sites)
     print(json.dumps(result, sort_keys=True))
     return 0
 
 
 def _withdraw(args: argparse.Namespace) -> int:
-    with Client.connect(_endpoint(args), name="lfr-watchlist") as client:
+    with _connect(args) as client:
         result = client.watchlist_withdraw(args.name)
     print(json.dumps(result, sort_keys=True))
     return 0

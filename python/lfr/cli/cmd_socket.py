@@ -17,13 +17,14 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lfr.client import Client, Endpoint, default_socket_path, follow_alerts
 from lfr.config.sockets import Problem, parse_host_port
 from lfr.errors import ConfigError
 from lfr.paths import home_dir
-from lfr.protocol.auth import read_token
+
+if TYPE_CHECKING:
+    from lfr.client import Endpoint
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -72,6 +73,9 @@ def _endpoint_args(parser: argparse.ArgumentParser) -> None:
 
 
 def endpoint_from_args(args: argparse.Namespace) -> Endpoint:
+    from lfr.client import Endpoint, default_socket_path
+    from lfr.protocol.auth import read_token
+
     if args.tcp:
         if args.token_file is None:
             raise ConfigError("--tcp needs --token-file")
@@ -126,6 +130,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def cmd_tail(args: argparse.Namespace) -> int:
+    from lfr.client import follow_alerts
+
     endpoint = endpoint_from_args(args)
     state_file = args.state_file or home_dir() / "tail.state"
     since = args.since
@@ -269,6 +275,8 @@ def render_status(status: dict[str, Any]) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from lfr.client import Client
+
     with Client.connect(endpoint_from_args(args), name="lfr-status") as client:
         status = client.status()
     if args.json:

@@ -10,8 +10,16 @@ Sections wrap `ListenError` in their own `Problem(exc.key, exc.message)` so the 
 validator names the full key (`metrics.listen`).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from lfr.http.address import ListenAddress, ListenError, check_exposure, parse_listen
-from lfr.http.server import HttpActor, TlsFiles, bind
+
+if TYPE_CHECKING:
+    from lfr.http.server import HttpActor, TlsFiles, bind
+
+_SERVER = ("HttpActor", "TlsFiles", "bind")
 
 __all__ = [
     "HttpActor",
@@ -22,3 +30,13 @@ __all__ = [
     "check_exposure",
     "parse_listen",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The server (Hypercorn, Starlette) on first use: the config validates listen addresses
+    # without it, and `lfr scan` never serves HTTP.
+    if name in _SERVER:
+        from lfr.http import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module 'lfr.http' has no attribute {name!r}")
