@@ -39,11 +39,17 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(tempfile.gettempdir()) / "lfr-capacity"
 
 
-def _p(values: list[float], q: float) -> float | None:
+def nearest_rank(values: list[float], q: float) -> float | None:
+    """The q-th percentile by nearest rank (always a value that occurred); None when empty."""
     if not values:
         return None
     values = sorted(values)
-    return round(values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))], 1)
+    return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
+
+
+def _p(values: list[float], q: float) -> float | None:
+    found = nearest_rank(values, q)
+    return None if found is None else round(found, 1)
 
 
 def prepared_media() -> tuple[Path, Path]:

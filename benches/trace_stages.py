@@ -17,10 +17,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-
-def _pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))]
+from bench_capacity import nearest_rank
 
 
 def summarise(doc: dict, skip_s: float = 0.0) -> dict:
@@ -39,8 +36,8 @@ def summarise(doc: dict, skip_s: float = 0.0) -> dict:
         name: {
             "spans": len(ms),
             "mean_ms": round(sum(ms) / len(ms), 3),
-            "p50_ms": round(_pct(ms, 50), 3),
-            "p99_ms": round(_pct(ms, 99), 3),
+            "p50_ms": round(nearest_rank(ms, 50) or 0.0, 3),
+            "p99_ms": round(nearest_rank(ms, 99) or 0.0, 3),
             "ms_per_analysed_frame": round(sum(ms) / frames, 3),
         }
         for name, ms in sorted(by_stage.items())

@@ -7,11 +7,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from support.processes import read_until
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -70,20 +71,11 @@ def lfr_run(config: Path, timeout: float = 90) -> Iterator[tuple[str, subprocess
         stderr=subprocess.PIPE,
         text=True,
     )
-    url, lines = None, []
     try:
-        deadline = time.monotonic() + timeout
-        assert proc.stderr is not None
-        while time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "lfr-run: console " in line:
-                url = line.split("lfr-run: console ", 1)[1].strip().rstrip("/")
-            if "ready" in line:
-                break
-        assert url, "no console URL announced:\n" + "".join(lines)
+        lines = read_until(proc, lambda line: "ready" in line, timeout)
+        announced = [line for line in lines if "lfr-run: console " in line]
+        assert announced, "no console URL announced:\n" + "".join(lines)
+        url = announced[-1].split("lfr-run: console ", 1)[1].strip().rstrip("/")
         yield url, proc
     finally:
         proc.terminate()

@@ -9,10 +9,11 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
+
+from support.processes import read_until
 
 BANNER = re.compile(r"console (http://127\.0\.0\.1:\d+)/  log in as (\S+) / (\S+)")
 
@@ -26,16 +27,9 @@ def test_demo_keep_serves_the_alert_to_the_printed_login(sample_data: Path) -> N
         env={**os.environ, "LFR_SAMPLE_DATA": str(sample_data)},
     )
     try:
-        assert proc.stderr is not None
-        found, lines = None, []
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            lines.append(line)
-            found = found or BANNER.search(line)
-            if "kept up" in line or not line:
-                break
-        assert found and "kept up" in lines[-1], "".join(lines)
+        lines = read_until(proc, lambda line: "kept up" in line, 180)
+        found = next((m for m in map(BANNER.search, lines) if m), None)
+        assert found and lines and "kept up" in lines[-1], "".join(lines)
         url, name, password = found.groups()
         with httpx.Client(base_url=url, timeout=10) as client:
             form = client.get("/login").text

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 LFR = [sys.executable, "-m", "lfr.cli.admin"]
@@ -21,19 +20,3 @@ def run_lfr(args: list[str], home: Path, timeout: float = 300) -> subprocess.Com
 
 def json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
-
-
-def wait_ready(proc: subprocess.Popen[str], timeout: float = 60) -> list[str]:
-    """The stderr lines of a starting `lfr-run` up to its "ready" line (kills it if none)."""
-    lines: list[str] = []
-    deadline = time.monotonic() + timeout
-    assert proc.stderr is not None
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "ready" in line:
-            return lines
-    proc.kill()
-    raise AssertionError("lfr-run did not become ready:\n" + "".join(lines))

@@ -13,9 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline_helpers import wait_ready
-
 from lfr.client import Client, Endpoint
+from support.processes import wait_ready
 from support.rtsp import RtspServer
 
 SECRET = "s3cret"

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from pipeline_helpers import wait_ready
 
 from lfr.client import Client, Endpoint
+from support.processes import wait_ready
 
 LFR_RUN = [sys.executable, "-m", "lfr.cli.run"]
 

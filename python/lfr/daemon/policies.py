@@ -34,18 +34,20 @@ class Policies:
     metrics: RestartPolicy  # the Prometheus endpoint
 
 
-def _left_failed(shutdown_s: float, **overrides: object) -> RestartPolicy:
+def _left_failed(
+    shutdown_s: float, *, restart: Restart = Restart.PERMANENT, backoff: Backoff | None = None
+) -> RestartPolicy:
     """A service the daemon runs on without: restarted up to 5 times a minute, then left
     FAILED (`lfr status`, the audit trail) and tried again every 5 minutes."""
     rule = RestartPolicy(
         max_restarts=5,
         within_s=60.0,
-        restart=Restart.PERMANENT,
+        restart=restart,
         give_up=GiveUp.FAIL,
         retry_after_s=300.0,
         shutdown_s=shutdown_s,
     )
-    return replace(rule, **overrides)  # type: ignore[arg-type]
+    return rule if backoff is None else replace(rule, backoff=backoff)
 
 
 DAEMON = Policies(

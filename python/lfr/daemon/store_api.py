@@ -152,15 +152,12 @@ class StoreDaemonApi:
 
 
 def _watchlist_wire(w: WatchlistInfo) -> Wire:
+    keys = ("threshold", "threshold_source", "expected_fpir")
     try:
         c = w.calibration().as_dict()
-        effective = {k: c[k] for k in ("threshold", "threshold_source", "expected_fpir")}
-    except CalibrationError:  # no reference for its model: only its own threshold counts
-        effective = {
-            "threshold": w.threshold,
-            "threshold_source": "watchlist",
-            "expected_fpir": None,
-        }
+        effective = {k: c[k] for k in keys}
+    except CalibrationError:  # no threshold of its own and no reference to calibrate from
+        effective = dict.fromkeys(keys)
     return {
         "name": w.name,
         "content_hash": w.content_hash,
