@@ -116,14 +116,19 @@ async def _scan_showing(bar: Progress, scan: Awaitable[CameraSnapshot], source: 
             nursery.start_soon(_show, bar, source)
         camera = await scan
         nursery.cancel_scope.cancel()
+    _draw_counts(bar, source)  # the last frames came after the last redraw
     return camera
 
 
 async def _show(bar: Progress, source: Any) -> None:
     while True:
-        counts = source.counts
-        bar.update(counts.frames_decoded, note=f"dropped {counts.frames_dropped}")
+        _draw_counts(bar, source)
         await trio.sleep(REDRAW_S)
+
+
+def _draw_counts(bar: Progress, source: Any) -> None:
+    counts = source.counts
+    bar.update(counts.frames_decoded, note=f"dropped {counts.frames_dropped}")
 
 
 def _frames_in(source: Any) -> int | None:
