@@ -10,12 +10,17 @@ daemon's resident memory, and the CPU its threads and everyone else's jobs used 
 
     python benches/bench_capacity.py --cameras 12 [--seconds 60] [--warmup 20]
         [--set models.threads=1 ...] [--source CHECKOUT] [--sample-every 60] [--out FILE]
-        [--trace FILE]
+        [--trace FILE] [--stagger]
 
 `--cameras 3,4,6` runs one daemon per count, in turn. `--source DIR` runs another checkout's
 `python/` (e.g. the code before a change) with this venv and its native extension. A camera
 keeps up when it analyses >= 9.5 fps; the run keeps up when every camera does and p99
 glass-to-alert (over the window's alerts) is under 150 ms.
+
+By default every camera plays the same file from its start, so all of them see the same people
+at the same instant and raise their alerts in the same tenth of a second: the worst case, a
+burst of every camera's embeddings at once. `--stagger` starts camera k's copy of the clip k/n
+of the way through (re-encoded alike), as a site's cameras see passers-by at different moments.
 """
 
 from __future__ import annotations
@@ -69,6 +74,37 @@ def prepared_media() -> tuple[Path, Path]:
     return clip, home
 
 
+def rotated_clips(clip: Path, n: int) -> list[Path]:
+    """`n` copies of `clip`, the k-th starting k/n of the way through it (and wrapping round),
+    encoded like the clip (x264 veryfast, a key frame every 25): cameras that see the same
+    passers-by at different moments, as a site's cameras do, instead of all at once."""
+    import av
+
+    with av.open(str(clip)) as src:
+        stream = src.streams.video[0]
+        rate = stream.average_rate
+        count = sum(1 for _ in src.decode(video=0))
+    out = []
+    for k in range(n):
+        path = CACHE / f"hamilton720-{k:02d}of{n:02d}.mp4"
+        out.append(path)
+        if path.exists():
+            continue
+        start = k * count // n
+        tmp = path.with_suffix(".part.mp4")
+        with av.open(str(clip)) as src, av.open(str(tmp), "w") as dst:
+            enc = dst.add_stream("libx264", rate=rate, options={"preset": "veryfast", "g": "25"})
+            enc.width, enc.height, enc.pix_fmt = 1280, 720, "yuv420p"
+            frames = [f.to_ndarray(format="yuv420p") for f in src.decode(video=0)]
+            for i, plane in enumerate(frames[start:] + frames[:start]):
+                frame = av.VideoFrame.from_ndarray(plane, format="yuv420p")
+                frame.pts = i
+                dst.mux(enc.encode(frame))
+            dst.mux(enc.encode())
+        tmp.rename(path)
+    return out
+
+
 def _toml(value: str) -> str:
     try:
         float(value)
@@ -77,7 +113,7 @@ def _toml(value: str) -> str:
         return value if value in ("true", "false") else json.dumps(value)
 
 
-def write_config(path: Path, home: Path, clip: Path, n: int, sets: list[str]) -> None:
+def write_config(path: Path, home: Path, clips: list[Path], sets: list[str]) -> None:
     sections: dict[str, list[str]] = {
         "daemon": [f"data_dir = {json.dumps(str(home))}"],
         "tracker": ["cooldown_s = 1"],
@@ -90,7 +126,7 @@ def write_config(path: Path, home: Path, clip: Path, n: int, sets: list[str]) ->
     lines = []
     for section, body in sections.items():
         lines += [f"[{section}]", *body, ""]
-    for i in range(n):
+    for i, clip in enumerate(clips):
         lines += [
             "[[cameras]]",
             f'id = "cam{i:02d}"',
@@ -162,7 +198,8 @@ def run_one(args: argparse.Namespace, n: int, clip: Path, base_home: Path) -> di
     home = work / "home"
     shutil.copytree(base_home, home)
     cfg = work / "lfr.toml"
-    write_config(cfg, home, clip, n, args.set)
+    clips = rotated_clips(clip, n) if args.stagger else [clip] * n
+    write_config(cfg, home, clips, args.set)
     env = dict(os.environ)
     if args.source:
         env["PYTHONPATH"] = str(Path(args.source).resolve() / "python")
@@ -221,6 +258,7 @@ def run_one(args: argparse.Namespace, n: int, clip: Path, base_home: Path) -> di
     row = {
         "cameras": n,
         "settings": args.set,
+        "stagger": args.stagger,
         "source": args.source or "this checkout",
         "seconds": round(span, 1),
         "analysed_fps_min": min(fps),
@@ -255,17 +293,18 @@ def run_one(args: argparse.Namespace, n: int, clip: Path, base_home: Path) -> di
 def table(path: Path) -> str:
     """The rows of a `--out` file as a Markdown table."""
     lines = [
-        "| cameras | code | settings | analysed fps min / mean | glass-to-alert p50 / p99 ms "
+        "| cameras | phase | code | settings | analysed fps min / mean | glass-to-alert p50 / p99 ms "
         "(alerts) | CPU ms per analysed frame | cores: lfr / others | RSS MiB (per camera) "
         "| keeps up |",
-        "|---:|---|---|---|---|---:|---|---|---|",
+        "|---:|---|---|---|---|---|---:|---|---|---|",
     ]
     for line in path.read_text().splitlines():
         r = json.loads(line)
         g = r["glass_to_alert_ms"]
         code = "before" if r["source"] != "this checkout" else "after"
         lines.append(
-            f"| {r['cameras']} | {code} | {' '.join(r['settings']) or 'defaults'} "
+            f"| {r['cameras']} | {'staggered' if r.get('stagger') else 'in phase'} | {code} "
+            f"| {' '.join(r['settings']) or 'defaults'} "
             f"| {r['analysed_fps_min']} / {r['analysed_fps_mean']} "
             f"| {g['p50']} / {g['p99']} ({r['alerts']}, {r['alerts_per_camera']} per camera, "
             f"{'+'.join(r['identities']) or '-'}) | {r['cpu_ms_per_analysed_frame']} "
@@ -283,6 +322,11 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], help="config key, e.g. models.threads=1")
     ap.add_argument("--source", default=None, help="another checkout whose python/ to run")
     ap.add_argument("--sample-every", type=float, default=10.0, help="RSS sampling period (s)")
+    ap.add_argument(
+        "--stagger",
+        action="store_true",
+        help="camera k plays the clip from k/n of the way through (default: all in phase)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the daemon's folder (log)")
     ap.add_argument(
         "--trace", type=Path, default=None, help="lfr-run --trace FILE (see trace_stages.py)"

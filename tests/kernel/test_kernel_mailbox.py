@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import trio
 
-from lfr.kernel import Mailbox, MailboxClosed, MailboxPolicy
+from lfr.kernel import Actor, Mailbox, MailboxClosed, MailboxPolicy
 
 
 def _drain(box: Mailbox[int]) -> list[int]:
@@ -133,3 +133,37 @@ async def test_drain_waits_for_a_put_or_a_miss_and_discard_ends_the_episode() ->
     box.close()
     assert (await box.drain()).items == ["d"]
     assert (await box.drain()).items == []  # closed and empty: returns at once
+
+
+async def test_a_batching_actor_takes_what_is_queued_together_in_order() -> None:
+    """`batch_limit`: each call gets the messages queued when it takes the next, up to the
+    limit; a blocked writer waiting for room is let in once a batch makes it."""
+
+    class Batcher(Actor[int]):
+        batch_limit = 3
+
+        def __init__(self) -> None:
+            super().__init__("batcher", mailbox=Mailbox(4, MailboxPolicy.BLOCK))
+            self.batches: list[list[int]] = []
+
+        async def handle_batch(self, messages: list[int]) -> None:
+            self.batches.append(messages)
+
+    actor = Batcher()
+    box = actor.mailbox
+    assert box is not None
+    for i in range(4):
+        box.put_nowait(i)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(box.put, 4)  # waits: the mailbox is full
+        await trio.testing.wait_all_tasks_blocked()
+        nursery.start_soon(actor.run)
+        await trio.testing.wait_all_tasks_blocked()
+        box.put_nowait(5)
+        await trio.testing.wait_all_tasks_blocked()
+        actor.request_stop()
+    assert actor.batches[0] == [0, 1, 2]
+    assert [m for batch in actor.batches for m in batch] == [0, 1, 2, 3, 4, 5]
+    assert all(len(batch) <= 3 for batch in actor.batches)
+    assert actor.stats.processed == 6
+    assert box.take_nowait(5) == []

@@ -97,3 +97,34 @@ async def test_a_revision_reaches_every_output_as_an_alert_update(
         (3, "alert_update"),
     ]
     assert events[2]["data"] == stored
+
+
+async def test_a_burst_is_committed_once_and_its_revision_finds_its_alert(
+    tmp_path: Path, live_analyzer
+) -> None:
+    """Decisions queued together (cameras deciding in the same instant) go to the store in
+    one transaction, in mailbox order; a revision in the burst updates the alert raised
+    earlier in the same burst, as it would across two transactions."""
+    with Store.open(tmp_path / "home") as store:
+        statements: list[str] = []
+        store.db._conn.set_trace_callback(statements.append)
+        engine = Engine(store, live_analyzer, [])
+        gate, door = (engine.camera(c, "wl", media_clock=True) for c in ("gate", "door"))
+        actor = AlertActor(engine.dispatcher, engine.watchlists.label_of, engine.latency)
+        for job in (
+            AlertJob(decision("alert", "alice", None, 0), gate),
+            AlertJob(decision("alert", "carol", None, 0, "door"), door),
+            AlertJob(decision("alert_update", "bob", "alice", 1), gate),
+        ):
+            actor.inbox.put_nowait(job)  # all queued before the actor takes any
+        actor.request_stop()
+        await actor.run()
+        stored = store.alerts.list_since(0)
+    assert [(a.camera, a.identity, a.revision, a.seq) for a in stored] == [
+        ("door", "carol", 0, 2),
+        ("gate", "bob", 1, 3),
+    ]
+    assert gate.alert_ids.of(5) == stored[1].alert_id
+    assert (gate.counters.alerts, gate.counters.revisions, door.counters.alerts) == (1, 1, 1)
+    assert actor.stats.processed == 3
+    assert statements.count("BEGIN IMMEDIATE") == 1, "one write transaction for the burst"

@@ -47,8 +47,9 @@ class ActorStats:
     last_error: str | None = None
 
     @contextmanager
-    def timing(self) -> Iterator[None]:
-        """Count one message's handling: service time, and an error if it raises."""
+    def timing(self, messages: int = 1) -> Iterator[None]:
+        """Count the handling of `messages` messages: service time, and an error if it
+        raises."""
         t0 = time.perf_counter()
         try:
             yield
@@ -59,16 +60,21 @@ class ActorStats:
             dt = time.perf_counter() - t0
             self.service_time_s += dt
             self.max_service_time_s = max(self.max_service_time_s, dt)
-        self.processed += 1
+        self.processed += messages
 
 
 class Actor(Generic[M]):
     """Base class. Subclasses either override `handle` (one message at a time from the
-    mailbox; the default `run` loops over it) or override `run` entirely (a source).
+    mailbox; the default `run` loops over it) or override `run` entirely (a source). One whose
+    `batch_limit` is over 1 gets, through `handle_batch`, every message queued when it takes
+    the next, up to that many: the cost paid once per call (a commit) is then shared by a
+    burst instead of making its last message wait for all the others one by one.
 
     A message whose handling raises is counted as an error and crashes the actor; the
     supervisor restarts it with the rest of its mailbox, but that message is not retried, so
     one poison message cannot crash-loop an actor into escalation."""
+
+    batch_limit = 1  # the most messages one `handle_batch` call takes
 
     def __init__(self, name: str, *, mailbox: Mailbox[M] | None = None) -> None:
         self.name = name
@@ -82,14 +88,25 @@ class Actor(Generic[M]):
         await self.on_start()
         task_status.started()
         async for message in self.mailbox:
-            with self.stats.timing():
-                await self.handle(message)
+            if self.batch_limit == 1:
+                with self.stats.timing():
+                    await self.handle(message)
+                continue
+            batch = [message, *self.mailbox.take_nowait(self.batch_limit - 1)]
+            with self.stats.timing(len(batch)):
+                await self.handle_batch(batch)
 
     async def on_start(self) -> None:
         """Acquire what the actor needs before it reports ready (runs again on restart)."""
 
     async def handle(self, message: M) -> None:
         raise NotImplementedError(f"actor {self.name}: override handle() or run()")
+
+    async def handle_batch(self, messages: list[M]) -> None:
+        """Messages taken together, in mailbox order (see `batch_limit`); one at a time by
+        default. If it raises, none of the batch is retried."""
+        for message in messages:
+            await self.handle(message)
 
     def request_stop(self) -> None:
         """Ask for a graceful end: no new input, finish what is queued. The supervisor calls

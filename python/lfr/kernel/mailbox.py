@@ -145,6 +145,14 @@ class Mailbox(Generic[T]):
         self._writers.unpark()
         return item
 
+    def take_nowait(self, limit: int) -> list[T]:
+        """Up to `limit` of the oldest items, those queued now (possibly none); never blocks."""
+        taken = [self._items.popleft() for _ in range(min(limit, len(self._items)))]
+        if taken:
+            self.get_count += len(taken)
+            self._writers.unpark_all()
+        return taken
+
     async def get(self) -> T:
         while True:
             try:

@@ -1,10 +1,10 @@
 """The alert actor: every tracker decision goes through its mailbox, is persisted, then told.
 
-One actor, one message at a time, so the order alerts are persisted in (their seq) is the order
-they are published in, across cameras: a live subscriber holding seq 6 never misses seq 5. The
-mailbox is bounded and blocking: while the store is busy or the disk full, decisions wait in it
-in order and the cameras keep analysing; only if it fills does a camera wait to hand one over,
-so no alert is ever dropped. Persisting and announcing are the dispatcher's (the seam where
+One actor, taking its messages in order (those queued together in one transaction), so the order
+alerts are persisted in (their seq) is the order they are published in, across cameras: a live
+subscriber holding seq 6 never misses seq 5. The mailbox is bounded and blocking: while the
+store is busy or the disk full, decisions wait in it in order and the cameras keep analysing;
+only if it fills does a camera wait to hand one over, so no alert is ever dropped. Persisting and announcing are the dispatcher's (the seam where
 alerts are written and fanned out); this actor only orders and retries them.
 """
 
@@ -24,7 +24,7 @@ from lfr.pipeline.store_writer import StoreWriter
 from lfr.telemetry import OFF, Telemetry
 
 if TYPE_CHECKING:
-    from lfr.pipeline.alerts import AlertDispatcher
+    from lfr.pipeline.alerts import AlertDispatcher, EmittedAlert
     from lfr.pipeline.analysis import AlertCandidate
     from lfr.pipeline.camera import CameraContext
     from lfr.pipeline.latency import LatencyBook
@@ -35,6 +35,7 @@ R = TypeVar("R")
 
 ALERTS_ACTOR = "alerts"
 PENDING_ALERTS = 1024  # decisions that may wait for the store before a camera has to
+BATCH_ALERTS = 64  # decisions persisted in one transaction at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,8 @@ class AlertJob:
 
 
 class AlertActor(Actor[AlertJob]):
+    batch_limit = BATCH_ALERTS
+
     def __init__(
         self,
         dispatcher: AlertDispatcher,
@@ -80,25 +83,55 @@ class AlertActor(Actor[AlertJob]):
                 )
             raise
 
-    async def handle(self, message: AlertJob) -> None:
-        """Persist one decision (a track's alert, or a revision of it), then announce it."""
-        cand, ctx = message.candidate, message.camera
-        label = self._label_of(cand.watchlist, cand.identity)
-        # In order per camera, so a track's alert is stored before its revision arrives.
-        alert_id = ctx.alert_ids.of(cand.track_id) if cand.kind == "alert_update" else None
-        self._in_hand = 1
+    async def handle_batch(self, messages: list[AlertJob]) -> None:
+        """Persist the decisions queued together (tracks' alerts, revisions of them) in one
+        transaction, then announce each. A burst (a crowd passing several cameras at once)
+        then costs one commit and one trip to a worker thread, not one per alert in turn."""
+        labels = [self._label_of(m.candidate.watchlist, m.candidate.identity) for m in messages]
+        self._in_hand = len(messages)
         t_persist = time.monotonic()
         try:
-            if alert_id is None:
-                persist = self._traced(self._dispatcher.persist, cand)
-                stored = await self.writer.write(persist, cand, label)
-            else:
-                revise = self._traced(self._dispatcher.revise, cand)
-                stored = await self.writer.write(revise, alert_id, cand, label)
+            stored = await self.writer.write(self._persist_all, messages, labels)
             t_publish = time.monotonic()
-            alert = self._dispatcher.announce(stored)
+            alerts = [self._dispatcher.announce(alert) for alert in stored]
         finally:
             self._in_hand = 0
+        for message, alert in zip(messages, alerts, strict=True):
+            self._booked(message, alert, t_persist, t_publish)
+
+    async def handle(self, message: AlertJob) -> None:
+        await self.handle_batch([message])
+
+    def _persist_all(
+        self, messages: list[AlertJob], labels: list[str | None]
+    ) -> list[EmittedAlert]:
+        """Write every decision of a batch in order, in one transaction (blocking: the
+        writer's worker thread). A revision updates its track's alert, also one raised earlier
+        in the same batch; a retry after a busy or full store redoes the whole batch."""
+        raised: dict[tuple[str, int], str] = {}  # (camera, track) -> alert_id, this batch
+        stored = []
+        with self._dispatcher.transaction():
+            for message, label in zip(messages, labels, strict=True):
+                cand, ctx = message.candidate, message.camera
+                key = (cand.camera, cand.track_id)
+                alert_id = (
+                    raised.get(key) or ctx.alert_ids.of(cand.track_id)
+                    if cand.kind == "alert_update"
+                    else None
+                )
+                if alert_id is None:
+                    alert = self._traced(self._dispatcher.persist, cand)(cand, label)
+                    raised[key] = alert.alert_id
+                else:
+                    alert = self._traced(self._dispatcher.revise, cand)(alert_id, cand, label)
+                stored.append(alert)
+        return stored
+
+    def _booked(
+        self, message: AlertJob, alert: EmittedAlert, t_persist: float, t_publish: float
+    ) -> None:
+        """Count a persisted and announced decision on its camera and the latency books."""
+        cand, ctx = message.candidate, message.camera
         self._measured(cand, alert.revision, alert.latency_ms, t_persist, t_publish)
         if alert.revision:
             ctx.counters.revisions += 1

@@ -17,6 +17,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -150,6 +151,11 @@ class AlertDispatcher:
         self.emitted = 0
         self.output_errors = 0
         self.run_id: str | None = None  # set by the engine while a run is open
+
+    def transaction(self) -> AbstractContextManager[object]:
+        """One store transaction that the `persist` and `revise` calls inside join: a burst
+        of decisions committed (and synced to disk) once."""
+        return self._store.db.transaction()
 
     def persist(self, cand: AlertCandidate, label: str | None = None) -> EmittedAlert:
         """Commit one alert to the store (blocking: run it in a worker thread)."""

@@ -78,21 +78,26 @@ class FrameResult:
     t_start: float = 0.0  # when the decision step (track onwards) began (time.monotonic())
 
 
-# A live frame whose decision starts this long after it was decoded is late: the cameras
-# together ask for more than the cores do (faces arrive in bursts: a crowd walks into view on
-# several cameras at once). It then embeds only its largest due face, so every camera keeps
-# its frame rate and the work left waits for a frame that is on time, instead of frames being
-# dropped at the keep-latest slot while the cores idle between bursts. The tracker asks again
-# for a face that was left: at once while a track gathers its first templates or is close to
-# a decision, at its next probe otherwise. Files scanned on their media clock never shed, so
-# a scan's result does not depend on the machine's load.
+# A live frame embeds at most `LIVE_EMBEDS` of its due faces, the largest first, and a late
+# one (its decision starts over `LATE_S` after it was decoded: the cameras together ask for
+# more than the cores do) only its largest. Faces arrive in bursts (a group walks into view,
+# on several cameras at once), and each template costs about 9 ms of a core: a frame that
+# embedded five new faces at once would hold its camera, and the frames of every camera
+# queued behind it, for 50-100 ms. Spread over the next frames, the same work keeps every
+# camera at its frame rate and alerts prompt, instead of frames being dropped at the
+# keep-latest slot while the cores idle between bursts. The tracker asks again for a face
+# that was left: at once while a track gathers its first templates or is close to a
+# decision, at its next probe otherwise. Files scanned on their media clock never shed, so a
+# scan's result does not depend on the machine's load.
+LIVE_EMBEDS = 2
 LATE_S = 0.05
 
 
-def shed_embeds(wanted: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, int]:
-    """(the largest of the `wanted` faces, how many were left)."""
+def shed_embeds(wanted: np.ndarray, boxes: np.ndarray, keep: int) -> tuple[np.ndarray, int]:
+    """(the `keep` largest of the `wanted` faces, largest first; how many were left)."""
     heights = boxes[wanted, 3] - boxes[wanted, 1]
-    return wanted[[int(np.argmax(heights))]], len(wanted) - 1
+    kept = wanted[np.argsort(-heights, kind="stable")[:keep]]
+    return kept, len(wanted) - len(kept)
 
 
 def quality_weights(landmarks: np.ndarray, scores: np.ndarray, crops: np.ndarray) -> np.ndarray:
@@ -165,8 +170,9 @@ class FrameAnalysis:
         }
         watchlist = ctx.watchlist()
         wanted = np.flatnonzero(need_embed & (track_ids >= 0))
-        if len(wanted) > 1 and not ctx.media_clock and t1 - frame.t_decoded > LATE_S:
-            wanted, result.shed = shed_embeds(wanted, boxes)
+        if not ctx.media_clock and len(wanted) > 1:
+            keep = 1 if t1 - frame.t_decoded > LATE_S else LIVE_EMBEDS
+            wanted, result.shed = shed_embeds(wanted, boxes, keep)
         if watchlist is not None and len(wanted):
             crops = self._fa.aligner.align_arrays(frame.image, landmarks[wanted])
             templates = self._fa.embed_crops(crops)

@@ -3,8 +3,8 @@
 Each camera's frames are tracked one at a time, in order (its tracker is sequential by
 nature), in worker threads, while trio keeps decoding, serving the socket and persisting
 alerts; a camera may detect its next frame meanwhile. A capacity limiter bounds how many steps
-are running at once across cameras: on a 2-core box more than two would only make every
-camera slower. The frame source decides what happens to frames that
+are running at once across cameras (on a 2-core box more than two would only make every
+camera slower) and gives a freed core to a decision before a new detection. The frame source decides what happens to frames that
 arrive while one is analysed (keep-latest for live cameras, wait for files scanned whole); the
 tracker decisions go on to the alert actor's mailbox, so a slow or busy store never holds a
 camera's analysis.
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import trio
 
+from lfr.kernel.priority import PriorityLimiter
 from lfr.pipeline.analysis import AlertCandidate, Detections, FrameAnalysis, FrameResult
 from lfr.pipeline.latency import LatencyBook
 from lfr.telemetry import OFF, Telemetry
@@ -51,7 +52,9 @@ class AnalysisRunner:
     ) -> None:
         self._analysis = analysis
         self._latency = latency
-        self._limiter = trio.CapacityLimiter(max(1, concurrency))
+        cores = PriorityLimiter(max(1, concurrency))
+        # A frame in hand is decided before a new one is detected (`lfr.kernel.priority`).
+        self._deciding, self._detecting = cores.lane(0), cores.lane(1)
         self.telemetry = telemetry
 
     async def detect(self, ctx: CameraContext, frame: FrameLike) -> Detections | None:
@@ -60,7 +63,7 @@ class AnalysisRunner:
         work = self._analysis.detect if self.telemetry.tracer is None else self._traced_detect
         try:
             return await trio.to_thread.run_sync(
-                work, ctx, frame, t_dequeued, limiter=self._limiter
+                work, ctx, frame, t_dequeued, limiter=self._detecting
             )
         except ValueError as exc:
             self._refused(ctx, frame, exc)
@@ -73,7 +76,7 @@ class AnalysisRunner:
         actor."""
         work = self._analysis.decide if self.telemetry.tracer is None else self._traced_decide
         try:
-            result = await trio.to_thread.run_sync(work, ctx, frame, found, limiter=self._limiter)
+            result = await trio.to_thread.run_sync(work, ctx, frame, found, limiter=self._deciding)
         except ValueError as exc:
             self._refused(ctx, frame, exc)
             return []
