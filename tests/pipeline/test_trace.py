@@ -89,3 +89,28 @@ def test_no_trace_without_the_option(home: Path, sample_data: Path, tmp_path: Pa
     assert proc.returncode == 0, proc.stderr
     assert "trace:" not in proc.stderr
     assert not list(tmp_path.glob("*.json"))
+
+
+def test_a_long_trace_leaves_the_garbage_collector_nothing_to_walk(tmp_path: Path) -> None:
+    """A daemon's trace of 12 cameras holds about a million events: kept as objects the
+    collector tracks, every full collection would walk them all and stall the cameras (a
+    50 ms pause per 250,000 events here). Recorded events are kept as text; the file written
+    is the same JSON."""
+    import gc
+    import time
+
+    from lfr.telemetry.trace import TraceRecorder
+
+    recorder = TraceRecorder()
+    gc.collect()
+    tracked = len(gc.get_objects())
+    for i in range(20_000):
+        now = time.monotonic()
+        recorder.decoded(f"cam{i % 12:02d}", i, now, now + 0.001)
+    assert len(gc.get_objects()) - tracked < 1_000
+    path = tmp_path / "trace.json"
+    count = recorder.write(path)
+    doc = json.loads(path.read_text())
+    assert len(doc["traceEvents"]) == count == len(recorder.events())
+    decodes = [e for e in doc["traceEvents"] if e.get("name") == "decode"]
+    assert len(decodes) == 20_000 and decodes[5]["args"] == {"camera": "cam05", "frame": 5}

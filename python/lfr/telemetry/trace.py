@@ -20,9 +20,11 @@ The format, kept stable for the tools that read it (`benches/`, the trace test):
 - metadata: `process_name`, and `thread_name` for every thread that recorded a span.
 
 Timestamps are microseconds from the recorder's start, on `time.monotonic()` (the clock every
-stage timer of the pipeline uses). Recording is a list append under a lock: the recorder is on
-for a scan (`--trace`) or the first N seconds of a daemon (`--trace-seconds`), and callers hold
-`None` instead of a recorder otherwise, so tracing off costs a branch per frame.
+stage timer of the pipeline uses). Recording is a list append under a lock, of the event already
+encoded as JSON text (text does not weigh on the garbage collector; see `__init__`): the
+recorder is on for a scan (`--trace`) or the first N seconds of a daemon (`--trace-seconds`),
+and callers hold `None` instead of a recorder otherwise, so tracing off costs a branch per
+frame.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from typing import Any
 
 Event = dict[str, Any]
 
+_COMPACT = (",", ":")
+
 # Frame flow ids: the camera's number (from 1, in order of first sight) above the frame index.
 _CAMERA_SHIFT = 32
 # Alert flow ids: the camera's number, the decision's revision, the track id.
@@ -48,7 +52,10 @@ class TraceRecorder:
     def __init__(self, *, seconds: float | None = None, process: str = "lfr") -> None:
         """`seconds`: stop recording this long after the start (None: until `close`)."""
         self._lock = threading.Lock()
-        self._events: list[Event] = []
+        # Each event encoded when recorded: text is invisible to the garbage collector, while
+        # a long trace held as dicts (a million of them at 12 cameras) makes every full
+        # collection walk them all, a pause of 50 ms and more that stalls every camera.
+        self._events: list[str] = []
         self._threads: dict[int, str] = {}
         self._cameras: dict[str, int] = {}
         self._decode_ends: dict[str, float] = {}  # per camera: one decode thread writes it
@@ -202,6 +209,24 @@ class TraceRecorder:
 
     def events(self) -> list[Event]:
         """Metadata first, then the events in the order recorded."""
+        return [json.loads(e) for e in self._encoded()]
+
+    def write(self, path: Path) -> int:
+        """Write the trace (blocking: a thread in trio); returns the number of events."""
+        encoded = self._encoded()
+        about = {
+            "displayTimeUnit": "ms",
+            "otherData": {"producer": self.process, "cameras": dict(self._cameras)},
+        }
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(json.dumps(about, separators=_COMPACT)[:-1] + ',"traceEvents":[')
+            fh.write(",".join(encoded))
+            fh.write("]}")
+        tmp.replace(path)
+        return len(encoded)
+
+    def _encoded(self) -> list[str]:
         with self._lock:
             recorded = list(self._events)
             threads = dict(self._threads)
@@ -212,21 +237,7 @@ class TraceRecorder:
             {"ph": "M", "name": "thread_name", "pid": self._pid, "tid": tid, "args": {"name": n}}
             for tid, n in sorted(threads.items())
         ]
-        return meta + recorded
-
-    def write(self, path: Path) -> int:
-        """Write the trace (blocking: a thread in trio); returns the number of events."""
-        events = self.events()
-        document = {
-            "traceEvents": events,
-            "displayTimeUnit": "ms",
-            "otherData": {"producer": self.process, "cameras": dict(self._cameras)},
-        }
-        tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            json.dump(document, fh, separators=(",", ":"))
-        tmp.replace(path)
-        return len(events)
+        return [json.dumps(e, separators=_COMPACT) for e in meta] + recorded
 
     # --- building events ----------------------------------------------------------------------
 
@@ -281,8 +292,9 @@ class TraceRecorder:
         }
 
     def _add(self, events: list[Event]) -> None:
+        encoded = [json.dumps(e, separators=_COMPACT) for e in events]
         with self._lock:
-            self._events.extend(events)
+            self._events.extend(encoded)
 
 
 def _thread_name(thread: threading.Thread, seen: int) -> str:
