@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import trio
 
 from lfr.pipeline.alert_actor import AlertActor, AlertJob
@@ -23,6 +24,7 @@ from lfr.protocol.codec import FrameDecoder
 from lfr.protocol.feed import AlertFeed
 from lfr.protocol.hub import EventHub
 from lfr.store import Store
+from lfr.store.errors import StoreError
 
 
 def decision(
@@ -128,3 +130,20 @@ async def test_a_burst_is_committed_once_and_its_revision_finds_its_alert(
     assert (gate.counters.alerts, gate.counters.revisions, door.counters.alerts) == (1, 1, 1)
     assert actor.stats.processed == 3
     assert statements.count("BEGIN IMMEDIATE") == 1, "one write transaction for the burst"
+
+
+async def test_a_record_the_store_refuses_costs_only_itself(tmp_path: Path, live_analyzer) -> None:
+    """A batch the store refuses whole (one record it rejects: a bug upstream) is written
+    again one decision at a time: the others are persisted and announced in order, and the
+    one at fault crashes the actor as a single message would (the supervisor restarts it)."""
+    with Store.open(tmp_path / "home") as store:
+        engine = Engine(store, live_analyzer, [])
+        gate = engine.camera("gate", "wl", media_clock=True)
+        actor = AlertActor(engine.dispatcher, engine.watchlists.label_of, engine.latency)
+        for identity in ("alice", "", "carol"):
+            actor.inbox.put_nowait(AlertJob(decision("alert", identity, None, 0), gate))
+        actor.request_stop()
+        with pytest.raises(StoreError, match="identity"):
+            await actor.run()
+        assert [a.identity for a in store.alerts.list_since(0)] == ["alice", "carol"]
+    assert gate.counters.alerts == 2

@@ -86,7 +86,29 @@ class AlertActor(Actor[AlertJob]):
     async def handle_batch(self, messages: list[AlertJob]) -> None:
         """Persist the decisions queued together (tracks' alerts, revisions of them) in one
         transaction, then announce each. A burst (a crowd passing several cameras at once)
-        then costs one commit and one trip to a worker thread, not one per alert in turn."""
+        then costs one commit and one trip to a worker thread, not one per alert in turn.
+
+        A batch the store refuses for another reason than being busy or full (a bug: a
+        record it rejects) is rolled back whole and written again one decision at a time, so
+        only the decision at fault is lost (and crashes the actor, as one message would)."""
+        if len(messages) == 1:
+            await self._write(messages)
+            return
+        try:
+            await self._write(messages)
+            return
+        except Exception:  # noqa: BLE001 - retried one by one below; the fault is re-raised
+            log.warning("alerts: a batch of %d failed; writing them one by one", len(messages))
+        fault: Exception | None = None
+        for message in messages:
+            try:
+                await self._write([message])
+            except Exception as exc:  # noqa: BLE001 - the rest are written first
+                fault = fault or exc
+        if fault is not None:
+            raise fault
+
+    async def _write(self, messages: list[AlertJob]) -> None:
         labels = [self._label_of(m.candidate.watchlist, m.candidate.identity) for m in messages]
         self._in_hand = len(messages)
         t_persist = time.monotonic()
