@@ -1,7 +1,7 @@
 """The daemon's housekeeping actor: periodic chores, and the inbox of the supervisors' events.
 
 Chores: rates, camera-state events, stats events, run counters, expiry, retention, the daily
-audit head. Each is cheap; none may ever stop the cameras, so a failing chore is logged and
+audit head, giving the C heap's free pages back (`lfr.daemon.memory`). Each is cheap; none may ever stop the cameras, so a failing chore is logged and
 retried at its next tick. Expiry is watched every tick: the cameras stop matching an expired
 watchlist on their own (the lookup checks `expires_at` per frame), and this chore follows
 within seconds with the audited purge and drops it from the running set. Events: every
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import trio
 
+from lfr.daemon.memory import TRIM_EVERY_S, release_free_memory
 from lfr.kernel.actor import Actor, Counters
 from lfr.kernel.mailbox import Mailbox, MailboxPolicy
 from lfr.kernel.policy import ChildEvent, ChildEventKind
@@ -92,6 +93,7 @@ class Housekeeping(Actor[ChildEvent]):
             "retention": time.monotonic() + RETENTION_EVERY_S,
             "expiry": 0.0,
             "head": time.monotonic() + HEAD_EVERY_S,
+            "trim": time.monotonic() + TRIM_EVERY_S,
         }
         while True:
             now = time.monotonic()
@@ -122,6 +124,9 @@ class Housekeeping(Actor[ChildEvent]):
             if now >= due["head"]:
                 due["head"] = now + HEAD_EVERY_S
                 await self._chore(self.export_head)
+            if now >= due["trim"]:
+                due["trim"] = now + TRIM_EVERY_S
+                await self._chore(release_free_memory)
             await trio.sleep(TICK_S)
 
     def retention(self) -> None:
