@@ -80,22 +80,20 @@ def rotated_clips(clip: Path, n: int) -> list[Path]:
     passers-by at different moments, as a site's cameras do, instead of all at once."""
     import av
 
+    out = [CACHE / f"hamilton720-{k:02d}of{n:02d}.mp4" for k in range(n)]
+    if all(path.exists() for path in out):
+        return out
     with av.open(str(clip)) as src:
-        stream = src.streams.video[0]
-        rate = stream.average_rate
-        count = sum(1 for _ in src.decode(video=0))
-    out = []
-    for k in range(n):
-        path = CACHE / f"hamilton720-{k:02d}of{n:02d}.mp4"
-        out.append(path)
+        rate = src.streams.video[0].average_rate
+        frames = [f.to_ndarray(format="yuv420p") for f in src.decode(video=0)]
+    for k, path in enumerate(out):
         if path.exists():
             continue
-        start = k * count // n
+        start = k * len(frames) // n
         tmp = path.with_suffix(".part.mp4")
-        with av.open(str(clip)) as src, av.open(str(tmp), "w") as dst:
+        with av.open(str(tmp), "w") as dst:
             enc = dst.add_stream("libx264", rate=rate, options={"preset": "veryfast", "g": "25"})
             enc.width, enc.height, enc.pix_fmt = 1280, 720, "yuv420p"
-            frames = [f.to_ndarray(format="yuv420p") for f in src.decode(video=0)]
             for i, plane in enumerate(frames[start:] + frames[:start]):
                 frame = av.VideoFrame.from_ndarray(plane, format="yuv420p")
                 frame.pts = i

@@ -44,6 +44,12 @@ def hamilton_clip(sample_data: Path) -> Path:
     return sample_data / "face_recognition" / "examples" / "short_hamilton_clip.mp4"
 
 
+@pytest.fixture(scope="session")
+def crowd_clip(sample_data: Path) -> Path:
+    """105 frames of 1080p with many faces at once, none enrolled anywhere."""
+    return sample_data / "facenet-pytorch" / "examples" / "video.mp4"
+
+
 @pytest.fixture
 def rtsp_server(hamilton_clip: Path):
     """A real RTSP server on loopback (GStreamer) looping the Hamilton clip; stopped after."""

@@ -55,12 +55,12 @@ def test_shed_embeds_keeps_the_largest_faces() -> None:
 
 
 def test_late_live_frames_shed_and_files_never_do(
-    home: Path, live_analyzer, sample_data: Path
+    home: Path, live_analyzer, crowd_clip: Path
 ) -> None:
     from lfr.pipeline.engine import Engine
     from lfr.store import Store
 
-    images = _frames(sample_data / "facenet-pytorch/examples/video.mp4")
+    images = _frames(crowd_clip)
     with Store.open(home) as store:
         engine = Engine(store, live_analyzer, [])
         assert engine.watchlists.load("wl").loaded

@@ -63,10 +63,10 @@ def _scan(home: Path, clip: Path) -> tuple[list[dict], dict]:
 
 
 def test_a_large_list_gives_one_alert_per_track_and_his_on_hamilton(
-    big_home: Path, sample_data: Path, hamilton_clip: Path
+    big_home: Path, hamilton_clip: Path, crowd_clip: Path
 ) -> None:
     ham, ham_summary = _scan(big_home, hamilton_clip)
-    crowd, crowd_summary = _scan(big_home, sample_data / "facenet-pytorch/examples/video.mp4")
+    crowd, crowd_summary = _scan(big_home, crowd_clip)
     assert [a["identity"] for a in ham] == ["lin-manuel-miranda"], ham
     for alerts in (ham, crowd):
         per_track = Counter(a["track_id"] for a in alerts)

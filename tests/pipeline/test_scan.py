@@ -23,8 +23,8 @@ SUMMARY_KEYS = {
 }
 
 
-def test_hamilton_clip_raises_exactly_one_alert_for_him(home: Path, sample_data: Path) -> None:
-    clip = sample_data / "face_recognition/examples/short_hamilton_clip.mp4"
+def test_hamilton_clip_raises_exactly_one_alert_for_him(home: Path, hamilton_clip: Path) -> None:
+    clip = hamilton_clip
     proc = run_lfr(["scan", str(clip), "--watchlist", "wl", "--json"], home)
     assert proc.returncode == 0, proc.stderr
     alerts = json_lines(proc.stdout)
@@ -55,13 +55,12 @@ def test_hamilton_clip_raises_exactly_one_alert_for_him(home: Path, sample_data:
 
 
 def test_crowd_clip_raises_nothing_and_leaves_no_biometric_data(
-    home: Path, sample_data: Path
+    home: Path, crowd_clip: Path
 ) -> None:
     with sqlite3.connect(home / "lfr.db") as db:
         enrolled = db.execute("SELECT count(*) FROM templates").fetchone()[0]
     before = {p.name for p in home.iterdir()}
-    clip = sample_data / "facenet-pytorch/examples/video.mp4"
-    proc = run_lfr(["scan", str(clip), "--watchlist", "wl", "--json"], home)
+    proc = run_lfr(["scan", str(crowd_clip), "--watchlist", "wl", "--json"], home)
     assert proc.returncode == 0, proc.stderr
     assert json_lines(proc.stdout) == []
     summary = json_lines(proc.stderr)[-1]
@@ -87,8 +86,8 @@ def test_scan_of_a_missing_file_fails_clearly(lin_home: Path, tmp_path: Path) ->
     assert "nope.mp4" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_scan_of_an_unknown_watchlist_fails_clearly(lin_home: Path, sample_data: Path) -> None:
-    clip = sample_data / "face_recognition/examples/short_hamilton_clip.mp4"
+def test_scan_of_an_unknown_watchlist_fails_clearly(lin_home: Path, hamilton_clip: Path) -> None:
+    clip = hamilton_clip
     proc = run_lfr(["scan", str(clip), "--watchlist", "nobody"], lin_home)
     assert proc.returncode != 0
     assert "nobody" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,8 +1,8 @@
 """The daemon's housekeeping actor: periodic chores, and the inbox of the supervisors' events.
 
 Chores: rates, camera-state events, stats events, run counters, expiry, retention, the daily
-audit head, giving the C heap's free pages back (`lfr.daemon.memory`). Each is cheap; none may ever stop the cameras, so a failing chore is logged and
-retried at its next tick. Expiry is watched every tick: the cameras stop matching an expired
+audit head, giving the C heap's free pages back (`lfr.daemon.memory`). Each is cheap; none may
+ever stop the cameras, so a failing chore is logged and retried at its next tick. Expiry is watched every tick: the cameras stop matching an expired
 watchlist on their own (the lookup checks `expires_at` per frame), and this chore follows
 within seconds with the audited purge and drops it from the running set. Events: every
 supervisor of the tree sends its children's crashes, FAILED states and retries here; FAILED

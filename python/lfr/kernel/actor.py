@@ -88,10 +88,6 @@ class Actor(Generic[M]):
         await self.on_start()
         task_status.started()
         async for message in self.mailbox:
-            if self.batch_limit == 1:
-                with self.stats.timing():
-                    await self.handle(message)
-                continue
             batch = [message, *self.mailbox.take_nowait(self.batch_limit - 1)]
             with self.stats.timing(len(batch)):
                 await self.handle_batch(batch)

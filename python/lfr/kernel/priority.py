@@ -28,7 +28,6 @@ class _Waiter:
     order: int
     borrower: object = field(compare=False)
     granted: trio.Event = field(compare=False, default_factory=trio.Event)
-    gone: bool = field(compare=False, default=False)  # cancelled while waiting
 
 
 class PriorityLimiter:
@@ -48,7 +47,7 @@ class PriorityLimiter:
 
     @property
     def waiting(self) -> int:
-        return sum(not w.gone for w in self._waiting)
+        return len(self._waiting)
 
     def lane(self, priority: int) -> trio.CapacityLimiter:
         """The limiter at `priority`, for `trio.to_thread.run_sync(limiter=...)`: trio takes
@@ -71,7 +70,9 @@ class PriorityLimiter:
         except trio.Cancelled:
             if waiter.granted.is_set():  # the slot came with the cancellation: pass it on
                 self.release(borrower)
-            waiter.gone = True
+            else:
+                self._waiting.remove(waiter)
+                heapq.heapify(self._waiting)
             raise
 
     def release(self, borrower: object) -> None:
@@ -79,12 +80,10 @@ class PriorityLimiter:
             self._borrowers.remove(borrower)
         except KeyError:
             raise RuntimeError("this borrower holds no slot") from None
-        while self._waiting:
+        if self._waiting:
             waiter = heapq.heappop(self._waiting)
-            if not waiter.gone:
-                self._borrowers.add(waiter.borrower)
-                waiter.granted.set()
-                return
+            self._borrowers.add(waiter.borrower)
+            waiter.granted.set()
 
 
 @dataclass(frozen=True, slots=True)

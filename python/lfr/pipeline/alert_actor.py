@@ -4,8 +4,9 @@ One actor, taking its messages in order (those queued together in one transactio
 alerts are persisted in (their seq) is the order they are published in, across cameras: a live
 subscriber holding seq 6 never misses seq 5. The mailbox is bounded and blocking: while the
 store is busy or the disk full, decisions wait in it in order and the cameras keep analysing;
-only if it fills does a camera wait to hand one over, so no alert is ever dropped. Persisting and announcing are the dispatcher's (the seam where
-alerts are written and fanned out); this actor only orders and retries them.
+only if it fills does a camera wait to hand one over, so no alert is ever dropped. Persisting
+and announcing are the dispatcher's (the seam where alerts are written and fanned out); this
+actor only orders and retries them.
 """
 
 from __future__ import annotations
@@ -91,13 +92,12 @@ class AlertActor(Actor[AlertJob]):
         A batch the store refuses for another reason than being busy or full (a bug: a
         record it rejects) is rolled back whole and written again one decision at a time, so
         only the decision at fault is lost (and crashes the actor, as one message would)."""
-        if len(messages) == 1:
-            await self._write(messages)
-            return
         try:
             await self._write(messages)
             return
-        except Exception:  # noqa: BLE001 - retried one by one below; the fault is re-raised
+        except Exception:
+            if len(messages) == 1:
+                raise
             log.warning("alerts: a batch of %d failed; writing them one by one", len(messages))
         fault: Exception | None = None
         for message in messages:
@@ -121,9 +121,6 @@ class AlertActor(Actor[AlertJob]):
         for message, alert in zip(messages, alerts, strict=True):
             self._booked(message, alert, t_persist, t_publish)
 
-    async def handle(self, message: AlertJob) -> None:
-        await self.handle_batch([message])
-
     def _persist_all(
         self, messages: list[AlertJob], labels: list[str | None]
     ) -> list[EmittedAlert]:
@@ -136,11 +133,9 @@ class AlertActor(Actor[AlertJob]):
             for message, label in zip(messages, labels, strict=True):
                 cand, ctx = message.candidate, message.camera
                 key = (cand.camera, cand.track_id)
-                alert_id = (
-                    raised.get(key) or ctx.alert_ids.of(cand.track_id)
-                    if cand.kind == "alert_update"
-                    else None
-                )
+                alert_id = None
+                if cand.kind == "alert_update":
+                    alert_id = raised.get(key) or ctx.alert_ids.of(cand.track_id)
                 if alert_id is None:
                     alert = self._traced(self._dispatcher.persist, cand)(cand, label)
                     raised[key] = alert.alert_id

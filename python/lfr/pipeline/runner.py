@@ -4,9 +4,9 @@ Each camera's frames are tracked one at a time, in order (its tracker is sequent
 nature), in worker threads, while trio keeps decoding, serving the socket and persisting
 alerts; a camera may detect its next frame meanwhile. A capacity limiter bounds how many steps
 are running at once across cameras (on a 2-core box more than two would only make every
-camera slower) and gives a freed core to a decision before a new detection. The frame source decides what happens to frames that
-arrive while one is analysed (keep-latest for live cameras, wait for files scanned whole); the
-tracker decisions go on to the alert actor's mailbox, so a slow or busy store never holds a
+camera slower) and gives a freed core to a decision before a new detection. The frame source
+decides what happens to frames that arrive while one is analysed (keep-latest for live
+cameras, wait for files scanned whole); the tracker decisions go on to the alert actor's mailbox, so a slow or busy store never holds a
 camera's analysis.
 
 Each frame's stage times are booked here, once: on the latency rings (`lfr status`, the scan's

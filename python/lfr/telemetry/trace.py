@@ -29,6 +29,7 @@ frame.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -39,7 +40,7 @@ from typing import Any
 
 Event = dict[str, Any]
 
-_COMPACT = (",", ":")
+_encode = functools.partial(json.dumps, separators=(",", ":"))
 
 # Frame flow ids: the camera's number (from 1, in order of first sight) above the frame index.
 _CAMERA_SHIFT = 32
@@ -220,7 +221,7 @@ class TraceRecorder:
         }
         tmp = path.with_name(path.name + ".tmp")
         with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(json.dumps(about, separators=_COMPACT)[:-1] + ',"traceEvents":[')
+            fh.write(_encode(about)[:-1] + ',"traceEvents":[')
             fh.write(",".join(encoded))
             fh.write("]}")
         tmp.replace(path)
@@ -237,7 +238,7 @@ class TraceRecorder:
             {"ph": "M", "name": "thread_name", "pid": self._pid, "tid": tid, "args": {"name": n}}
             for tid, n in sorted(threads.items())
         ]
-        return [json.dumps(e, separators=_COMPACT) for e in meta] + recorded
+        return [_encode(e) for e in meta] + recorded
 
     # --- building events ----------------------------------------------------------------------
 
@@ -292,7 +293,7 @@ class TraceRecorder:
         }
 
     def _add(self, events: list[Event]) -> None:
-        encoded = [json.dumps(e, separators=_COMPACT) for e in events]
+        encoded = [_encode(e) for e in events]
         with self._lock:
             self._events.extend(encoded)
 
